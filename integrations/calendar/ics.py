@@ -1,0 +1,336 @@
+"""iCalendar (RFC 5545 / 5546 / 7986) building and light parsing with ``icalendar``.
+
+This module knows nothing of the domain: callers pass plain dataclasses holding
+already-translated text and get ``bytes`` back.
+
+Text hygiene: RFC 5545 TEXT values cannot carry a carriage return nor other
+control characters, so text is normalised before it is handed to ``icalendar``
+(``\\r\\n`` and ``\\r`` become ``\\n``; other C0 controls except TAB are dropped).
+``icalendar`` then escapes newlines, commas and semicolons, which makes "ICS
+injection" through a title or a description impossible. Parameter values (CN)
+and calendar addresses are reduced to one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration
+
+__all__ = [
+    "Attendee",
+    "EventData",
+    "build_calendar",
+    "etag_for",
+    "parse_events",
+    "ITIP_METHODS",
+    "DEFAULT_PRODID",
+]
+
+DEFAULT_PRODID = "-//Consortia//Consortia//FR"
+ITIP_METHODS = frozenset({"PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER",
+                          "DECLINECOUNTER"})
+_PARTSTATS = frozenset({"NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"})
+_ROLES = frozenset({"CHAIR", "REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT"})
+_STATUSES = frozenset({"TENTATIVE", "CONFIRMED", "CANCELLED"})
+
+# VTIMEZONE blocks cover at least this range (wider if events fall outside), so
+# the output only depends on the events: same input, same bytes, same ETag.
+_TZ_FIRST = date(2020, 1, 1)
+_TZ_LAST = date(2040, 1, 1)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_LINEBREAKS = re.compile(r"\r\n?|[\n\u2028\u2029\x85]")
+
+
+@dataclass
+class Attendee:
+    email: str
+    name: str = ""
+    partstat: str = "NEEDS-ACTION"
+    role: str = "REQ-PARTICIPANT"
+    rsvp: bool = True
+
+
+@dataclass
+class EventData:
+    uid: str
+    summary: str
+    start: datetime  # tz-aware
+    end: datetime  # tz-aware
+    tzid: str = "Europe/Paris"
+    description: str = ""
+    location: str = ""
+    url: str = ""  # video-conference link
+    sequence: int = 0
+    status: str = "CONFIRMED"
+    organizer_email: str = ""
+    organizer_name: str = ""
+    attendees: list[Attendee] = field(default_factory=list)
+    alarm_before: timedelta | None = timedelta(days=1)
+    alarm_text: str = ""
+    created: datetime | None = None
+    last_modified: datetime | None = None
+    dtstamp: datetime | None = None
+    categories: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _text(value: str) -> str:
+    """Multi-line TEXT value: normalise line breaks, drop control characters."""
+    return _CONTROL.sub("", _LINEBREAKS.sub("\n", value or ""))
+
+
+def _line(value: str) -> str:
+    """One-line value (parameter values, URIs): line breaks become spaces."""
+    return " ".join(_CONTROL.sub("", _LINEBREAKS.sub(" ", value or "")).split())
+
+
+def _mailto(email: str) -> str:
+    addr = "".join(_line(email).split())
+    if not addr or "@" not in addr:
+        raise ValueError(f"invalid e-mail address for a calendar user: {email!r}")
+    return "mailto:" + addr
+
+
+def _cal_address(email: str, name: str, **params: str) -> vCalAddress:
+    addr = vCalAddress(_mailto(email))
+    cn = _line(name)
+    if cn:
+        addr.params["CN"] = cn
+    for key, val in params.items():
+        addr.params[key] = val
+    return addr
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime not allowed: {value!r}")
+    return value.astimezone(timezone.utc)
+
+
+def _in_zone(value: datetime, tzid: str, what: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise TypeError(f"{what} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware: {value!r}")
+    return value.astimezone(ZoneInfo(tzid))
+
+
+def _build_event(ev: EventData, method: str | None) -> Event:
+    if not ev.uid or not _line(ev.uid):
+        raise ValueError("event uid is required")
+    start = _in_zone(ev.start, ev.tzid, "start")
+    end = _in_zone(ev.end, ev.tzid, "end")
+    if end < start:
+        raise ValueError(f"event {ev.uid!r} ends before it starts")
+    status = "CANCELLED" if method == "CANCEL" else (ev.status or "CONFIRMED").upper()
+    if status not in _STATUSES:
+        raise ValueError(f"invalid event status {ev.status!r}")
+
+    stamp = ev.dtstamp or ev.last_modified or ev.created or datetime.now(timezone.utc)
+
+    event = Event()
+    event.add("uid", _line(ev.uid))
+    event.add("dtstamp", _utc(stamp))
+    if ev.created is not None:
+        event.add("created", _utc(ev.created))
+    if ev.last_modified is not None:
+        event.add("last-modified", _utc(ev.last_modified))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", _text(ev.summary))
+    if ev.description:
+        event.add("description", _text(ev.description))
+    if ev.location:
+        event.add("location", _text(ev.location))
+    video = _line(ev.url)
+    if video:
+        event.add("url", video)
+        # RFC 7986 CONFERENCE, understood by Thunderbird/Nextcloud for "join" buttons.
+        event.add("conference", video, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
+    event.add("sequence", int(ev.sequence))
+    event.add("status", status)
+    if ev.categories:
+        cats = [c for c in (_line(c).replace(",", " ") for c in ev.categories) if c]
+        if cats:
+            event.add("categories", cats)
+    if ev.organizer_email:
+        event.add("organizer", _cal_address(ev.organizer_email, ev.organizer_name))
+    elif method in ("REQUEST", "CANCEL"):
+        raise ValueError(f"METHOD:{method} requires an organizer (RFC 5546)")
+    for att in ev.attendees:
+        partstat = (att.partstat or "NEEDS-ACTION").upper()
+        role = (att.role or "REQ-PARTICIPANT").upper()
+        if partstat not in _PARTSTATS:
+            raise ValueError(f"invalid PARTSTAT {att.partstat!r}")
+        if role not in _ROLES:
+            raise ValueError(f"invalid ROLE {att.role!r}")
+        event.add(
+            "attendee",
+            _cal_address(
+                att.email, att.name,
+                CUTYPE="INDIVIDUAL", ROLE=role, PARTSTAT=partstat,
+                RSVP="TRUE" if att.rsvp else "FALSE",
+            ),
+        )
+    if ev.alarm_before is not None and method != "CANCEL":
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("trigger", -abs(ev.alarm_before))
+        alarm.add("description", _text(ev.alarm_text or ev.summary) or "Reminder")
+        event.add_component(alarm)
+    return event
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def build_calendar(
+    events: list[EventData],
+    *,
+    name: str,
+    description: str = "",
+    method: str | None = None,
+    prodid: str = DEFAULT_PRODID,
+    refresh_interval: timedelta | None = None,
+    tzid: str = "Europe/Paris",
+) -> bytes:
+    """Serialize ``events`` as one VCALENDAR (UTF-8 bytes, CRLF line endings).
+
+    ``method`` (``"REQUEST"``, ``"CANCEL"``, ...) adds ``METHOD`` for iTIP/iMIP use;
+    with ``"CANCEL"`` every event gets ``STATUS:CANCELLED`` and no alarm. iTIP
+    methods need an organizer on each event (``ValueError`` otherwise).
+    ``tzid`` is the calendar's default zone (``X-WR-TIMEZONE``; its VTIMEZONE is
+    always present, even in an empty calendar). DTSTAMP falls back to
+    ``last_modified``/``created`` before "now", so pass one of them to get
+    byte-stable output (and a stable ETag) for unchanged events.
+    """
+    if method is not None:
+        method = method.strip().upper()
+        if method not in ITIP_METHODS:
+            raise ValueError(f"unknown iTIP method {method!r}")
+    ZoneInfo(tzid)  # fail early on an unknown zone
+
+    cal = Calendar()
+    cal.add("prodid", _line(prodid) or DEFAULT_PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    cal_name = _line(name)
+    if cal_name:
+        cal.add("name", cal_name)  # RFC 7986
+        cal.add("x-wr-calname", cal_name)
+    if description:
+        cal.add("description", _text(description))  # RFC 7986
+        cal.add("x-wr-caldesc", _text(description))
+    cal.add("x-wr-timezone", tzid)
+    if refresh_interval is not None:
+        cal.add("refresh-interval", refresh_interval, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(refresh_interval))  # Outlook, Google
+
+    first, last = _TZ_FIRST, _TZ_LAST
+    for ev in events:
+        cal.add_component(_build_event(ev, method))
+        first = min(first, ev.start.date().replace(month=1, day=1) - timedelta(days=366))
+        last = max(last, ev.end.date() + timedelta(days=366))
+    cal.add_missing_timezones(first_date=first, last_date=last)
+    if tzid not in {tz.tz_name for tz in cal.timezones} and tzid not in ("UTC", "Etc/UTC"):
+        vtz = Timezone.from_tzid(tzid, first_date=first, last_date=last)
+        # VTIMEZONE before the events, like add_missing_timezones does.
+        cal.subcomponents.insert(0, vtz)
+    _split_rdates(cal)
+    return cal.to_ical()
+
+
+def _split_rdates(cal: Calendar) -> None:
+    """Write each VTIMEZONE transition on its own ``RDATE`` line.
+
+    ``icalendar`` emits one comma-separated RDATE list per observance; some
+    consumers (vobject/dateutil, measured) only read its first value and then
+    get the DST offsets wrong. One value per RDATE line is equally valid
+    (RFC 5545 3.8.5.2) and understood by all of them.
+    """
+    for vtz in cal.walk("VTIMEZONE"):
+        for obs in vtz.subcomponents:
+            raw = obs.get("RDATE")
+            if raw is None:
+                continue
+            values = []
+            for item in raw if isinstance(raw, list) else [raw]:
+                values.extend(d.dt for d in item.dts)
+            if len(values) <= 1 and not isinstance(raw, list):
+                continue
+            del obs["RDATE"]
+            for value in values:
+                obs.add("RDATE", value)
+
+
+def etag_for(data: bytes) -> str:
+    """Strong HTTP ETag for a body: a quoted SHA-256 prefix."""
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
+def _addr(value: Any) -> str:
+    text = str(value)
+    return text[7:] if text.lower().startswith("mailto:") else text
+
+
+def parse_events(data: bytes) -> list[dict]:
+    """Parse VEVENTs from ICS bytes into plain dicts (for tests and consumers).
+
+    Keys: ``uid, summary, description, location, url, start, end, sequence,
+    status, method, organizer, attendees`` (each ``{email, name, partstat, role,
+    rsvp}``), ``categories``, ``alarms`` (list of TRIGGER values as timedelta).
+    """
+    cal = Calendar.from_ical(data)
+    method = str(cal.get("method")) if cal.get("method") is not None else None
+    out: list[dict] = []
+    for comp in cal.walk("VEVENT"):
+        attendees_raw = comp.get("attendee", [])
+        if not isinstance(attendees_raw, list):
+            attendees_raw = [attendees_raw]
+        attendees = [
+            {
+                "email": _addr(a),
+                "name": str(a.params.get("CN", "")),
+                "partstat": str(a.params.get("PARTSTAT", "NEEDS-ACTION")),
+                "role": str(a.params.get("ROLE", "REQ-PARTICIPANT")),
+                "rsvp": str(a.params.get("RSVP", "FALSE")).upper() == "TRUE",
+            }
+            for a in attendees_raw
+        ]
+        cats: list[str] = []
+        raw_cats = comp.get("categories")
+        if raw_cats is not None:
+            for item in raw_cats if isinstance(raw_cats, list) else [raw_cats]:
+                cats.extend(str(c) for c in item.cats)
+        organizer = comp.get("organizer")
+        out.append(
+            {
+                "uid": str(comp.get("uid", "")),
+                "summary": str(comp.get("summary", "")),
+                "description": str(comp.get("description", "")),
+                "location": str(comp.get("location", "")),
+                "url": str(comp.get("url", "")),
+                "start": comp.decoded("dtstart") if comp.get("dtstart") is not None else None,
+                "end": comp.decoded("dtend") if comp.get("dtend") is not None else None,
+                "sequence": int(comp.get("sequence", 0)),
+                "status": str(comp.get("status", "")),
+                "method": method,
+                "organizer": _addr(organizer) if organizer is not None else "",
+                "attendees": attendees,
+                "categories": cats,
+                "alarms": [al.decoded("trigger") for al in comp.walk("VALARM")
+                           if al.get("trigger") is not None],
+            }
+        )
+    return out

@@ -1,0 +1,161 @@
+"""The Flask app factory and the services container every layer shares."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask import Flask, g, request
+from sqlalchemy import select
+
+from models.db import Database
+from plugin.config import Settings, load_settings
+from plugin.logging_setup import configure_logging, new_request_id, request_id_var
+from plugin.security import Signer
+from plugin.services.people import Directory, OfflineDirectory
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    """Settings, database and integration clients, built once per process."""
+
+    def __init__(self, settings: Settings, *, db: Database | None = None):
+        self.settings = settings
+        self.db = db or Database(settings.database_url)
+        self.signer = Signer(settings.secret_key)
+        self.worker = None  # set when an in-process outbox worker runs
+        self._lock = threading.Lock()
+        self._clients: dict[str, object] = {}
+        self._command_tokens: tuple[float, tuple[str, ...]] = (0.0, ())
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url
+
+    # --- integrations (lazy: nothing is contacted at start-up) ----------------------------
+
+    def _client(self, name: str, factory):
+        with self._lock:
+            if name not in self._clients:
+                self._clients[name] = factory()
+            return self._clients[name]
+
+    def mattermost(self, *, interactive: bool = False):
+        """The Mattermost client, or None when not connected.
+
+        ``interactive`` clients serve the request path: short timeouts, one retry.
+        """
+        if not self.settings.mattermost_configured:
+            return None
+        from integrations.mattermost.client import MattermostClient
+
+        if interactive:
+            return self._client("mattermost-interactive", lambda: MattermostClient(
+                self.settings.mattermost_url, self.settings.mattermost_token, timeout=3, max_retries=1,
+                backoff_base=0.2, max_wait=1))
+        return self._client("mattermost", lambda: MattermostClient(
+            self.settings.mattermost_url, self.settings.mattermost_token, timeout=10, max_retries=2,
+            backoff_base=0.5, max_wait=5))
+
+    @property
+    def directory(self) -> Directory:
+        client = self.mattermost(interactive=True)
+        if client is None:
+            return OfflineDirectory()
+        from plugin.directory import MattermostDirectory
+
+        return self._client("directory", lambda: MattermostDirectory(client))
+
+    def caldav(self):
+        if not self.settings.caldav_configured:
+            return None
+        from integrations.calendar.caldav_client import CalDAVClient
+
+        return self._client("caldav", lambda: CalDAVClient(
+            self.settings.caldav_url, self.settings.caldav_username or "", self.settings.caldav_password or ""))
+
+    def smtp(self):
+        if not self.settings.smtp_configured:
+            return None
+        from integrations.calendar.imip import SMTPSender
+
+        return self._client("smtp", lambda: SMTPSender(self.settings.smtp_url, self.settings.mail_from))
+
+    def reset_clients(self) -> None:
+        with self._lock:
+            self._clients.clear()
+
+    # --- slash command tokens -------------------------------------------------------------
+
+    def command_tokens(self) -> tuple[str, ...]:
+        """Tokens from the environment plus those `consortia mattermost install` stored."""
+        fetched_at, tokens = self._command_tokens
+        if time.monotonic() - fetched_at > 30:
+            from models import RegisteredCommand
+
+            with self.db.reader() as session:
+                stored = tuple(session.scalars(select(RegisteredCommand.token)))
+            tokens = tuple(self.settings.command_tokens) + stored
+            self._command_tokens = (time.monotonic(), tokens)
+        return tokens
+
+    def forget_command_tokens(self) -> None:
+        self._command_tokens = (0.0, ())
+
+    def notify_outbox(self) -> None:
+        if self.worker is not None:
+            self.worker.wake()
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Flask:
+    """Build the Flask app; ``settings`` default to the environment (PRODUCT.md §3)."""
+    if services is None:
+        settings = settings or load_settings()
+        services = Services(settings)
+    settings = services.settings
+    if not settings.testing:
+        configure_logging(secrets=tuple(filter(None, (
+            settings.secret_key, settings.mattermost_token, settings.caldav_password,
+            *settings.command_tokens, *settings.api_tokens))))
+
+    app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()))
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+                      SESSION_COOKIE_SECURE=settings.base_url.startswith("https"),
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    app.extensions["consortia"] = services
+
+    from plugin.commands.dispatch import load_handlers
+    from plugin.web import register_blueprints
+
+    load_handlers()
+    register_blueprints(app)
+
+    @app.before_request
+    def _request_id():
+        rid = (request.headers.get("X-Request-Id") or "")[:64] or new_request_id()
+        g.request_id = rid
+        g.request_id_token = request_id_var.set(rid)
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _headers(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "-")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        from plugin.web.metrics import observe
+
+        observe(request.endpoint or "unknown", response.status_code, time.perf_counter() - g.get("started", 0))
+        return response
+
+    @app.teardown_request
+    def _reset(_exc):
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            request_id_var.reset(token)
+
+    return app
+
+
+def services_of(app: Flask) -> Services:
+    return app.extensions["consortia"]

@@ -1,0 +1,203 @@
+"""The command grammar, declared once.
+
+A ``Trigger`` (``/consortium``) holds ``SubCommand``s (``creer|create``) made of
+positional ``Arg``s and ``--options``. The same declaration drives the parser, the
+help text, the usage line shown with every mistake, the autocomplete hints and
+``manifest.json``.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable
+
+from plugin.i18n import LazyString, get_locale, translate
+
+
+def fold(word: str) -> str:
+    """Lowercase without accents: 'Créer' and 'creer' are the same word."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+class Kind(Enum):
+    TEXT = "text"          # one token, usually quoted: "Alimentation durable"
+    WORD = "word"          # one bare token: a slug, a stage, on/off
+    USER = "user"          # @username
+    USERS = "users"        # @a @b @c
+    TARGET = "target"      # @username or an organisation's short name
+    NUMBER = "number"      # an item number
+    NUMBERS = "numbers"    # several item numbers
+    DATE = "date"          # one or a few tokens: 10/12, "lundi prochain", dans 3 jours
+    TIME = "time"          # 14h30, 2pm
+    AMOUNT = "amount"      # 1 500,50 € (number then an optional unit)
+    REST = "rest"          # everything left, joined with spaces
+    FLAG = "flag"          # an option without value
+
+
+@dataclass(frozen=True)
+class Arg:
+    key: str
+    kind: Kind
+    hint_fr: str
+    hint_en: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+
+    def hint(self, locale: str) -> str:
+        return self.hint_en if locale == "en" else self.hint_fr
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    fr: str
+    en: str
+    kind: Kind = Kind.TEXT
+    hint_fr: str = ""
+    hint_en: str = ""
+    aliases: tuple[str, ...] = ()
+
+    def names(self) -> tuple[str, ...]:
+        return (self.fr, self.en, *self.aliases)
+
+    def flag(self, locale: str) -> str:
+        return "--" + (self.en if locale == "en" else self.fr)
+
+    def usage(self, locale: str) -> str:
+        if self.kind is Kind.FLAG:
+            return f"[{self.flag(locale)}]"
+        hint = self.hint_en if locale == "en" else self.hint_fr
+        return f"[{self.flag(locale)} {hint}]"
+
+
+CONSORTIUM_OPTION = Option("consortium", "consortium", "consortium", Kind.WORD, "<slug>", "<slug>")
+
+
+@dataclass(frozen=True)
+class SubCommand:
+    key: str                      # canonical identifier, used by handlers
+    fr: str
+    en: str
+    summary: LazyString
+    example_fr: str
+    example_en: str
+    args: tuple[Arg, ...] = ()
+    options: tuple[Option, ...] = ()
+    aliases: tuple[str, ...] = ()
+    needs_consortium: bool = True  # acts on the channel's consortium (or --consortium)
+
+    def names(self) -> tuple[str, ...]:
+        return (self.fr, self.en, *self.aliases)
+
+    def word(self, locale: str) -> str:
+        return self.en if locale == "en" else self.fr
+
+    def all_options(self) -> tuple[Option, ...]:
+        return self.options + ((CONSORTIUM_OPTION,) if self.needs_consortium else ())
+
+    def usage(self, trigger: str, locale: str | None = None) -> str:
+        locale = locale or get_locale()
+        parts = [f"/{trigger}", self.word(locale)]
+        for arg in self.args:
+            hint = arg.hint(locale)
+            parts.append(hint if arg.required else f"[{hint}]")
+        parts.extend(option.usage(locale) for option in self.options)
+        return " ".join(parts)
+
+    def example(self, locale: str | None = None) -> str:
+        return self.example_en if (locale or get_locale()) == "en" else self.example_fr
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str                     # the French trigger word, registered first
+    description: LazyString
+    subcommands: tuple[SubCommand, ...]
+    en_name: str | None = None    # an English trigger word, when it differs
+    available: bool = True        # False until the issue that owns it lands
+    default_sub: str | None = None  # sub-command run when the text is empty
+
+    def words(self) -> tuple[str, ...]:
+        return (self.name,) + ((self.en_name,) if self.en_name and self.en_name != self.name else ())
+
+    def find(self, word: str) -> SubCommand | None:
+        wanted = fold(word)
+        for sub in self.subcommands:
+            if wanted in (fold(name) for name in sub.names()):
+                return sub
+        return None
+
+    def suggest(self, word: str) -> str | None:
+        names = [name for sub in self.subcommands for name in sub.names()]
+        close = difflib.get_close_matches(fold(word), [fold(n) for n in names], n=1, cutoff=0.6)
+        return close[0] if close else None
+
+    def hint(self, locale: str) -> str:
+        words = " | ".join(sub.word(locale) for sub in self.subcommands)
+        return f"[{words}]"
+
+    def describe(self, locale: str) -> str:
+        return self.description.in_locale(locale)
+
+
+HELP_WORDS = ("aide", "help", "?")
+
+ParseHook = Callable[[list[str], int], int]
+
+_MONTHS = (
+    "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre",
+    "octobre", "novembre", "decembre", "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "janv", "fevr", "avr", "juil",
+)
+_DATE_LEADS = ("le", "the", "on")
+_RELATIVE_LEADS = ("dans", "in")
+_NEXT_WORDS = ("prochain", "prochaine", "next")
+_YEAR = re.compile(r"^\d{4}$")
+_DAY = re.compile(r"^(\d{1,2})(er|st|nd|rd|th)?$")
+
+
+def date_span(tokens: list[str], start: int) -> int:
+    """How many tokens from ``start`` form one date ('lundi prochain', 'dans 3 jours')."""
+    words = [fold(t) for t in tokens[start:start + 4]]
+    if not words:
+        return 0
+    if words[0] in _RELATIVE_LEADS and len(words) >= 3:
+        return 3
+    if words[0] in _NEXT_WORDS and len(words) >= 2:
+        return 2
+    span = 1
+    if words[0] in _DATE_LEADS and len(words) >= 2:
+        span = 2
+    if span < len(words) and words[span] in _NEXT_WORDS:
+        span += 1
+    # '10 décembre [2026]', 'décembre 10'
+    if span < len(words) and (words[span] in _MONTHS or (_DAY.match(words[span - 1]) is None
+                                                         and _DAY.match(words[span]) and words[span - 1] in _MONTHS)):
+        span += 1
+        if span < len(words) and _YEAR.match(words[span]):
+            span += 1
+    return span
+
+
+def time_span(tokens: list[str], start: int) -> int:
+    words = [fold(t) for t in tokens[start:start + 3]]
+    if not words:
+        return 0
+    if words[0] in ("a", "at") and len(words) >= 2:
+        return 2 + (1 if len(words) >= 3 and words[2] in ("am", "pm") else 0)
+    if len(words) >= 2 and words[1] in ("am", "pm"):
+        return 2
+    return 1
+
+
+def localized(text_fr: str, text_en: str, locale: str | None = None) -> str:
+    return text_en if (locale or get_locale()) == "en" else text_fr
+
+
+def translate_lazy(value: LazyString | str, locale: str) -> str:
+    return value.in_locale(locale) if isinstance(value, LazyString) else translate(value, locale)

@@ -1,0 +1,245 @@
+"""Every slash command of Consortia, declared once (PRODUCT.md §4).
+
+Parsing, help, usage lines, autocomplete hints and manifest.json all read this.
+"""
+from __future__ import annotations
+
+from plugin.commands.grammar import Arg, Kind, Option, SubCommand, Trigger
+from plugin.i18n import _l
+
+S = SubCommand
+
+NUMBER = Arg("number", Kind.NUMBER, "<n>", "<n>")
+NUMBERS = Arg("numbers", Kind.NUMBERS, "<n>...", "<n>...")
+USER = Arg("user", Kind.USER, "@utilisateur", "@user")
+DATE = Arg("date", Kind.DATE, "<date>", "<date>")
+TIME = Arg("time", Kind.TIME, "<heure>", "<time>")
+
+CONSORTIUM = Trigger(
+    name="consortium",
+    description=_l("Thematic consortiums: create, follow, manage members and stage"),
+    default_sub="info",
+    subcommands=(
+        S("create", "creer", "create", _l("Create a thematic consortium (admins)"),
+          'creer "Alimentation durable" --theme "Alimentation" --membres @ines @samir',
+          'create "Sustainable food" --theme "Food" --members @ines @samir',
+          args=(Arg("name", Kind.TEXT, '"<nom>"', '"<name>"'),),
+          options=(Option("theme", "theme", "theme", Kind.TEXT, '"<thème>"', '"<theme>"', aliases=("thème",)),
+                   Option("members", "membres", "members", Kind.USERS, "@a @b ...", "@a @b ..."),
+                   Option("public", "public", "public", Kind.FLAG)),
+          aliases=("créer",), needs_consortium=False),
+        S("info", "info", "info", _l("Stage, members, roles, checklist progress, next session"),
+          "info", "info", aliases=("infos",)),
+        S("members", "membres", "members", _l("List the members and their organisations"),
+          "membres", "members"),
+        S("add", "ajouter", "add", _l("Add a member (admins and the lead partner)"),
+          "ajouter @ines --organisation ACI-Lyon", "add @ines --organisation ACI-Lyon",
+          args=(USER,),
+          options=(Option("organisation", "organisation", "organisation", Kind.WORD, "<organisation>",
+                          "<organisation>", aliases=("organization", "org")),)),
+        S("remove", "retirer", "remove", _l("Remove a member (admins and the lead partner)"),
+          "retirer @samir", "remove @samir", args=(USER,)),
+        S("stage", "etape", "stage", _l("Show or change the maturity stage"),
+          "etape structuration", "stage structuration",
+          args=(Arg("stage", Kind.WORD, "<emergence|structuration|formalise|finance|clos>",
+                    "<emergence|structuration|formalise|finance|clos>", required=False),),
+          aliases=("étape",)),
+        S("list", "liste", "list", _l("All consortiums with stage and activity (admins)"),
+          "liste", "list", needs_consortium=False),
+        S("language", "langue", "language", _l("Choose your language (fr or en)"),
+          "langue en", "language fr",
+          args=(Arg("language", Kind.WORD, "<fr|en>", "<fr|en>"),), needs_consortium=False),
+        S("archive", "archiver", "archive", _l("Archive the channel and the calendar, keep the data (admins)"),
+          "archiver", "archive"),
+        S("foundation", "fondation", "foundation", _l("Foundations and their representatives (admins)"),
+          'fondation ajouter FondationX "Fondation X"', 'foundation add FondationX "Foundation X"',
+          args=(Arg("action", Kind.WORD, "<ajouter|liste|representant>", "<add|list|representative>"),
+                Arg("rest", Kind.REST, "...", "...", required=False)),
+          needs_consortium=False),
+        S("admin", "admin", "admin", _l("A single-use link to the web dashboard (admins)"),
+          "admin", "admin", needs_consortium=False),
+    ),
+)
+
+CHECKLIST = Trigger(
+    name="checklist",
+    description=_l("The consortium's checklist: the right questions to settle together"),
+    default_sub="list",
+    subcommands=(
+        S("list", "liste", "list", _l("Numbered items with status, assignee and due date"),
+          "liste --ouvert", "list --open",
+          options=(Option("open", "ouvert", "open", Kind.FLAG, aliases=("ouverts",)),
+                   Option("mine", "moi", "mine", Kind.FLAG),
+                   Option("section", "section", "section", Kind.TEXT, '"<section>"', '"<section>"'))),
+        S("add", "ajouter", "add", _l("Add an item"),
+          'ajouter "Choisir le chef de file" @ines --echeance 15/01',
+          'add "Choose the lead partner" @ines --due 15/01',
+          args=(Arg("text", Kind.TEXT, '"<texte>"', '"<text>"'),
+                Arg("assignee", Kind.USER, "@responsable", "@assignee", required=False)),
+          options=(Option("due", "echeance", "due", Kind.DATE, "<date>", "<date>", aliases=("échéance",)),
+                   Option("section", "section", "section", Kind.TEXT, '"<section>"', '"<section>"'))),
+        S("check", "cocher", "check", _l("Tick items"), "cocher 3 4", "check 3 4", args=(NUMBERS,)),
+        S("uncheck", "decocher", "uncheck", _l("Untick items"), "decocher 3", "uncheck 3",
+          args=(NUMBERS,), aliases=("décocher",)),
+        S("assign", "assigner", "assign", _l("Give an item to someone"), "assigner 3 @ines",
+          "assign 3 @ines", args=(NUMBER, USER)),
+        S("due", "echeance", "due", _l("Set an item's due date"), "echeance 3 15/01", "due 3 15/01",
+          args=(NUMBER, DATE), aliases=("échéance",)),
+        S("note", "note", "note", _l("Record the answer the group reached"),
+          'note 3 "Chef de file : ACI Lyon"', 'note 3 "Lead partner: ACI Lyon"',
+          args=(NUMBER, Arg("text", Kind.TEXT, '"<texte>"', '"<text>"'))),
+        S("remove", "supprimer", "remove", _l("Remove an item (history is kept)"), "supprimer 7",
+          "remove 7", args=(NUMBER,)),
+        S("history", "historique", "history", _l("An item's history"), "historique 3", "history 3",
+          args=(NUMBER,)),
+        S("template", "modele", "template", _l("List templates, or add a template's missing items"),
+          "modele consortium", "template consortium",
+          args=(Arg("name", Kind.WORD, "<modèle>", "<template>", required=False),), aliases=("modèle",)),
+        S("export", "export", "export", _l("Export the checklist (Markdown and CSV)"), "export", "export",
+          aliases=("exporter",)),
+        S("reminders", "rappels", "reminders", _l("Weekly digest and reminders on or off"),
+          "rappels on", "reminders off",
+          args=(Arg("state", Kind.WORD, "<on|off>", "<on|off>", choices=("on", "off", "oui", "non")),)),
+    ),
+)
+
+TARGET = Arg("target", Kind.TARGET, "@utilisateur|<organisation>", "@user|<organisation>")
+ROLE = Arg("role", Kind.WORD, "<rôle>", "<role>")
+
+ROLE_TRIGGER = Trigger(
+    name="role",
+    description=_l("The roles register: who does what in the consortium"),
+    default_sub="list",
+    subcommands=(
+        S("list", "liste", "list", _l("Current roles"), "liste", "list"),
+        S("assign", "attribuer", "assign", _l("Give a role to a person or an organisation"),
+          "attribuer chef-de-file ACI-Lyon", "assign coordination @ines", args=(ROLE, TARGET),
+          options=(Option("replace", "remplacer", "replace", Kind.FLAG),)),
+        S("unassign", "retirer", "unassign", _l("Take a role back"), "retirer coordination @ines",
+          "unassign coordination @ines", args=(ROLE, TARGET)),
+        S("history", "historique", "history", _l("Who held which role, and when"), "historique", "history"),
+        S("export", "export", "export", _l("Export the roles as CSV"), "export", "export"),
+    ),
+)
+
+ENGAGEMENT = Trigger(
+    name="engagement",
+    en_name="commitment",
+    description=_l("The commitments register: what each member brings"),
+    default_sub="list",
+    subcommands=(
+        S("add", "ajouter", "add", _l("Record a commitment (no argument: a form)"),
+          'ajouter ACI-Lyon "Animation des ateliers" --type temps --montant 10 jours --echeance 31/03',
+          'add ACI-Lyon "Running the workshops" --type temps --amount 10 days --due 31/03',
+          args=(Arg("target", Kind.TARGET, "<organisation|@utilisateur>", "<organisation|@user>", required=False),
+                Arg("what", Kind.TEXT, '"<quoi>"', '"<what>"', required=False)),
+          options=(Option("type", "type", "type", Kind.WORD, "<temps|financier|nature|competences>",
+                          "<temps|financier|nature|competences>"),
+                   Option("amount", "montant", "amount", Kind.AMOUNT, "<n> <unité>", "<n> <unit>"),
+                   Option("due", "echeance", "due", Kind.DATE, "<date>", "<date>", aliases=("échéance",)))),
+        S("list", "liste", "list", _l("Commitments with totals per type and organisation"), "liste",
+          "list", args=(Arg("organisation", Kind.WORD, "<organisation>", "<organisation>", required=False),)),
+        S("status", "statut", "status", _l("Change a commitment's status"), "statut 2 accepte",
+          "status 2 accepte",
+          args=(NUMBER, Arg("status", Kind.WORD, "<propose|accepte|en-cours|tenu|abandonne>",
+                            "<propose|accepte|en-cours|tenu|abandonne>"))),
+        S("done", "tenu", "done", _l("Mark a commitment as kept"), "tenu 2", "done 2", args=(NUMBER,)),
+        S("drop", "retirer", "drop", _l("Withdraw a commitment"), "retirer 2", "drop 2", args=(NUMBER,)),
+        S("history", "historique", "history", _l("A commitment's history"), "historique 2", "history 2",
+          args=(NUMBER,)),
+        S("export", "export", "export", _l("Export the commitments as CSV"), "export", "export",
+          options=(Option("semicolon", "point-virgule", "semicolon", Kind.FLAG),)),
+    ),
+)
+
+SESSION = Trigger(
+    name="session",
+    description=_l("Working sessions in the shared calendar, with invitations"),
+    default_sub="list",
+    subcommands=(
+        S("plan", "planifier", "plan", _l("Plan a working session (no argument: a form)"),
+          'planifier "Diagnostic partagé" 10/12 14h --duree 2h --lieu "Maison des associations"',
+          'plan "Shared diagnosis" 10/12 2pm --duration 2h --place "Community hall"',
+          args=(Arg("title", Kind.TEXT, '"<titre>"', '"<title>"', required=False),
+                Arg("date", Kind.DATE, "<date>", "<date>", required=False),
+                Arg("time", Kind.TIME, "<heure>", "<time>", required=False)),
+          options=(Option("duration", "duree", "duration", Kind.WORD, "<2h>", "<2h>", aliases=("durée",)),
+                   Option("place", "lieu", "place", Kind.TEXT, '"<lieu>"', '"<place>"', aliases=("location",)),
+                   Option("video", "visio", "video", Kind.WORD, "<url>", "<url>"),
+                   Option("agenda", "ordre-du-jour", "agenda", Kind.TEXT, '"<ordre du jour>"', '"<agenda>"'))),
+        S("list", "liste", "list", _l("Upcoming sessions with answers"), "liste", "list"),
+        S("move", "deplacer", "move", _l("Move a session"), "deplacer 2 17/12 10h", "move 2 17/12 10am",
+          args=(NUMBER, DATE, TIME), aliases=("déplacer",)),
+        S("cancel", "annuler", "cancel", _l("Cancel a session"), "annuler 2", "cancel 2", args=(NUMBER,)),
+        S("minutes", "compte-rendu", "minutes", _l("Attach the minutes of a session"),
+          'compte-rendu 2 "Décisions : ..."', 'minutes 2 "Decisions: ..."',
+          args=(NUMBER, Arg("text", Kind.TEXT, '"<texte>"', '"<text>"'))),
+        S("subscribe", "abonner", "subscribe", _l("The calendar feed link to subscribe to"),
+          "abonner --moi", "subscribe --mine",
+          options=(Option("mine", "moi", "mine", Kind.FLAG),
+                   Option("new_link", "nouveau-lien", "new-link", Kind.FLAG))),
+    ),
+)
+
+DIALOGUE = Trigger(
+    name="dialogue",
+    description=_l("Structured dialogue threads with foundations"),
+    default_sub="list",
+    subcommands=(
+        S("open", "ouvrir", "open", _l("Open a dialogue with a foundation"),
+          'ouvrir FondationX "Financement du diagnostic"', 'open FoundationX "Funding the diagnosis"',
+          args=(Arg("foundation", Kind.WORD, "<fondation>", "<foundation>"),
+                Arg("subject", Kind.TEXT, '"<sujet>"', '"<subject>"'))),
+        S("list", "liste", "list", _l("Dialogues with stage and next step"), "liste", "list",
+          options=(Option("all", "tout", "all", Kind.FLAG),)),
+        S("stage", "etape", "stage", _l("Move a dialogue to another stage"), "etape 1 exploration",
+          "stage 1 exploration",
+          args=(Arg("number", Kind.NUMBER, "[n]", "[n]", required=False),
+                Arg("stage", Kind.WORD, "<premier-contact|exploration|candidature|instruction|accorde|decline|clos>",
+                    "<premier-contact|exploration|candidature|instruction|accorde|decline|clos>")),
+          aliases=("étape",)),
+        S("next", "prochaine-etape", "next", _l("Set the next step and its date"),
+          'prochaine-etape 1 15/01 "Envoyer la note de présentation"', 'next 1 15/01 "Send the concept note"',
+          args=(Arg("number", Kind.NUMBER, "[n]", "[n]", required=False), DATE,
+                Arg("action", Kind.TEXT, '"<action>"', '"<action>"')), aliases=("prochaine-étape",)),
+        S("summary", "resume", "summary", _l("The dialogue's history"), "resume 1", "summary 1",
+          args=(Arg("number", Kind.NUMBER, "[n]", "[n]", required=False),), aliases=("résumé",)),
+        S("close", "clore", "close", _l("Close a dialogue"), "clore 1", "close 1",
+          args=(Arg("number", Kind.NUMBER, "[n]", "[n]", required=False),)),
+    ),
+)
+
+AMI = Trigger(
+    name="ami",
+    en_name="eoi",
+    description=_l("Call for expressions of interest (AMI)"),
+    default_sub="respond",
+    subcommands=(
+        S("open", "ouvrir", "open", _l("Open a call for expressions of interest (admins)"),
+          'ouvrir "AMI 2027" --themes "Alimentation, Mobilité, Réemploi" --jusqu-au 31/01',
+          'open "EOI 2027" --themes "Food, Mobility, Reuse" --until 31/01',
+          args=(Arg("title", Kind.TEXT, '"<titre>"', '"<title>"'),),
+          options=(Option("themes", "themes", "themes", Kind.TEXT, '"<a>, <b>, ..."', '"<a>, <b>, ..."',
+                          aliases=("thèmes",)),
+                   Option("until", "jusqu-au", "until", Kind.DATE, "<date>", "<date>")),
+          needs_consortium=False),
+        S("respond", "repondre", "respond", _l("Answer the open call (a form)"), "repondre", "respond",
+          aliases=("répondre",), needs_consortium=False),
+        S("results", "resultats", "results", _l("Themes × structures, with priorities (admins)"),
+          "resultats", "results", aliases=("résultats",), needs_consortium=False),
+        S("form", "former", "form", _l("Provision a consortium from a theme's structures (admins)"),
+          'former "Alimentation"', 'form "Food"',
+          args=(Arg("theme", Kind.TEXT, '"<thème>"', '"<theme>"'),), needs_consortium=False),
+        S("close", "cloturer", "close", _l("Close the call (admins)"), "cloturer", "close",
+          aliases=("clôturer",), needs_consortium=False),
+    ),
+)
+
+TRIGGERS: tuple[Trigger, ...] = (CONSORTIUM, CHECKLIST, ROLE_TRIGGER, ENGAGEMENT, SESSION, DIALOGUE, AMI)
+
+# Trigger word (French or English) -> declaration.
+BY_WORD: dict[str, Trigger] = {word: trigger for trigger in TRIGGERS for word in trigger.words()}
+
+
+def find_trigger(command: str) -> Trigger | None:
+    return BY_WORD.get((command or "").lstrip("/").strip().lower())

@@ -1,0 +1,134 @@
+"""Mattermost deliveries: posts, updates, pins, direct messages, channel membership."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import Consortium, FoundationDialogue, WorkingSession
+from plugin.delivery import DeliveryContext, Permanent, Retry, delivers
+
+# Where a delivered post's id may be written back: "name" -> (model, column).
+POST_REFERENCES = {
+    "consortium.welcome_post_id": (Consortium, "welcome_post_id"),
+    "session.card_post_id": (WorkingSession, "card_post_id"),
+    "dialogue.root_post_id": (FoundationDialogue, "root_post_id"),
+}
+
+
+def client_of(ctx: DeliveryContext):
+    client = ctx.services.mattermost()
+    if client is None:
+        raise Retry("Mattermost is not connected (CONSORTIA_MATTERMOST_URL is not set)", retry_after=3600)
+    return client
+
+
+def channel_of(ctx: DeliveryContext, payload: dict) -> str:
+    if payload.get("channel_id"):
+        return payload["channel_id"]
+    with ctx.services.db.reader() as session:
+        consortium = session.get(Consortium, payload.get("consortium_id") or ctx.consortium_id)
+        if consortium is None:
+            raise Permanent("consortium no longer exists")
+        channel = consortium.dialogue_channel_id if payload.get("target") == "dialogue" else consortium.channel_id
+    if not channel:
+        raise Retry("the consortium's channel is not created yet", retry_after=30)
+    return channel
+
+
+def read_reference(ctx: DeliveryContext, reference: dict) -> str | None:
+    model, column = POST_REFERENCES[reference["name"]]
+    with ctx.services.db.reader() as session:
+        row = session.get(model, reference["id"])
+        return getattr(row, column) if row is not None else None
+
+
+def write_reference(ctx: DeliveryContext, reference: dict, post_id: str) -> None:
+    model, column = POST_REFERENCES[reference["name"]]
+    with ctx.services.db.transaction() as session:
+        row = session.get(model, reference["id"])
+        if row is not None:
+            setattr(row, column, post_id)
+
+
+def root_of(ctx: DeliveryContext, payload: dict) -> str | None:
+    if payload.get("root_id"):
+        return payload["root_id"]
+    if payload.get("root_ref"):
+        root = read_reference(ctx, payload["root_ref"])
+        if not root:
+            raise Retry("the thread's root post is not posted yet", retry_after=30)
+        return root
+    return None
+
+
+@delivers("mattermost.post")
+def post(ctx: DeliveryContext, payload: dict) -> None:
+    """Post in a channel; ``store`` records the post id so a retry never posts twice."""
+    store = payload.get("store")
+    if store and read_reference(ctx, store):
+        return
+    client = client_of(ctx)
+    created = client.create_post(channel_of(ctx, payload), payload["message"], props=payload.get("props"),
+                                 root_id=root_of(ctx, payload), file_ids=payload.get("file_ids"))
+    if store:
+        write_reference(ctx, store, created["id"])
+    if payload.get("pin"):
+        client.pin_post(created["id"])
+
+
+@delivers("mattermost.update_post")
+def update_post(ctx: DeliveryContext, payload: dict) -> None:
+    post_id = payload.get("post_id") or (read_reference(ctx, payload["ref"]) if payload.get("ref") else None)
+    if not post_id:
+        raise Retry("the post to update is not posted yet", retry_after=30)
+    client_of(ctx).update_post(post_id, message=payload.get("message"), props=payload.get("props"))
+
+
+@delivers("mattermost.dm")
+def direct_message(ctx: DeliveryContext, payload: dict) -> None:
+    client_of(ctx).direct_message(payload["user_id"], payload["message"], props=payload.get("props"))
+
+
+@delivers("mattermost.ephemeral")
+def ephemeral(ctx: DeliveryContext, payload: dict) -> None:
+    client_of(ctx).create_ephemeral_post(payload["user_id"], channel_of(ctx, payload), payload["message"])
+
+
+@delivers("mattermost.add_member")
+def add_member(ctx: DeliveryContext, payload: dict) -> None:
+    client_of(ctx).add_channel_member(channel_of(ctx, payload), payload["user_id"])
+
+
+@delivers("mattermost.remove_member")
+def remove_member(ctx: DeliveryContext, payload: dict) -> None:
+    client_of(ctx).remove_channel_member(channel_of(ctx, payload), payload["user_id"])
+
+
+@delivers("mattermost.archive_channel")
+def archive_channel(ctx: DeliveryContext, payload: dict) -> None:
+    client_of(ctx).archive_channel(channel_of(ctx, payload))
+
+
+@delivers("mattermost.upload")
+def upload(ctx: DeliveryContext, payload: dict) -> None:
+    """Attach a file (exports) in a channel, with a message."""
+    import base64
+
+    client = client_of(ctx)
+    channel = channel_of(ctx, payload)
+    file_ids = [client.upload_file(channel, f["name"], base64.b64decode(f["content"])) for f in payload["files"]]
+    client.create_post(channel, payload.get("message", ""), file_ids=file_ids, root_id=payload.get("root_id"))
+
+
+def team_id(ctx: DeliveryContext, session, consortium: Consortium) -> str:
+    from models import Network
+
+    network = session.get(Network, consortium.network_id)
+    if network.team_id:
+        return network.team_id
+    team_name = ctx.services.settings.mattermost_team or network.team_name
+    team = client_of(ctx).get_team_by_name(team_name)
+    network.team_id = team["id"]
+    return team["id"]
+
+
+__all__ = ["POST_REFERENCES", "select"]

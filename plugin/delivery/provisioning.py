@@ -1,0 +1,143 @@
+"""Provisioning a consortium, step by step; each step records its outcome (PRODUCT.md §5)."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from models import Consortium, Membership, Person, ProvisioningStep, utcnow
+from plugin.delivery import DeliveryContext, Permanent, Retry, delivers
+from plugin.delivery.mattermost import client_of, team_id
+from plugin.i18n import _, use_locale
+from plugin.messages import channel_header, channel_purpose, welcome_message
+
+log = logging.getLogger(__name__)
+
+ORDER = ("channel", "members", "caldav", "welcome")
+NEEDS_CHANNEL = {"members", "welcome"}
+
+
+def _set(ctx: DeliveryContext, consortium_id: int, step: str, status: str, detail: str = "") -> None:
+    with ctx.services.db.transaction() as session:
+        row = session.scalar(select(ProvisioningStep).where(ProvisioningStep.consortium_id == consortium_id,
+                                                            ProvisioningStep.step == step))
+        if row is not None:
+            row.status, row.detail, row.attempts = status, detail[:2000], row.attempts + 1
+            row.updated_at = utcnow()
+
+
+def _step_channel(ctx: DeliveryContext, consortium_id: int) -> str:
+    client = client_of(ctx)
+    with ctx.services.db.transaction() as session:
+        consortium = session.get(Consortium, consortium_id)
+        team = team_id(ctx, session, consortium)
+        with use_locale(ctx.services.settings.locale):
+            header = channel_header(consortium, ctx.services.base_url)
+            purpose = channel_purpose(consortium)
+        name, display, private = consortium.slug, consortium.name, not consortium.is_public
+    channel, created = client.ensure_channel(team, name, display[:64], purpose=purpose, header=header,
+                                             private=private)
+    if not created:  # adopted an existing channel: bring its header up to date
+        client.patch_channel(channel["id"], header=header, purpose=purpose)
+    with ctx.services.db.transaction() as session:
+        consortium = session.get(Consortium, consortium_id)
+        consortium.channel_id = channel["id"]
+    return _("created") if created else _("adopted the existing channel")
+
+
+def _step_members(ctx: DeliveryContext, consortium_id: int) -> str:
+    client = client_of(ctx)
+    with ctx.services.db.reader() as session:
+        consortium = session.get(Consortium, consortium_id)
+        channel = consortium.channel_id
+        users = list(session.execute(
+            select(Person.username, Person.mattermost_user_id).join(Membership, Membership.person_id == Person.id)
+            .where(Membership.consortium_id == consortium_id, Membership.left_at.is_(None),
+                   Person.mattermost_user_id.is_not(None))))
+    present = client.channel_member_ids(channel)
+    refused = []
+    for username, user_id in users:
+        if user_id in present:
+            continue
+        try:
+            client.add_channel_member(channel, user_id)
+        except Exception as error:
+            if type(error).__name__ in ("MattermostForbidden", "MattermostNotFound", "MattermostBadRequest"):
+                refused.append(f"@{username}")  # reported; the others are still added
+                continue
+            raise
+    if refused:
+        return _("Mattermost refused to add: {names}", names=", ".join(refused))
+    return _("{n} members in the channel", n=len(users))
+
+
+def _step_caldav(ctx: DeliveryContext, consortium_id: int) -> str:
+    caldav = ctx.services.caldav()
+    if caldav is None:
+        return _("no CalDAV server configured")
+    with ctx.services.db.reader() as session:
+        consortium = session.get(Consortium, consortium_id)
+        slug, name, theme = consortium.slug, consortium.name, consortium.theme
+        sharees = list(session.scalars(
+            select(Person.username).join(Membership, Membership.person_id == Person.id)
+            .where(Membership.consortium_id == consortium_id, Membership.left_at.is_(None))))
+    url = caldav.ensure_calendar(f"consortia-{slug}", name, description=theme)
+    shared = caldav.share_calendar(f"consortia-{slug}", sharees) if sharees else False
+    with ctx.services.db.transaction() as session:
+        session.get(Consortium, consortium_id).caldav_calendar_url = url
+    return _("calendar ready, shared with the members") if shared else _("calendar ready")
+
+
+def _step_welcome(ctx: DeliveryContext, consortium_id: int) -> str:
+    client = client_of(ctx)
+    with ctx.services.db.reader() as session:
+        consortium = session.get(Consortium, consortium_id)
+        if consortium.welcome_post_id:
+            return _("already posted")
+        channel = consortium.channel_id
+        with use_locale(ctx.services.settings.locale):
+            message = welcome_message(consortium, ctx.services.base_url)
+    created = client.create_post(channel, message)
+    with ctx.services.db.transaction() as session:
+        session.get(Consortium, consortium_id).welcome_post_id = created["id"]
+    client.pin_post(created["id"])
+    return _("posted and pinned")
+
+
+STEPS = {"channel": _step_channel, "members": _step_members, "caldav": _step_caldav, "welcome": _step_welcome}
+
+
+def run_steps(ctx: DeliveryContext, consortium_id: int) -> dict[str, str]:
+    """Run every unfinished step; independent steps go on when one fails."""
+    with ctx.services.db.reader() as session:
+        if session.get(Consortium, consortium_id) is None:
+            raise Permanent("consortium no longer exists")
+        status = {row.step: row.status for row in session.scalars(
+            select(ProvisioningStep).where(ProvisioningStep.consortium_id == consortium_id))}
+    failures: list[str] = []
+    retry_after = None
+    for step in ORDER:
+        if status.get(step) in ("done", "skipped", None):
+            continue
+        if step in NEEDS_CHANNEL and status.get("channel") != "done":
+            failures.append(step)
+            continue
+        try:
+            with use_locale(ctx.services.settings.locale):
+                detail = STEPS[step](ctx, consortium_id)
+            _set(ctx, consortium_id, step, "done", detail)
+            status[step] = "done"
+        except Exception as error:
+            log.warning("provisioning step %s of consortium %s failed: %s", step, consortium_id, error)
+            _set(ctx, consortium_id, step, "failed", f"{type(error).__name__}: {error}")
+            status[step] = "failed"
+            failures.append(step)
+            retry_after = getattr(error, "retry_after", None) or retry_after
+    if failures:
+        raise Retry(f"provisioning steps not finished: {', '.join(failures)}", retry_after=retry_after)
+    return status
+
+
+@delivers("provision.run")
+def provision_run(ctx: DeliveryContext, payload: dict) -> None:
+    run_steps(ctx, payload["consortium_id"])

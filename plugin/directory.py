@@ -1,0 +1,29 @@
+"""The people directory backed by Mattermost's REST API."""
+from __future__ import annotations
+
+from integrations.mattermost.client import MattermostClient, MattermostNotFound
+from plugin.services.people import UserInfo
+
+
+def _info(user: dict) -> UserInfo:
+    roles = (user.get("roles") or "").split()
+    display = " ".join(x for x in (user.get("first_name"), user.get("last_name")) if x) or user.get("nickname") or ""
+    return UserInfo(
+        id=user["id"], username=user["username"], email=user.get("email") or None, display_name=display,
+        locale=user.get("locale") or None, is_system_admin="system_admin" in roles,
+        is_guest="system_guest" in roles, is_bot=bool(user.get("is_bot")),
+    )
+
+
+class MattermostDirectory:
+    def __init__(self, client: MattermostClient):
+        self.client = client
+
+    def user_by_id(self, user_id: str) -> UserInfo | None:
+        try:
+            return _info(self.client.get_user(user_id))
+        except MattermostNotFound:
+            return None
+
+    def users_by_usernames(self, usernames: list[str]) -> list[UserInfo]:
+        return [_info(user) for user in self.client.get_users_by_usernames(usernames)]

@@ -1,0 +1,145 @@
+"""Translation layer.
+
+Message ids are English (the code's language); the French catalogs in
+``plugin/translations/fr/LC_MESSAGES/*.po`` are the interface's first language.
+Every ``.po`` file of a locale is merged into one catalog, so each feature keeps
+its own file and nobody edits the same catalog at once.
+
+Placeholders use ``str.format`` names: ``_("Consortium {name} created", name=x)``.
+The current locale lives in a context variable set per request (``use_locale``).
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Iterator
+
+from babel.messages.pofile import read_po
+
+SUPPORTED_LOCALES = ("fr", "en")
+DEFAULT_LOCALE = "fr"
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+_current_locale: ContextVar[str] = ContextVar("consortia_locale", default=DEFAULT_LOCALE)
+_catalogs: dict[str, dict[str, str | tuple[str, ...]]] = {}
+_lock = threading.Lock()
+
+
+def normalize_locale(value: str | None, fallback: str = DEFAULT_LOCALE) -> str:
+    """Map 'fr_FR', 'en-GB', 'EN' ... onto a supported locale."""
+    if not value:
+        return fallback
+    short = value.replace("-", "_").split("_")[0].lower()
+    return short if short in SUPPORTED_LOCALES else fallback
+
+
+def _load(locale: str) -> dict[str, str | tuple[str, ...]]:
+    catalog = _catalogs.get(locale)
+    if catalog is not None:
+        return catalog
+    with _lock:
+        if locale in _catalogs:
+            return _catalogs[locale]
+        merged: dict[str, str | tuple[str, ...]] = {}
+        folder = TRANSLATIONS_DIR / locale / "LC_MESSAGES"
+        for po_path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
+            with po_path.open("rb") as handle:
+                po = read_po(handle, locale=locale)
+            for message in po:
+                if not message.id or message.fuzzy or not message.string:
+                    continue
+                key = message.id[0] if isinstance(message.id, tuple) else message.id
+                if isinstance(message.string, tuple):
+                    if all(message.string):
+                        merged[key] = tuple(message.string)
+                else:
+                    merged[key] = message.string
+        _catalogs[locale] = merged
+        return merged
+
+
+def reload_catalogs() -> None:
+    with _lock:
+        _catalogs.clear()
+
+
+def get_locale() -> str:
+    return _current_locale.get()
+
+
+@contextlib.contextmanager
+def use_locale(locale: str | None) -> Iterator[str]:
+    token = _current_locale.set(normalize_locale(locale))
+    try:
+        yield _current_locale.get()
+    finally:
+        _current_locale.reset(token)
+
+
+def _format(text: str, params: dict) -> str:
+    return text.format(**params) if params else text
+
+
+def translate(msgid: str, locale: str | None = None, /, **params) -> str:
+    """Translate ``msgid`` into ``locale`` (default: the current one)."""
+    locale = normalize_locale(locale or get_locale())
+    if locale != "en":
+        found = _load(locale).get(msgid)
+        if isinstance(found, str):
+            return _format(found, params)
+        if isinstance(found, tuple):
+            return _format(found[0], params)
+    return _format(msgid, params)
+
+
+def gettext(msgid: str, /, **params) -> str:
+    return translate(msgid, None, **params)
+
+
+def ngettext(singular: str, plural: str, n: int, /, **params) -> str:
+    locale = get_locale()
+    params.setdefault("n", n)
+    if locale != "en":
+        found = _load(locale).get(singular)
+        if isinstance(found, tuple):
+            from babel import Locale
+
+            index = Locale.parse(locale).plural_form(n)
+            forms = {"one": 0, "other": 1}
+            return _format(found[min(forms.get(index, 1), len(found) - 1)], params)
+    return _format(singular if n == 1 else plural, params)
+
+
+class LazyString:
+    """A message translated when it is rendered, for declarations made at import time."""
+
+    __slots__ = ("msgid", "params")
+
+    def __init__(self, msgid: str, params: dict | None = None):
+        self.msgid = msgid
+        self.params = params or {}
+
+    def __str__(self) -> str:
+        return translate(self.msgid, None, **self.params)
+
+    def in_locale(self, locale: str) -> str:
+        return translate(self.msgid, locale, **self.params)
+
+    def __repr__(self) -> str:
+        return f"LazyString({self.msgid!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LazyString) and other.msgid == self.msgid
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
+
+
+def lazy_gettext(msgid: str, /, **params) -> LazyString:
+    return LazyString(msgid, params)
+
+
+_ = gettext
+_l = lazy_gettext

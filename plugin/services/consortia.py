@@ -1,0 +1,387 @@
+"""Consortium life cycle: provisioning, members, stage, language, archive, overview."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import (
+    PROVISIONING_STEPS, ChecklistItem, Commitment, Consortium, FoundationDialogue, Membership,
+    Network, Organisation, Person, ProvisioningStep, RoleAssignment, StageChange, WorkingSession, new_token,
+    utcnow,
+)
+from plugin.i18n import _
+from plugin.services import access
+from plugin.services.base import Actor, Conflict, NotFound, Result, audit, queue
+from plugin.services.people import Directory, resolve_usernames
+from plugin.services.templates import DEFAULT_TEMPLATE, apply_template
+
+MAX_SLUG = 60
+
+
+def slugify(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return (text or "consortium")[:MAX_SLUG].strip("-")
+
+
+def name_key(name: str) -> str:
+    return slugify(name)
+
+
+def find_by_slug(session: Session, slug: str) -> Consortium | None:
+    return session.scalar(select(Consortium).where(Consortium.slug == slug.lower()))
+
+
+def find_by_channel(session: Session, channel_id: str) -> Consortium | None:
+    if not channel_id:
+        return None
+    return session.scalar(select(Consortium).where(Consortium.channel_id == channel_id))
+
+
+def find_by_dialogue_channel(session: Session, channel_id: str) -> Consortium | None:
+    if not channel_id:
+        return None
+    return session.scalar(select(Consortium).where(Consortium.dialogue_channel_id == channel_id))
+
+
+def consortia_of(session: Session, person: Person) -> list[Consortium]:
+    return list(session.scalars(
+        select(Consortium).join(Membership, Membership.consortium_id == Consortium.id)
+        .where(Membership.person_id == person.id, Membership.left_at.is_(None),
+               Consortium.archived_at.is_(None))
+        .order_by(Consortium.name)
+    ))
+
+
+# --- provisioning -------------------------------------------------------------------------
+
+@dataclass
+class ProvisionOutcome:
+    consortium: Consortium
+    created: bool
+    added_members: list[str] = field(default_factory=list)
+
+
+def _unique_slug(session: Session, base: str) -> str:
+    slug, n = base, 2
+    while session.scalar(select(Consortium.id).where(Consortium.slug == slug)) is not None:
+        suffix = f"-{n}"
+        slug, n = base[: MAX_SLUG - len(suffix)] + suffix, n + 1
+    return slug
+
+
+def provision(session: Session, network: Network, actor: Actor | None, data: dict, *,
+              directory: Directory, caldav_enabled: bool, reuse_existing: bool) -> ProvisionOutcome:
+    """Record a consortium and queue its provisioning (idempotent, resumable).
+
+    ``reuse_existing``: the CLI and the API converge on an existing consortium of the
+    same name (adding missing members, resuming failed steps); the slash command
+    refuses a duplicate name instead, pointing to the existing one.
+    """
+    if actor is not None:
+        access.require_admin(actor)
+    key = name_key(data["name"])
+    existing = session.scalar(select(Consortium).where(Consortium.network_id == network.id,
+                                                      Consortium.name_key == key))
+    if existing is not None and not reuse_existing:
+        raise Conflict(_("A consortium named “{name}” already exists: ~{channel}.",
+                         name=existing.name, channel=existing.channel_name or existing.slug))
+    people = resolve_usernames(session, network, directory, data.get("members", []))
+    created = existing is None
+    if created:
+        slug = data.get("slug") or _unique_slug(session, slugify(data["name"]))
+        consortium = Consortium(
+            network_id=network.id, name=data["name"], name_key=key, slug=slug,
+            theme=data.get("theme", ""), purpose=data.get("purpose", ""), is_public=data.get("public", False),
+            channel_name=slug, created_by_id=actor.id if actor else None, profile_token=new_token(),
+        )
+        session.add(consortium)
+        session.flush()
+        session.add(StageChange(consortium_id=consortium.id, from_stage=None, to_stage="emergence",
+                                by_person_id=actor.id if actor else None))
+        for step in PROVISIONING_STEPS:
+            status = "pending"
+            if step in ("calendar", "checklist"):
+                status = "done"  # done in this very transaction
+            if step == "caldav" and not caldav_enabled:
+                status = "skipped"
+            session.add(ProvisioningStep(consortium_id=consortium.id, step=step, status=status))
+        apply_template(session, consortium, DEFAULT_TEMPLATE, created_by_id=actor.id if actor else None)
+    else:
+        consortium = existing
+    added = []
+    current = {m.person_id: m for m in consortium.memberships}
+    for username, person in people.items():
+        membership = current.get(person.id)
+        if membership is None:
+            consortium.memberships.append(Membership(person_id=person.id, organisation_id=person.organisation_id,
+                                                     added_by_id=actor.id if actor else None))
+            added.append(username)
+        elif membership.left_at is not None:
+            membership.left_at = None
+            added.append(username)
+    session.flush()
+    if created or added or _has_unfinished_steps(consortium):
+        for step in consortium.steps:
+            if step.status == "failed" or (step.step == "members" and added):
+                step.status = "pending"
+        audit(session, actor, "consortium.provision" if created else "consortium.reprovision",
+              consortium_id=consortium.id, target_type="consortium", target_id=consortium.id,
+              after={"name": consortium.name, "slug": consortium.slug, "members": sorted(people)})
+        queue(session, "provision.run", {"consortium_id": consortium.id}, consortium_id=consortium.id)
+    return ProvisionOutcome(consortium, created, added)
+
+
+def _has_unfinished_steps(consortium: Consortium) -> bool:
+    return any(step.status in ("pending", "failed") for step in consortium.steps)
+
+
+def step_status(consortium: Consortium) -> dict[str, str]:
+    return {step.step: step.status for step in consortium.steps}
+
+
+# --- members ------------------------------------------------------------------------------
+
+def find_organisation(session: Session, network: Network, name: str) -> Organisation:
+    """An organisation by short name or name; near misses get a suggestion."""
+    import difflib
+
+    key = slugify(name)
+    organisation = session.scalar(
+        select(Organisation).where(Organisation.network_id == network.id,
+                                   (func.lower(Organisation.short_name) == name.lower())
+                                   | (Organisation.search_key == key))
+    )
+    if organisation is not None:
+        return organisation
+    candidates = list(session.scalars(select(Organisation.short_name).where(Organisation.network_id == network.id)))
+    close = difflib.get_close_matches(name.lower(), [c.lower() for c in candidates], n=1, cutoff=0.6)
+    if close:
+        suggestion = next(c for c in candidates if c.lower() == close[0])
+        raise NotFound(_("Unknown organisation “{name}”. Did you mean “{suggestion}”?",
+                         name=name, suggestion=suggestion))
+    raise NotFound(_("Unknown organisation “{name}”.", name=name))
+
+
+def add_member(session: Session, network: Network, actor: Actor, consortium: Consortium, data: dict, *,
+               directory: Directory) -> Result:
+    access.require_active(consortium)
+    access.require_admin_or_lead(session, actor, consortium)
+    person = resolve_usernames(session, network, directory, [data["user"]])[data["user"]]
+    organisation = find_organisation(session, network, data["organisation"]) if data.get("organisation") else None
+    if organisation is not None and person.organisation_id is None:
+        person.organisation_id = organisation.id
+    membership = session.scalar(select(Membership).where(Membership.consortium_id == consortium.id,
+                                                         Membership.person_id == person.id))
+    if membership is not None and membership.left_at is None:
+        if organisation is not None and membership.organisation_id != organisation.id:
+            membership.organisation_id = organisation.id
+            return Result(_("@{user} now represents {org} in the consortium.", user=person.username,
+                            org=organisation.short_name))
+        raise Conflict(_("@{user} is already a member of “{name}”.", user=person.username, name=consortium.name))
+    if membership is None:
+        membership = Membership(consortium_id=consortium.id, person_id=person.id, added_by_id=actor.id)
+        session.add(membership)
+    membership.left_at = None
+    membership.organisation_id = organisation.id if organisation else person.organisation_id
+    session.flush()
+    audit(session, actor, "member.add", consortium_id=consortium.id, target_type="person", target_id=person.id,
+          after={"username": person.username, "organisation": organisation.short_name if organisation else None})
+    if person.mattermost_user_id:
+        queue(session, "mattermost.add_member", {"consortium_id": consortium.id, "user_id": person.mattermost_user_id},
+              consortium_id=consortium.id)
+    touch(consortium)
+    return Result(_("@{user} has joined the consortium.", user=person.username),
+                  news=_("👋 @{user} joins the consortium, added by @{actor}.", user=person.username,
+                         actor=actor.username))
+
+
+def remove_member(session: Session, network: Network, actor: Actor, consortium: Consortium, username: str, *,
+                  directory: Directory) -> Result:
+    access.require_active(consortium)
+    access.require_admin_or_lead(session, actor, consortium)
+    person = resolve_usernames(session, network, directory, [username])[username]
+    membership = access.active_membership(session, consortium, person)
+    if membership is None:
+        raise NotFound(_("@{user} is not a member of “{name}”.", user=person.username, name=consortium.name))
+    membership.left_at = utcnow()
+    audit(session, actor, "member.remove", consortium_id=consortium.id, target_type="person", target_id=person.id,
+          before={"username": person.username})
+    if person.mattermost_user_id:
+        queue(session, "mattermost.remove_member",
+              {"consortium_id": consortium.id, "user_id": person.mattermost_user_id}, consortium_id=consortium.id)
+    touch(consortium)
+    return Result(_("@{user} is no longer a member.", user=person.username),
+                  news=_("@{user} has left the consortium (removed by @{actor}).", user=person.username,
+                         actor=actor.username))
+
+
+def members(session: Session, consortium: Consortium) -> list[Membership]:
+    return list(session.scalars(
+        select(Membership).where(Membership.consortium_id == consortium.id, Membership.left_at.is_(None))
+        .join(Person, Person.id == Membership.person_id).order_by(Person.username)
+    ))
+
+
+# --- stage, language, archive -------------------------------------------------------------
+
+def change_stage(session: Session, actor: Actor, consortium: Consortium, stage: str) -> Result:
+    access.require_active(consortium)
+    access.require_admin_or_lead(session, actor, consortium)
+    if stage == consortium.stage:
+        raise Conflict(_("The consortium is already at the stage “{stage}”.", stage=stage_label(stage)))
+    before = consortium.stage
+    consortium.stage = stage
+    session.add(StageChange(consortium_id=consortium.id, from_stage=before, to_stage=stage, by_person_id=actor.id))
+    audit(session, actor, "consortium.stage", consortium_id=consortium.id, target_type="consortium",
+          target_id=consortium.id, before={"stage": before}, after={"stage": stage})
+    touch(consortium)
+    return Result(_("Stage changed to “{stage}”.", stage=stage_label(stage)),
+                  news=_("📈 The consortium moves from “{before}” to “{after}” (@{actor}).",
+                         before=stage_label(before), after=stage_label(stage), actor=actor.username))
+
+
+def stage_history(session: Session, consortium: Consortium) -> list[tuple[StageChange, str | None]]:
+    rows = session.execute(
+        select(StageChange, Person.username).outerjoin(Person, Person.id == StageChange.by_person_id)
+        .where(StageChange.consortium_id == consortium.id).order_by(StageChange.at, StageChange.id)
+    )
+    return [(change, username) for change, username in rows]
+
+
+def stage_label(stage: str | None) -> str:
+    labels = {
+        "emergence": _("emergence"), "structuration": _("structuring"), "formalise": _("formalised"),
+        "finance": _("funded"), "clos": _("closed"),
+    }
+    return labels.get(stage or "", stage or "")
+
+
+def set_language(session: Session, actor: Actor, language: str) -> Result:
+    actor.person.locale = language
+    actor.locale = language
+    audit(session, actor, "person.language", target_type="person", target_id=actor.id, after={"locale": language})
+    from plugin.i18n import use_locale
+
+    with use_locale(language):
+        return Result(_("From now on, Consortia speaks English to you."))
+
+
+def archive(session: Session, actor: Actor, consortium: Consortium) -> Result:
+    access.require_admin(actor)
+    if consortium.archived_at is not None:
+        raise Conflict(_("The consortium “{name}” is already archived.", name=consortium.name))
+    consortium.archived_at = utcnow()
+    audit(session, actor, "consortium.archive", consortium_id=consortium.id, target_type="consortium",
+          target_id=consortium.id)
+    # The goodbye post goes out before the channel is archived: the outbox keeps the order.
+    queue(session, "mattermost.post", {"consortium_id": consortium.id, "target": "channel",
+                                       "message": _("🗄️ This consortium has been archived by @{actor}. "
+                                                    "Its data is kept and can still be consulted.",
+                                                    actor=actor.username)},
+          consortium_id=consortium.id)
+    queue(session, "mattermost.archive_channel", {"consortium_id": consortium.id}, consortium_id=consortium.id)
+    return Result(_("The consortium “{name}” is archived: channel closed, data kept.", name=consortium.name))
+
+
+def touch(consortium: Consortium) -> None:
+    consortium.last_activity_at = utcnow()
+
+
+# --- overview -----------------------------------------------------------------------------
+
+@dataclass
+class Overview:
+    consortium: Consortium
+    members: list[tuple[Person, Organisation | None]]
+    roles: list[tuple[str, str]]                 # (role key, holder label)
+    checklist_done: int
+    checklist_total: int
+    commitments: dict[str, dict]                 # kind -> {count, amounts: {unit: total}}
+    next_session: WorkingSession | None
+    open_dialogues: int
+    steps: dict[str, str]
+
+
+def overview(session: Session, consortium: Consortium, *, now: datetime | None = None) -> Overview:
+    now = now or utcnow()
+    member_rows = session.execute(
+        select(Person, Organisation).join(Membership, Membership.person_id == Person.id)
+        .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.consortium_id == consortium.id, Membership.left_at.is_(None))
+        .order_by(Person.username)
+    ).all()
+    role_rows = session.execute(
+        select(RoleAssignment.role_key, Person.username, Organisation.short_name)
+        .outerjoin(Person, Person.id == RoleAssignment.person_id)
+        .outerjoin(Organisation, Organisation.id == RoleAssignment.organisation_id)
+        .where(RoleAssignment.consortium_id == consortium.id, RoleAssignment.ended_at.is_(None))
+        .order_by(RoleAssignment.role_key, RoleAssignment.assigned_at)
+    ).all()
+    roles = [(key, " / ".join(x for x in (f"@{u}" if u else None, o) if x)) for key, u, o in role_rows]
+    done, total = session.execute(
+        select(func.count().filter(ChecklistItem.done.is_(True)), func.count())
+        .where(ChecklistItem.consortium_id == consortium.id, ChecklistItem.deleted_at.is_(None))
+    ).one()
+    commitments: dict[str, dict] = {}
+    for kind, unit, count, amount in session.execute(
+        select(Commitment.kind, Commitment.unit, func.count(), func.sum(Commitment.amount))
+        .where(Commitment.consortium_id == consortium.id, Commitment.deleted_at.is_(None),
+               Commitment.status != "abandonne")
+        .group_by(Commitment.kind, Commitment.unit)
+    ):
+        entry = commitments.setdefault(kind, {"count": 0, "amounts": {}})
+        entry["count"] += count
+        if amount is not None and unit:
+            entry["amounts"][unit] = amount
+    next_session = session.scalar(
+        select(WorkingSession).where(WorkingSession.consortium_id == consortium.id,
+                                     WorkingSession.status == "confirmed", WorkingSession.starts_at >= now)
+        .order_by(WorkingSession.starts_at).limit(1)
+    )
+    open_dialogues = session.scalar(
+        select(func.count()).select_from(FoundationDialogue)
+        .where(FoundationDialogue.consortium_id == consortium.id, FoundationDialogue.closed_at.is_(None))
+    ) or 0
+    return Overview(consortium, [(p, o) for p, o in member_rows], roles, done or 0, total or 0, commitments,
+                    next_session, open_dialogues, step_status(consortium))
+
+
+@dataclass
+class NetworkRow:
+    consortium: Consortium
+    member_count: int
+    checklist_done: int
+    checklist_total: int
+
+
+def network_list(session: Session, network: Network, *, limit: int = 50, offset: int = 0,
+                 include_archived: bool = False) -> tuple[list[NetworkRow], int]:
+    """All consortiums with counts, in three queries whatever their number."""
+    condition = [Consortium.network_id == network.id]
+    if not include_archived:
+        condition.append(Consortium.archived_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(Consortium).where(*condition)) or 0
+    consortia = list(session.scalars(select(Consortium).where(*condition)
+                                     .order_by(Consortium.last_activity_at.desc(), Consortium.id)
+                                     .limit(limit).offset(offset)))
+    ids = [c.id for c in consortia]
+    if not ids:
+        return [], total
+    member_counts = dict(session.execute(
+        select(Membership.consortium_id, func.count()).where(Membership.consortium_id.in_(ids),
+                                                             Membership.left_at.is_(None))
+        .group_by(Membership.consortium_id)).all())
+    progress = {cid: (d, t) for cid, d, t in session.execute(
+        select(ChecklistItem.consortium_id, func.count().filter(ChecklistItem.done.is_(True)), func.count())
+        .where(ChecklistItem.consortium_id.in_(ids), ChecklistItem.deleted_at.is_(None))
+        .group_by(ChecklistItem.consortium_id))}
+    rows = [NetworkRow(c, member_counts.get(c.id, 0), *progress.get(c.id, (0, 0))) for c in consortia]
+    return rows, total
+

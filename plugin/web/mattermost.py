@@ -1,0 +1,60 @@
+"""Endpoints Mattermost calls: slash commands, message actions, dialog submissions."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from integrations.mattermost import messages
+from integrations.mattermost.verification import extract_command_token, verify_command_token
+from plugin.commands.context import CommandRequest
+from plugin.commands.dispatch import dispatch
+from plugin.commands.interactive import run_action, submit_dialog
+from plugin.i18n import _
+
+blueprint = Blueprint("mattermost", __name__, url_prefix="/mattermost")
+
+_FIELDS = ("command", "text", "user_id", "user_name", "channel_id", "channel_name", "team_id", "team_domain",
+           "trigger_id", "root_id", "response_url")
+
+
+def _unauthorized() -> Response:
+    # Nothing else said: a wrong token learns nothing.
+    return Response(status=401)
+
+
+@blueprint.post("/command")
+def command():
+    services = current_app.extensions["consortia"]
+    token = extract_command_token(request.headers, request.form)
+    if not verify_command_token(token, services.command_tokens()):
+        services.forget_command_tokens()  # a command registered a moment ago: re-read once
+        if not verify_command_token(token, services.command_tokens()):
+            return _unauthorized()
+    form = {name: (request.form.get(name) or "")[:10000] for name in _FIELDS}
+    if not form["user_id"] or not form["command"]:
+        return jsonify(messages.command_response(_("This request is missing its user or command.")))
+    reply = dispatch(services, CommandRequest(**form))
+    body = messages.command_response(reply.text, in_channel=reply.in_channel, attachments=reply.attachments,
+                                     props=reply.props, extra_responses=reply.extra or None,
+                                     truncated_notice=_("… (truncated)"))
+    return jsonify(body)
+
+
+def _json_payload() -> dict | None:
+    payload = request.get_json(silent=True)
+    return payload if isinstance(payload, dict) else None
+
+
+@blueprint.post("/action")
+def action():
+    payload = _json_payload()
+    if payload is None or not payload.get("user_id"):
+        return jsonify(error="bad request"), 400
+    return jsonify(run_action(current_app.extensions["consortia"], payload))
+
+
+@blueprint.post("/dialog")
+def dialog():
+    payload = _json_payload()
+    if payload is None or not payload.get("user_id"):
+        return jsonify(error="bad request"), 400
+    return jsonify(submit_dialog(current_app.extensions["consortia"], payload))
