@@ -24,6 +24,8 @@ class CallForInterest(Base):
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()
+    # theme -> id of the consortium formed from it (issue 7: "form this consortium" once per theme)
+    formed: Mapped[dict | None] = mapped_column(default=dict)
 
 
 class CallResponse(Base):

@@ -19,6 +19,8 @@ class FoundationDialogue(Base):
         UniqueConstraint("consortium_id", "number"),
         Index("ix_foundation_dialogues_foundation", "foundation_id", "closed_at"),
         Index("ix_foundation_dialogues_next", "next_step_date"),
+        # `/dialogue liste --tout` and GET /api/v1/dialogues: most recently active first, by pages.
+        Index("ix_foundation_dialogues_activity", "last_activity_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -55,8 +55,8 @@ class Services:
                 self.settings.mattermost_url, self.settings.mattermost_token, timeout=3, max_retries=1,
                 backoff_base=0.2, max_wait=1))
         return self._client("mattermost", lambda: MattermostClient(
-            self.settings.mattermost_url, self.settings.mattermost_token, timeout=10, max_retries=2,
-            backoff_base=0.5, max_wait=5))
+            self.settings.mattermost_url, self.settings.mattermost_token, timeout=10, max_retries=1,
+            backoff_base=0.5, max_wait=5))  # the outbox has its own, longer back-off
 
     @property
     def directory(self) -> Directory:

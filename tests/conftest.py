@@ -180,6 +180,12 @@ def network_factory(database_url, tmp_path, emulator):
                         "ami", "eoi"):
             emulator.register_command(team["id"], trigger, f"{server.url}/mattermost/command",
                                       token=COMMAND_TOKEN, creator=bot["id"])
+        from integrations.mattermost.client import MattermostClient
+
+        # Same clients as production, with test-short back-off.
+        for name in ("mattermost", "mattermost-interactive"):
+            services._clients[name] = MattermostClient(emulator.url, bot_token, timeout=5, max_retries=2,
+                                                       backoff_base=0.01, max_wait=0.05)
         worker = OutboxWorker(services, base_delay=0.01, max_delay=0.05)
         network = Network(emulator, services, app, server, worker, team, users)
         network.channels["town-square"] = emulator.channel("reseau", "town-square")["id"]

@@ -542,6 +542,10 @@ class MattermostClient:
     def get_post(self, post_id: str) -> dict:
         return self._call(lambda: self._driver.posts.get_post(_seg(post_id)))
 
+    def get_thread(self, post_id: str) -> dict:
+        """``GET /posts/{id}/thread``: the root post and its replies (``order``, ``posts``); no retry."""
+        return self._call(lambda: self._driver.posts.get_thread(_seg(post_id)), retries=0)
+
     def pin_post(self, post_id: str) -> None:
         self._call(lambda: self._driver.posts.pin_post_to_channel(_seg(post_id)))
 

@@ -1784,6 +1784,14 @@ class MattermostEmulator:
             if user is None:
                 raise ValueError(f"no user {username!r}")
             post = self._posts.get(post_id)
+            ephemeral_post = None
+            if post is None:
+                # Buttons of an ephemeral post (a slash command's private answer) work too;
+                # Mattermost applies the integration's "update" to that user's copy.
+                ephemeral_post = next((e for e in self._ephemerals if e["id"] == post_id
+                                       and e["user_id"] == (self._user_by_name(username.lower()) or {}).get("id")),
+                                      None)
+                post = ephemeral_post
             if post is None or post["delete_at"]:
                 raise ValueError(f"no post {post_id!r}")
             action = None
@@ -1823,7 +1831,11 @@ class MattermostEmulator:
             with self._lock:
                 try:
                     update = parsed.get("update")
-                    if isinstance(update, dict):
+                    if isinstance(update, dict) and ephemeral_post is not None:
+                        for k in ("message", "props"):
+                            ephemeral_post[k] = copy.deepcopy(update.get(k, "" if k == "message" else {}))
+                        ephemeral_post["update_at"] = self._ts()
+                    elif isinstance(update, dict):
                         p = self._posts.get(post_id)
                         if p is not None and not p["delete_at"]:
                             # Mattermost replaces the post's message and props with the update
@@ -1836,7 +1848,7 @@ class MattermostEmulator:
                         out["ephemeral"] = copy.deepcopy(eph)
                 except EmulatorAppError as err:
                     out["error"] = err.message
-                p = self._posts.get(post_id)
+                p = self._posts.get(post_id) or ephemeral_post
                 out["post"] = copy.deepcopy(p) if p else None
         return out
 

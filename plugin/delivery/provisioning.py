@@ -54,6 +54,10 @@ def _step_members(ctx: DeliveryContext, consortium_id: int) -> str:
             select(Person.username, Person.mattermost_user_id).join(Membership, Membership.person_id == Person.id)
             .where(Membership.consortium_id == consortium_id, Membership.left_at.is_(None),
                    Person.mattermost_user_id.is_not(None))))
+        # The facilitator who created it follows the channel, without being a member organisation.
+        creator = session.get(Person, consortium.created_by_id) if consortium.created_by_id else None
+        if creator is not None and creator.mattermost_user_id:
+            users.append((creator.username, creator.mattermost_user_id))
     present = client.channel_member_ids(channel)
     refused = []
     for username, user_id in users:

@@ -94,7 +94,7 @@ class OutboxWorker:
                 level = logging.WARNING if type(error).__name__ != "Retry" else logging.INFO
                 log.log(level, "outbox %s #%s will be retried: %s", kind, message_id, text)
             else:
-                values.update(status="dead", last_error=text)
+                values.update(status="dead", last_error=text, available_at=utcnow())
                 outcome = "dead"
                 log.error("outbox %s #%s is dead: %s", kind, message_id, text)
             if not isinstance(error, (Retry, Permanent)) and not type(error).__module__.startswith("integrations"):

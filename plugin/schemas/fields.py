@@ -36,9 +36,9 @@ class CleanText(fields.String):
         else:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         text = _CONTROL.sub("", text)
+        if not text and self.min_length > 0:
+            raise ValidationError(_("This text is empty."))
         if len(text) < self.min_length:
-            if self.min_length == 1:
-                raise ValidationError(_("This text is empty."))
             raise ValidationError(_("At least {n} characters, please.", n=self.min_length))
         if len(text) > self.max_length:
             raise ValidationError(_("Too long: {length} characters, at most {limit}.",

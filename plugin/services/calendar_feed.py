@@ -1,35 +1,56 @@
 """A consortium's sessions as iCalendar data (the subscribable feed and CalDAV events)."""
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from integrations.calendar.ics import Attendee, EventData, build_calendar, etag_for
 from models import Consortium, Membership, Person, Rsvp, WorkingSession
 from plugin.i18n import _
 
+def aware(value: datetime | None) -> datetime | None:
+    """A stored moment as an aware UTC datetime (SQLite gives them back without their zone)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE",
             "needs-action": "NEEDS-ACTION"}
 
 
 def event_for(working_session: WorkingSession, consortium: Consortium, *, attendees: list[Attendee],
-              organizer_email: str, base_url: str) -> EventData:
+              organizer_email: str, base_url: str, channel_url: str = "") -> EventData:
     tz = ZoneInfo(working_session.timezone)
-    description = working_session.agenda or ""
+    parts = []
+    if working_session.agenda:
+        parts.append(_("Agenda:") + "\n" + working_session.agenda)
+    if working_session.video_url:
+        parts.append(_("Video link: {url}", url=working_session.video_url))
     if working_session.minutes:
-        description += ("\n\n" if description else "") + _("Minutes:") + "\n" + working_session.minutes
+        parts.append(_("Minutes:") + "\n" + working_session.minutes)
+    if channel_url:
+        parts.append(_("Consortium channel: {url}", url=channel_url))
+    description = "\n\n".join(parts)
     return EventData(
         uid=working_session.uid, summary=working_session.title,
-        start=working_session.starts_at.astimezone(tz), end=working_session.ends_at.astimezone(tz),
+        start=aware(working_session.starts_at).astimezone(tz), end=aware(working_session.ends_at).astimezone(tz),
         tzid=working_session.timezone, description=description, location=working_session.location,
         url=working_session.video_url, sequence=working_session.sequence,
         status="CANCELLED" if working_session.status == "cancelled" else "CONFIRMED",
         organizer_email=organizer_email, organizer_name="Consortia", attendees=attendees,
         alarm_text=_("Tomorrow: {title}", title=working_session.title),
-        created=working_session.created_at, last_modified=working_session.updated_at,
-        dtstamp=working_session.updated_at, categories=[consortium.name],
+        alarm_before=None if working_session.status == "cancelled" else timedelta(days=1),
+        created=aware(working_session.created_at), last_modified=aware(working_session.updated_at),
+        dtstamp=aware(working_session.updated_at), categories=[consortium.name],
     )
 
 
@@ -44,16 +65,146 @@ def attendees_for(session: Session, working_session: WorkingSession) -> list[Att
                      partstat=PARTSTAT.get(answers.get(p.id, "needs-action"), "NEEDS-ACTION")) for p in people]
 
 
-def consortium_feed(session: Session, consortium: Consortium, *, organizer_email: str, base_url: str) -> bytes:
+def channel_link(mattermost_url: str | None, team: str | None, consortium: Consortium) -> str:
+    """The consortium's channel in Mattermost (for the events' descriptions)."""
+    if not mattermost_url or not team or not consortium.channel_name:
+        return ""
+    return f"{mattermost_url.rstrip('/')}/{quote(team, safe='')}/channels/{quote(consortium.channel_name, safe='')}"
+
+
+def _members_with_email(session: Session, consortium_ids: list[int]) -> dict[int, list[Person]]:
+    """Every consortium's active members having an e-mail address, in one query."""
+    out: dict[int, list[Person]] = {cid: [] for cid in consortium_ids}
+    if not consortium_ids:
+        return out
+    rows = session.execute(
+        select(Membership.consortium_id, Person).join(Person, Membership.person_id == Person.id)
+        .where(Membership.consortium_id.in_(consortium_ids), Membership.left_at.is_(None),
+               Person.email.is_not(None), Person.erased_at.is_(None))
+        .order_by(Person.username)
+    )
+    for consortium_id, person in rows:
+        out[consortium_id].append(person)
+    return out
+
+
+def _attendees(people: list[Person], working_session: WorkingSession) -> list[Attendee]:
+    answers = {r.person_id: r.answer for r in working_session.rsvps}
+    return [Attendee(email=p.email, name=p.display_name or p.username,
+                     partstat=PARTSTAT.get(answers.get(p.id, "needs-action"), "NEEDS-ACTION")) for p in people]
+
+
+def session_calendar(session: Session, working_session: WorkingSession, consortium: Consortium, *,
+                     organizer_email: str, base_url: str, channel_url: str = "", method: str | None = None) -> bytes:
+    """One session as a VCALENDAR: the CalDAV object (no METHOD) or an iTIP message."""
+    event = event_for(working_session, consortium, attendees=attendees_for(session, working_session),
+                      organizer_email=organizer_email, base_url=base_url, channel_url=channel_url)
+    return build_calendar([event], name=consortium.name, method=method, tzid=working_session.timezone)
+
+
+def _events(session: Session, sessions: list[WorkingSession], consortia: dict[int, Consortium], *,
+            organizer_email: str, base_url: str, channel_urls: dict[int, str]) -> list[EventData]:
+    members = _members_with_email(session, list(consortia))
+    return [event_for(s, consortia[s.consortium_id], attendees=_attendees(members[s.consortium_id], s),
+                      organizer_email=organizer_email, base_url=base_url,
+                      channel_url=channel_urls.get(s.consortium_id, "")) for s in sessions]
+
+
+def consortium_feed(session: Session, consortium: Consortium, *, organizer_email: str, base_url: str,
+                    channel_url: str = "") -> bytes:
     sessions = list(session.scalars(
         select(WorkingSession).where(WorkingSession.consortium_id == consortium.id)
-        .options(selectinload(WorkingSession.rsvps)).order_by(WorkingSession.starts_at)
+        .options(selectinload(WorkingSession.rsvps)).order_by(WorkingSession.starts_at, WorkingSession.id)
     ))
-    events = [event_for(s, consortium, attendees=attendees_for(session, s), organizer_email=organizer_email,
-                        base_url=base_url) for s in sessions]
+    events = _events(session, sessions, {consortium.id: consortium}, organizer_email=organizer_email,
+                     base_url=base_url, channel_urls={consortium.id: channel_url})
     return build_calendar(events, name=consortium.name,
                           description=_("Working sessions of the consortium {name}", name=consortium.name),
-                          tzid=consortium.timezone)
+                          tzid=consortium.timezone, refresh_interval=timedelta(hours=1))
 
 
-__all__ = ["consortium_feed", "event_for", "attendees_for", "etag_for", "Rsvp"]
+def person_consortia(session: Session, person: Person) -> list[Consortium]:
+    return list(session.scalars(
+        select(Consortium).join(Membership, Membership.consortium_id == Consortium.id)
+        .where(Membership.person_id == person.id, Membership.left_at.is_(None)).order_by(Consortium.id)
+    ))
+
+
+def personal_feed(session: Session, person: Person, *, organizer_email: str, base_url: str,
+                  channel_urls: dict[int, str] | None = None, tzid: str = "Europe/Paris") -> bytes:
+    """Every session of every consortium the person belongs to, in one calendar."""
+    consortia = {c.id: c for c in person_consortia(session, person)}
+    sessions = list(session.scalars(
+        select(WorkingSession).where(WorkingSession.consortium_id.in_(list(consortia) or [-1]))
+        .options(selectinload(WorkingSession.rsvps)).order_by(WorkingSession.starts_at, WorkingSession.id)
+    )) if consortia else []
+    events = _events(session, sessions, consortia, organizer_email=organizer_email, base_url=base_url,
+                     channel_urls=channel_urls or {})
+    return build_calendar(events, name=_("My consortium sessions"),
+                          description=_("Working sessions of all my consortiums"),
+                          tzid=tzid, refresh_interval=timedelta(hours=1))
+
+
+# --------------------------------------------------------------------------- warm feeds
+#
+# Building a feed of 1,000 events costs tens of milliseconds; a calendar client polls
+# it every few minutes and almost always gets "304 Not Modified". A fingerprint of
+# everything the feed depends on (a few indexed aggregate queries) names the built
+# body in a small in-process cache, so a warm request never rebuilds it.
+
+
+def fingerprint(session: Session, consortium_ids: list[int], *extra: object) -> str:
+    ids = sorted(consortium_ids) or [-1]
+    sessions = session.execute(
+        select(func.count(), func.max(WorkingSession.updated_at), func.sum(WorkingSession.sequence),
+               func.max(WorkingSession.id))
+        .where(WorkingSession.consortium_id.in_(ids))
+    ).one()
+    answers = session.execute(
+        select(func.count(), func.max(Rsvp.updated_at), func.max(Rsvp.id))
+        .join(WorkingSession, Rsvp.session_id == WorkingSession.id)
+        .where(WorkingSession.consortium_id.in_(ids))
+    ).one()
+    people = session.execute(
+        select(Membership.consortium_id, Person.id, Person.email, Person.display_name, Person.username,
+               Membership.left_at)
+        .join(Person, Membership.person_id == Person.id)
+        .where(Membership.consortium_id.in_(ids)).order_by(Membership.id)
+    ).all()
+    digest = hashlib.sha256(repr((ids, tuple(sessions), tuple(answers), [tuple(p) for p in people],
+                                  extra)).encode()).hexdigest()
+    return digest
+
+
+class FeedCache:
+    """A small LRU of built feeds: fingerprint -> (body, etag)."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._items: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key: str, build: Callable[[], bytes]) -> tuple[bytes, str]:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        body = build()
+        item = (body, etag_for(body))
+        with self._lock:
+            self._items[key] = item
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return item
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+FEEDS = FeedCache()
+
+
+__all__ = ["consortium_feed", "personal_feed", "session_calendar", "event_for", "attendees_for", "etag_for",
+           "fingerprint", "FEEDS", "channel_link", "Rsvp"]

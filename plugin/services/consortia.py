@@ -148,25 +148,8 @@ def step_status(consortium: Consortium) -> dict[str, str]:
 
 # --- members ------------------------------------------------------------------------------
 
-def find_organisation(session: Session, network: Network, name: str) -> Organisation:
-    """An organisation by short name or name; near misses get a suggestion."""
-    import difflib
-
-    key = slugify(name)
-    organisation = session.scalar(
-        select(Organisation).where(Organisation.network_id == network.id,
-                                   (func.lower(Organisation.short_name) == name.lower())
-                                   | (Organisation.search_key == key))
-    )
-    if organisation is not None:
-        return organisation
-    candidates = list(session.scalars(select(Organisation.short_name).where(Organisation.network_id == network.id)))
-    close = difflib.get_close_matches(name.lower(), [c.lower() for c in candidates], n=1, cutoff=0.6)
-    if close:
-        suggestion = next(c for c in candidates if c.lower() == close[0])
-        raise NotFound(_("Unknown organisation “{name}”. Did you mean “{suggestion}”?",
-                         name=name, suggestion=suggestion))
-    raise NotFound(_("Unknown organisation “{name}”.", name=name))
+# Moved to plugin.services.organisations (near misses, several suggestions); kept importable here.
+from plugin.services.organisations import find_organisation  # noqa: E402,F401
 
 
 def add_member(session: Session, network: Network, actor: Actor, consortium: Consortium, data: dict, *,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import Network, Person, new_token
 from plugin.i18n import _, normalize_locale
-from plugin.services.base import Actor, NotFound
+from plugin.services.base import Actor, NotFound, Unavailable
 
 
 @dataclass(frozen=True)
@@ -123,8 +123,9 @@ def resolve_usernames(session: Session, network: Network, directory: Directory,
     if missing:
         try:
             infos = directory.users_by_usernames(missing)
-        except Exception:
-            infos = []
+        except Exception:  # Mattermost unreachable: say so rather than "unknown user"
+            raise Unavailable(_("Mattermost cannot be reached to check {names}; please try again in a moment.",
+                                names=", ".join("@" + name for name in missing))) from None
         for info in infos:
             if info.is_bot:
                 continue

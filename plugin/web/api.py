@@ -165,3 +165,5 @@ def openapi():
 
 # Other features add their response schemas here for the OpenAPI document.
 API_SCHEMAS: dict[str, type[Schema]] = {}
+from plugin.web import api_registers  # noqa
+from plugin.web import api_dialogues  # noqa

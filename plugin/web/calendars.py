@@ -8,13 +8,13 @@ from flask import Blueprint, Response, abort, current_app, request
 from integrations.calendar.ics import etag_for
 from plugin.i18n import use_locale
 from plugin.services import consortia
-from plugin.services.calendar_feed import consortium_feed
+from plugin.services.calendar_feed import FEEDS, channel_link, consortium_feed, fingerprint, personal_feed
 
 blueprint = Blueprint("calendars", __name__, url_prefix="/calendars")
 
 
-def ics_response(body: bytes, filename: str) -> Response:
-    etag = etag_for(body)
+def ics_response(body: bytes, filename: str, etag: str | None = None) -> Response:
+    etag = etag or etag_for(body)
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = Response(status=304)
     else:
@@ -34,7 +34,63 @@ def consortium_calendar(slug: str, token: str):
         # Same answer for an unknown slug and a wrong token: nothing to probe.
         if consortium is None or not hmac.compare_digest(consortium.feed_token.encode(), token.encode()):
             abort(404)
-        with use_locale(services.settings.locale):
-            body = consortium_feed(session, consortium, organizer_email=services.settings.mail_from or
-                                   "consortia@localhost", base_url=services.base_url)
-    return ics_response(body, f"{consortium.slug}.ics")
+        body, etag = _consortium_body(services, session, consortium)
+        filename = f"{consortium.slug}.ics"
+    return ics_response(body, filename, etag)
+
+
+def _organizer(services) -> str:
+    return services.settings.mail_from or "consortia@localhost"
+
+
+def _channel_url(services, consortium) -> str:
+    settings = services.settings
+    return channel_link(settings.mattermost_url, settings.mattermost_team, consortium)
+
+
+def _consortium_body(services, session, consortium) -> tuple[bytes, str]:
+    settings = services.settings
+    channel_url = _channel_url(services, consortium)
+    key = "c:" + fingerprint(session, [consortium.id], consortium.name, consortium.timezone, settings.locale,
+                             _organizer(services), services.base_url, channel_url)
+
+    def build() -> bytes:
+        with use_locale(settings.locale):
+            return consortium_feed(session, consortium, organizer_email=_organizer(services),
+                                   base_url=services.base_url, channel_url=channel_url)
+
+    return FEEDS.get_or_build(key, build)
+
+
+@blueprint.get("/me/<token>.ics")
+def personal_calendar(token: str):
+    """A person's own feed: the sessions of all their consortiums (secret, revocable token)."""
+    from sqlalchemy import select
+
+    from models import Person
+    from plugin.services.calendar_feed import person_consortia
+
+    services = current_app.extensions["consortia"]
+    settings = services.settings
+    token = token[:128]
+    with services.db.reader() as session:
+        person = session.scalar(select(Person).where(Person.personal_feed_token == token,
+                                                     Person.erased_at.is_(None))) if token else None
+        if person is None or not hmac.compare_digest(person.personal_feed_token.encode(), token.encode()):
+            # A consortium whose slug happens to be "me" keeps its own feed.
+            return consortium_calendar("me", token)
+        consortia_list = person_consortia(session, person)
+        channel_urls = {c.id: _channel_url(services, c) for c in consortia_list}
+        locale = person.locale or settings.locale
+        key = "p:" + fingerprint(session, list(channel_urls), person.id, locale, _organizer(services),
+                                 services.base_url, sorted(channel_urls.items()),
+                                 [(c.id, c.name, c.timezone) for c in consortia_list])
+
+        def build() -> bytes:
+            with use_locale(locale):
+                return personal_feed(session, person, organizer_email=_organizer(services),
+                                     base_url=services.base_url, channel_urls=channel_urls,
+                                     tzid=settings.timezone)
+
+        body, etag = FEEDS.get_or_build(key, build)
+    return ics_response(body, "consortia.ics", etag)

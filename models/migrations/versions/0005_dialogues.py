@@ -1,4 +1,4 @@
-"""dialogues: schema changes of the dialogues feature (empty until it needs one)
+"""dialogues: index the foundation dialogues by last activity (network-wide listing)
 
 Revision ID: 0005
 Revises: 0004
@@ -14,8 +14,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("foundation_dialogues", schema=None) as batch_op:
+        batch_op.create_index("ix_foundation_dialogues_activity", ["last_activity_at"], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("foundation_dialogues", schema=None) as batch_op:
+        batch_op.drop_index("ix_foundation_dialogues_activity")

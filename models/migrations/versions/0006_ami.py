@@ -1,10 +1,10 @@
-"""ami: schema changes of the ami feature (empty until it needs one)
+"""ami: remember which consortium each theme of a call was formed into
 
 Revision ID: 0006
 Revises: 0005
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 import models.base  # noqa: F401
 
 revision = "0006"
@@ -14,8 +14,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("calls_for_interest", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("formed", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("calls_for_interest", schema=None) as batch_op:
+        batch_op.drop_column("formed")

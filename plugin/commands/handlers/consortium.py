@@ -70,7 +70,11 @@ def info(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     consortium = ctx.require_consortium()
     session, actor = ctx.session, ctx.actor
     is_member = actor.is_admin or access.is_member(session, consortium, actor.person)
-    if not is_member and not access.is_foundation_representative(session, actor.person):
+    # A foundation's representative sees the public profile of the consortiums their foundation
+    # has a dialogue with (or of a public consortium), and nothing else.
+    from plugin.services.dialogues import can_see_public_profile
+
+    if not is_member and not can_see_public_profile(session, consortium, actor.person):
         raise access.Forbidden(_("This is reserved for the members of the consortium “{name}”.",
                                  name=consortium.name))
     view = consortia.overview(session, consortium, now=ctx.now)
@@ -84,12 +88,16 @@ def info(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     lines.append(ngettext("**{n} member**: {list}", "**{n} members**: {list}", len(member_labels),
                           list=", ".join(member_labels) or "—"))
     if view.roles:
-        lines.append(_("Roles: {roles}", roles="; ".join(f"{key} → {holder}" for key, holder in view.roles)))
+        from plugin.services.roles import summary_text
+
+        lines.append(_("Roles: {roles}", roles=summary_text(view.roles)))
     lines.append(_("Checklist: {bar}", bar=progress_bar(view.checklist_done, view.checklist_total)))
     if not is_member:  # a foundation's public profile ends here
         return Reply("\n".join(lines))
     if view.commitments:
-        lines.append(_("Commitments: {totals}", totals=_commitment_totals(view)))
+        from plugin.services.commitments import overview_text
+
+        lines.append(_("Commitments: {totals}", totals=overview_text(view.commitments)))
     if view.next_session:
         lines.append(_("Next session: {title}, {when}", title=escape_markdown(view.next_session.title),
                        when=format_date(view.next_session.starts_at.astimezone(ctx.tz), with_time=True)))

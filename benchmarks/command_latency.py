@@ -1,0 +1,123 @@
+"""Issue 2's benchmark: `/consortium info` with 1 and with 10,000 consortiums.
+
+The command is sent as Mattermost sends it: a member of the consortium, in the
+consortium's channel, with the command token. Requests rotate over several members
+of several consortiums spread over the whole database. Each measurement of the
+service is paired with a measurement of the bare Flask endpoint (same request, same
+gunicorn workers, same load generator) taken right before it, and the table gives
+the ratios (PRODUCT.md §6 "Speed": the same latency with one consortium or ten
+thousand).
+
+    python benchmarks/command_latency.py --database both
+    python benchmarks/command_latency.py --database postgres --quick
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import common  # noqa: E402
+
+NAME = "command_latency"
+EXPECT = "#### Bench consortium"  # the reply starts with the consortium's name: not an error
+
+
+def parse_args(argv=None):
+    parser = common.arguments(__doc__.strip().splitlines()[0])
+    parser.add_argument("--sizes", default="1,10000",
+                        help="numbers of consortiums in the database, comma-separated (default 1,10000)")
+    parser.add_argument("--rotate", type=int, default=50,
+                        help="how many consortiums (x their members) the requests rotate over (default 50)")
+    parser.add_argument("--database-name", default=common.DEFAULT_DATABASE_NAME,
+                        help=f"PostgreSQL database to (re)create (default {common.DEFAULT_DATABASE_NAME})")
+    return parser.parse_args(argv)
+
+
+def run(argv=None) -> dict:
+    args = parse_args(argv)
+    sizes = sorted({int(part) for part in args.sizes.split(",") if part.strip()})
+    if not sizes or sizes[0] < 1:
+        raise SystemExit("--sizes: positive numbers")
+    options = common.load_options(args)
+    rows: list[common.Row] = []
+    print(f"/consortium info — sizes {sizes}, databases {common.databases(args)}, "
+          f"{options['seconds']:g}s per measurement, {args.concurrency} connections, {args.workers} workers")
+    with common.start_baseline(workers=args.workers) as baseline:
+        for kind in common.databases(args):
+            url = common.fresh_database(kind, name=args.database_name)
+            common.prepare_database(url)
+            seeded_total = 0
+            sample: list[common.SeededConsortium] = []
+            for size in sizes:
+                seeded = common.seed_consortia(url, size - seeded_total, sample=args.rotate)
+                seeded_total = size
+                sample.extend(seeded.consortia)
+                print(f"[{kind}] {seeded.total:,} consortiums (seeded {seeded.count:,} in {seeded.seconds:.1f}s)")
+                rotation = _spread(sample, args.rotate)
+                with common.start_service(url, workers=args.workers) as service:
+                    spec = common.command_spec(service, seeded, command="/consortium", text="info",
+                                               consortia=rotation)
+                    _check(service, seeded, rotation[-1])
+                    base_stats = common.load(spec.against(baseline), expect="ok", **options)
+                    stats = common.load(spec, expect=EXPECT, **options)
+                print(f"  baseline: {base_stats}\n  service:  {stats}")
+                rows.append(common.Row(
+                    f"{kind} · {size:,} consortium{'s' if size > 1 else ''}", stats, baseline=base_stats,
+                    extra={"database": kind, "consortia": size, "seed_seconds": round(seeded.seconds, 2),
+                           "senders": len(spec.bodies), "command": "/consortium info"}))
+    document = common.report(NAME, rows, write_json=not args.no_json, meta={
+        "command": "/consortium info", "sizes": sizes, "workers": args.workers,
+        "concurrency": args.concurrency, "seconds": options["seconds"], "argv": sys.argv[1:] if argv is None else argv})
+    _scaling(rows)
+    return document
+
+
+def _spread(items: list, count: int) -> list:
+    """At most ``count`` items spread over the whole list (first and last included)."""
+    if len(items) <= count:
+        return list(items)
+    return [items[round(i * (len(items) - 1) / (count - 1))] for i in range(count)]
+
+
+def _check(service: common.Service, seeded: common.Seeded, consortium: common.SeededConsortium) -> None:
+    """One real command first: a benchmark of error replies would measure nothing."""
+    member = consortium.members[0]
+    response = common.slash_command(service.url, service.command_token, command="/consortium", text="info",
+                                    user_id=member.user_id, user_name=member.username,
+                                    channel_id=consortium.channel_id, channel_name=consortium.channel_name,
+                                    team_id=seeded.team_id, team_domain=seeded.team_domain)
+    text = response.json().get("text", "") if response.status_code == 200 else response.text
+    if response.status_code != 200 or not text.startswith(f"#### {consortium.name}"):
+        raise SystemExit(f"unexpected reply ({response.status_code}) to /consortium info: {text[:500]}\n"
+                         f"service log:\n{service.log_tail()}")
+
+
+def _scaling(rows: list[common.Row]) -> None:
+    """Per database: the largest size's figures divided by the smallest's (1.0 = no slower)."""
+    by_db: dict[str, list[common.Row]] = {}
+    for row in rows:
+        by_db.setdefault(row.extra["database"], []).append(row)
+    for kind, entries in by_db.items():
+        if len(entries) < 2:
+            continue
+        small, large = entries[0], entries[-1]
+        r_small = common.ratios(small.stats, small.baseline)
+        r_large = common.ratios(large.stats, large.baseline)
+
+        def q(a, b):
+            return f"{a / b:.2f}" if a and b else "—"
+
+        print(f"[{kind}] {large.extra['consortia']:,} vs {small.extra['consortia']:,} consortiums: "
+              f"req/s ratio {q(r_large['rps'], r_small['rps'])}, p50 ratio {q(r_large['p50'], r_small['p50'])}, "
+              f"p99 ratio {q(r_large['p99'], r_small['p99'])} (baseline-normalised; 1.00 = same speed)")
+
+
+def main(argv=None) -> int:
+    run(argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Core commands: serve, sandbox, worker, db, outbox, provision, mattermost install, manifest."""
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from plugin.cli import cli, load_settings_or_exit
+
+
+def _ready_settings(*, embedded_ok: bool, host: str = "127.0.0.1", port: int = 8080):
+    """Settings, database ready, and the embedded emulator when no Mattermost is configured."""
+    from plugin.runtime import DatabaseNotReady, prepare_database, register_sandbox_commands, \
+        start_embedded_mattermost
+
+    settings = load_settings_or_exit()
+    embedded = None
+    if not settings.mattermost_configured and embedded_ok:
+        embedded = start_embedded_mattermost({})
+        base_url = settings.base_url if settings.base_url != "http://127.0.0.1:8080" else f"http://{host}:{port}"
+        token = register_sandbox_commands(embedded, base_url)
+        settings = settings.with_overrides(
+            base_url=base_url, mattermost_url=embedded.emulator.url, mattermost_token=embedded.command_token,
+            mattermost_team=embedded.team["name"], command_tokens=settings.command_tokens + (token,),
+            admins=tuple(dict.fromkeys(settings.admins + ("admin",))))
+    try:
+        prepare_database(settings)
+    except DatabaseNotReady as error:
+        click.echo(f"Database not ready: {error}", err=True)
+        sys.exit(2)
+    except Exception as error:
+        click.echo(f"Database unreachable ({type(error).__name__}): check CONSORTIA_DATABASE_URL", err=True)
+        sys.exit(2)
+    return settings, embedded
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
+@click.option("--threads", default=4, show_default=True, type=int, help="threads per worker")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Run the service under gunicorn, with the outbox worker (and the emulator without Mattermost)."""
+    from gunicorn.app.base import BaseApplication
+
+    from plugin.app import Services, create_app
+
+    settings, embedded = _ready_settings(embedded_ok=True, host=host, port=port)
+    services = Services(settings)
+    app = create_app(services=services)
+    if embedded is not None:
+        click.echo(f"No Mattermost configured: the built-in emulator runs at {settings.mattermost_url} "
+                   f"(team '{embedded.team['name']}', users admin, ines, samir, lea). "
+                   f"Try `consortia sandbox` to type commands.")
+    click.echo(f"Consortia listening on http://{host}:{port} (database: {settings.database_url.split(':')[0]})")
+
+    def post_worker_init(_worker):
+        services.db.dispose()  # never share a connection across fork
+        if settings.run_worker:
+            from plugin.delivery.worker import OutboxWorker
+
+            services.worker = OutboxWorker(services).start()
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
+            self.cfg.set("post_worker_init", post_worker_init)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("timeout", 60)
+
+        def load(self):
+            return app
+
+    Server().run()
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="deliver what is due, then stop")
+def worker(once: bool) -> None:
+    """Deliver the outbox and run scheduled jobs (digests, reminders) in this process."""
+    from plugin.app import Services
+    from plugin.delivery.worker import OutboxWorker
+    from plugin.logging_setup import configure_logging
+
+    settings, _ = _ready_settings(embedded_ok=False)
+    configure_logging(secrets=tuple(filter(None, (settings.mattermost_token, settings.caldav_password))))
+    services = Services(settings)
+    outbox = OutboxWorker(services)
+    if once:
+        outbox.run_periodic()
+        click.echo(f"{outbox.run_until_idle()} message(s) processed")
+        return
+    click.echo("Outbox worker running (Ctrl-C to stop)")
+    outbox.start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        outbox.stop()
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (needed for PostgreSQL deployments; SQLite upgrades itself in serve)."""
+    from models.migrate import upgrade
+
+    settings = load_settings_or_exit()
+    upgrade(settings.database_url, revision)
+    click.echo(f"Database upgraded to {revision}.")
+
+
+@db.command("current")
+def db_current() -> None:
+    from models.db import make_engine
+    from models.migrate import current_revision, head_revision
+
+    settings = load_settings_or_exit()
+    engine = make_engine(settings.database_url)
+    click.echo(f"current: {current_revision(engine) or 'none'} / head: {head_revision()}")
+    engine.dispose()
+
+
+@cli.command()
+@click.option("--write/--check", default=True, help="write manifest.json, or only check it is up to date")
+def manifest(write: bool) -> None:
+    """Generate manifest.json from the declared command grammar."""
+    from plugin.manifest import MANIFEST_PATH, render_manifest, write_manifest
+
+    if write:
+        write_manifest()
+        click.echo(f"Wrote {MANIFEST_PATH}")
+    elif not MANIFEST_PATH.exists() or MANIFEST_PATH.read_text(encoding="utf-8") != render_manifest():
+        click.echo("manifest.json is out of date: run `consortia manifest`", err=True)
+        sys.exit(1)

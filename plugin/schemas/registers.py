@@ -1,0 +1,327 @@
+"""Valid input and output of the roles and commitments registers.
+
+The same schemas serve the slash commands, the commitment dialog and the JSON API.
+
+Amounts (documented choice)
+    A positive number with at most two decimals and at most 12 digits before the
+    decimal mark. French and English writing both work: ``1 500,50``, ``1500,5``,
+    ``1 500.50``, ``1.500,50``, ``1,500.50`` (when both marks appear, the last one is
+    the decimal mark; a lone comma is always a decimal comma, as in French). Spaces,
+    non-breaking spaces and apostrophes group thousands. Refused: zero, negative
+    numbers, exponents (``1e309``), ``NaN``, ``inf`` and anything else that is not
+    plainly a number.
+
+Units
+    ``heures`` (h, heure, hour(s), hr), ``jours`` (j, jour, day(s), d), ``euros``
+    (€, eur, euro) and ``unites`` (u, unité(s), unit(s), pcs, pièce(s)) for things
+    given in kind. No free units: a typo would silently break the totals. Each type
+    accepts some units: ``temps`` and ``competences`` in hours or days, ``financier``
+    in euros, ``nature`` in any of them (a vehicle lent 10 days, premises valued in
+    euros, 3 computers). A missing unit defaults from the type (days, euros, units)
+    and a missing type from the unit (euros -> financier, hours/days -> temps,
+    units -> nature).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validates_schema
+
+from models import COMMITMENT_STATUSES, COMMITMENT_TYPES, ORGANISATION_KINDS, SIAE_TYPES, utcnow
+from plugin.i18n import _, _l
+from plugin.schemas.consortium import ChoiceField
+from plugin.schemas.fields import CleanText, ItemNumber, Username
+
+# Translated when the error is shown (``error_text`` renders it in the user's language).
+REQUIRED = _l("This field is required.")
+MAX_AMOUNT = Decimal("999999999999.99")
+UNITS = ("heures", "jours", "euros", "unites")
+UNIT_ALIASES = {
+    "heures": ("h", "heure", "heures", "hour", "hours", "hr", "hrs"),
+    "jours": ("j", "jour", "jours", "jr", "jrs", "day", "days", "d"),
+    "euros": ("€", "eur", "euro", "euros"),
+    "unites": ("u", "unite", "unites", "unit", "units", "pcs", "piece", "pieces"),
+}
+UNITS_BY_TYPE = {
+    "temps": ("jours", "heures"),
+    "competences": ("jours", "heures"),
+    "financier": ("euros",),
+    "nature": ("unites", "euros", "jours", "heures"),
+}
+TYPE_BY_UNIT = {"euros": "financier", "heures": "temps", "jours": "temps", "unites": "nature"}
+
+_GROUPING = re.compile(r"[\s\u00a0\u202f\u2009'’]")
+_PLAIN = re.compile(r"^\d{1,12}(\.\d+)?$")
+_DOTTED_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+_GLUED_UNIT = re.compile(r"^(.*\d)([^\d.,\s]+)$")
+
+
+def _fold(word: str) -> str:
+    from plugin.commands.grammar import fold
+
+    return fold(word)
+
+
+def parse_amount(text) -> Decimal:
+    """A user's amount as a ``Decimal`` (see the module's documentation), or ``ValidationError``."""
+    if isinstance(text, bool):
+        raise ValidationError(_("“{value}” is not an amount: write a number such as 1 500,50.", value=str(text)))
+    if isinstance(text, (int, Decimal)):
+        text = str(text)
+    elif isinstance(text, float):
+        text = repr(text)
+    raw = str(text or "").strip()
+    if not raw:
+        raise ValidationError(_("Give an amount, for example 10 jours or 1 500 €."))
+    shown = raw[:30]
+    if len(raw) > 40:
+        raise ValidationError(_("“{value}” is not an amount: write a number such as 1 500,50.", value=shown))
+    compact = _GROUPING.sub("", raw)
+    if compact.startswith(("-", "−", "–")):
+        raise ValidationError(_("The amount must be positive: “{value}”.", value=shown))
+    compact = compact.lstrip("+")
+    if "," in compact and "." in compact:
+        if compact.rfind(",") > compact.rfind("."):
+            compact = compact.replace(".", "").replace(",", ".")
+        else:
+            compact = compact.replace(",", "")
+    elif "," in compact:
+        if compact.count(",") > 1:
+            raise ValidationError(_("“{value}” is not an amount: write a number such as 1 500,50.", value=shown))
+        compact = compact.replace(",", ".")
+    elif compact.count(".") > 1 and _DOTTED_THOUSANDS.match(compact):
+        compact = compact.replace(".", "")
+    if not _PLAIN.match(compact):
+        if re.match(r"^\d{13,}", compact):
+            raise ValidationError(_("This amount is too large: “{value}”.", value=shown))
+        raise ValidationError(_("“{value}” is not an amount: write a number such as 1 500,50.", value=shown))
+    try:
+        value = Decimal(compact)
+    except InvalidOperation:  # pragma: no cover - the pattern already guarantees a number
+        raise ValidationError(_("“{value}” is not an amount: write a number such as 1 500,50.", value=shown)) from None
+    if value == 0:
+        raise ValidationError(_("The amount must be more than zero."))
+    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+        raise ValidationError(_("At most two decimals, please: “{value}”.", value=shown))
+    if value > MAX_AMOUNT:
+        raise ValidationError(_("This amount is too large: “{value}”.", value=shown))
+    return value.quantize(Decimal("0.01"))
+
+
+def normalize_unit(text) -> str:
+    word = _fold(str(text or "").strip().rstrip("."))
+    for unit, aliases in UNIT_ALIASES.items():
+        if word in aliases:
+            return unit
+    raise ValidationError(_("Unknown unit “{value}”. Use one of: heures (h), jours (j), euros (€), unités (u).",
+                            value=str(text)[:20]))
+
+
+def split_amount(text: str) -> tuple[str, str | None]:
+    """'1 500,50 €' -> ('1 500,50', '€'); '10j' -> ('10', 'j'); '1e309' -> ('1e309', None)."""
+    words = str(text or "").split()
+    if not words:
+        return "", None
+    if len(words) > 1 and not any(ch.isdigit() for ch in words[-1]):
+        return " ".join(words[:-1]), words[-1]
+    glued = _GLUED_UNIT.match(words[-1])
+    if glued and not re.fullmatch(r"[eE][+-]?\d*", glued.group(2)):
+        candidate = glued.group(2)
+        try:
+            normalize_unit(candidate)
+        except ValidationError:
+            return " ".join(words), None
+        return " ".join(words[:-1] + [glued.group(1)]), candidate
+    if len(words) == 1 and not any(ch.isdigit() for ch in words[0]):
+        return words[0], None
+    return " ".join(words), None
+
+
+class AmountField(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        return parse_amount(value)
+
+
+class UnitField(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        return normalize_unit(value)
+
+
+class DueDateField(fields.Field):
+    """A date in the command language (15/03, demain, 2027-03-15), not in the past."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from plugin.dates import DateError, parse_date, validate_future
+
+        schema = self.parent
+        now = getattr(schema, "now", None) or utcnow()
+        tz = getattr(schema, "tz", None) or ZoneInfo("Europe/Paris")
+        if isinstance(value, date) and not isinstance(value, datetime):
+            parsed = value
+        else:
+            try:
+                parsed = parse_date(str(value or "").strip()[:100], now=now, tz=tz)
+            except DateError as error:
+                raise ValidationError(error.message) from None
+        try:
+            validate_future(parsed, now=now, tz=tz)
+        except DateError as error:
+            raise ValidationError(error.message) from None
+        return parsed
+
+
+class TargetField(fields.Field):
+    """``@user`` -> {"user": name}; anything else -> {"organisation": text}."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = str(value or "").strip()
+        if not text:
+            raise ValidationError(_("Name a person (@username) or an organisation (its short name)."))
+        if text.startswith("@"):
+            return {"user": Username()._deserialize(text, attr, data)}
+        if len(text) > 64:
+            raise ValidationError(_("Too long: {length} characters, at most {limit}.", length=len(text), limit=64))
+        return {"organisation": text}
+
+
+class _WithClock(Schema):
+    def __init__(self, *, now: datetime | None = None, tz: ZoneInfo | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.now = now or utcnow()
+        self.tz = tz or ZoneInfo("Europe/Paris")
+
+
+class CommitmentSchema(_WithClock):
+    """A new commitment, from the command, the dialog or the API.
+
+    ``amount`` may carry its unit (``"1 500,50 €"``) or come with ``unit`` apart.
+    """
+
+    target = TargetField(required=True, error_messages={"required": REQUIRED})
+    description = CleanText(required=True, min_length=2, max_length=500, multiline=True,
+                            error_messages={"required": REQUIRED})
+    kind = ChoiceField(COMMITMENT_TYPES, load_default=None)
+    amount = AmountField(load_default=None)
+    unit = UnitField(load_default=None)
+    due = DueDateField(load_default=None)
+
+    @pre_load
+    def _split(self, data, **kwargs):
+        data = {k: v for k, v in dict(data).items() if v is not None and v != ""}
+        amount = data.get("amount")
+        if isinstance(amount, str):
+            number, unit = split_amount(amount)
+            data["amount"] = number
+            if unit and not data.get("unit"):
+                data["unit"] = unit
+        return data
+
+    @validates_schema
+    def _coherent(self, data, **kwargs):
+        kind, unit, amount = data.get("kind"), data.get("unit"), data.get("amount")
+        if unit and amount is None:
+            raise ValidationError(_("A unit needs an amount."), "amount")
+        if kind is None:
+            data["kind"] = TYPE_BY_UNIT.get(unit, "temps")
+            kind = data["kind"]
+        if amount is not None and unit is None:
+            data["unit"] = UNITS_BY_TYPE[kind][0]
+        elif unit is not None and unit not in UNITS_BY_TYPE[kind]:
+            raise ValidationError(_("A commitment of type “{kind}” is counted in {units}, not in {unit}.",
+                                    kind=kind, units=", ".join(UNITS_BY_TYPE[kind]), unit=unit), "unit")
+
+
+class StatusSchema(Schema):
+    number = ItemNumber(required=True, error_messages={"required": REQUIRED})
+    status = ChoiceField(COMMITMENT_STATUSES, required=True, error_messages={"required": REQUIRED})
+
+
+class NumberSchema(Schema):
+    number = ItemNumber(required=True, error_messages={"required": REQUIRED})
+
+
+class RoleAssignSchema(Schema):
+    role = CleanText(required=True, min_length=2, max_length=60, error_messages={"required": REQUIRED})
+    target = TargetField(required=True, error_messages={"required": REQUIRED})
+    organisation = CleanText(load_default=None, min_length=1, max_length=64)
+    replace = fields.Boolean(load_default=False)
+    new = fields.Boolean(load_default=False)
+
+
+class OrganisationSchema(Schema):
+    short_name = fields.String(required=True, error_messages={"required": REQUIRED})
+    name = CleanText(load_default=None, min_length=2, max_length=200)
+    kind = ChoiceField(ORGANISATION_KINDS, load_default="siae")
+    siae_type = ChoiceField(SIAE_TYPES, load_default=None)
+    departement = fields.String(load_default=None)
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$", data.get("short_name") or ""):
+            raise ValidationError(_("A short name is one word of letters, digits and dashes, such as ACI-Lyon."),
+                                  "short_name")
+        dep = data.get("departement")
+        if dep is not None and not re.match(r"^(\d{2}|2[AB]|97\d)$", str(dep).upper()):
+            raise ValidationError(_("“{value}” is not a French département number (69, 2A, 974...).",
+                                    value=str(dep)[:10]), "departement")
+        if dep is not None:
+            data["departement"] = str(dep).upper()
+        if data.get("siae_type") and data.get("kind") != "siae":
+            raise ValidationError(_("Only an SIAE has an SIAE type."), "siae_type")
+
+
+# --- output (JSON API and CSV exports) --------------------------------------------------
+
+class RoleAssignmentOutSchema(Schema):
+    role = fields.String()
+    label = fields.String()
+    custom = fields.Boolean()
+    person = fields.String(allow_none=True)
+    organisation = fields.String(allow_none=True)
+    assigned_at = fields.DateTime()
+    assigned_by = fields.String(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    ended_by = fields.String(allow_none=True)
+
+
+class RoleOutSchema(Schema):
+    key = fields.String()
+    label = fields.String()
+    description = fields.String()
+    custom = fields.Boolean()
+
+
+class RolesOutSchema(Schema):
+    consortium = fields.String()
+    roles = fields.List(fields.Nested(RoleOutSchema))
+    assignments = fields.List(fields.Nested(RoleAssignmentOutSchema))
+
+
+class CommitmentOutSchema(Schema):
+    number = fields.Integer()
+    organisation = fields.String(allow_none=True)
+    person = fields.String(allow_none=True)
+    description = fields.String()
+    type = fields.String()
+    amount = fields.Decimal(as_string=True, allow_none=True)
+    unit = fields.String(allow_none=True)
+    due = fields.Date(allow_none=True)
+    status = fields.String()
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class TotalOutSchema(Schema):
+    count = fields.Integer()
+    amounts = fields.Dict(keys=fields.String(), values=fields.Decimal(as_string=True))
+
+
+class CommitmentsOutSchema(Schema):
+    consortium = fields.String()
+    items = fields.List(fields.Nested(CommitmentOutSchema))
+    totals_by_type = fields.Dict(keys=fields.String(), values=fields.Nested(TotalOutSchema))
+    totals_by_organisation = fields.Dict(keys=fields.String(), values=fields.Nested(TotalOutSchema))

@@ -1,0 +1,589 @@
+"""The network's web pages: dashboard, consortium pages, the AMI, public profiles and form.
+
+Server-rendered Jinja2 templates (``plugin/templates``), French and English through
+``plugin.i18n``. Admins arrive through the signed, single-use, short-lived link that
+``/consortium admin`` gives (no passwords); the link sets a session cookie (Flask's
+signed cookie: HttpOnly, SameSite=Lax, Secure when the base URL is https).
+
+Security: every POST carries a per-session CSRF token (``_csrf_check``, constant-time
+comparison); every page answers with a strict Content-Security-Policy (no inline script
+or style), ``frame-ancestors 'none'``, ``Referrer-Policy: no-referrer`` and
+``Cache-Control: no-store`` for private pages; the public AMI form is rate limited
+per address (Flask-Limiter) and reachable only with the call's secret token.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import secrets
+from datetime import datetime, time, timedelta, timezone
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint, Flask, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
+)
+from sqlalchemy import select
+
+from models import STAGES, SIAE_TYPES, Consortium, Network, Person, UsedNonce
+from plugin.dates import DateError, format_date, format_short, parse_date
+from plugin.i18n import SUPPORTED_LOCALES, _, get_locale, ngettext, normalize_locale, use_locale
+from plugin.schemas.ami import CallOpenSchema, ResponseSchema
+from plugin.schemas.fields import error_text, field_errors
+from plugin.security import InvalidSignature
+from plugin.services import ami as service
+from plugin.services import consortia
+from plugin.services.base import Actor, ServiceError
+from plugin.services.people import is_admin
+
+log = logging.getLogger(__name__)
+
+MAGIC_MAX_AGE = timedelta(minutes=10)
+SESSION_LIFETIME = timedelta(hours=8)
+DEFAULT_FORM_LIMIT = "8 per minute;60 per hour"
+PER_PAGE = 50
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+STAGE_COLOURS = {"emergence": "#8ecae6", "structuration": "#219ebc", "formalise": "#ffb703",
+                 "finance": "#fb8500", "clos": "#6c757d"}
+
+
+def services():
+    return current_app.extensions["consortia"]
+
+
+# --- request set-up: language, CSRF, headers ---------------------------------------------
+
+def _choose_locale() -> str:
+    asked = request.args.get("lang")
+    if asked in SUPPORTED_LOCALES:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in SUPPORTED_LOCALES:
+        return session["lang"]
+    best = request.accept_languages.best_match(SUPPORTED_LOCALES)
+    return normalize_locale(best or services().settings.locale)
+
+
+def _before():
+    manager = use_locale(_choose_locale())
+    manager.__enter__()
+    g.locale_manager = manager
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    if request.method == "POST":
+        sent = request.form.get("csrf_token", "")
+        if not hmac.compare_digest(str(sent).encode(), session["csrf"].encode()):
+            return render_message(_("This form has expired or did not come from this site. Reload the page and "
+                                    "try again."), status=400, title=_("Form expired"))
+    return None
+
+
+def _after(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    response.headers.setdefault("Cache-Control", "no-store")
+    if request.is_secure or services().base_url.startswith("https"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
+
+
+def _teardown(_exc):
+    manager = g.pop("locale_manager", None)
+    if manager is not None:
+        try:
+            manager.__exit__(None, None, None)
+        except ValueError:  # reset from another context: harmless
+            pass
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def render_message(message: str, *, status: int = 200, title: str | None = None, link: str | None = None,
+                   link_label: str | None = None):
+    return render_template("message.html", message=message, title=title or _("Consortia"), link=link,
+                           link_label=link_label), status
+
+
+def _status_of(error: ServiceError) -> int:
+    return {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}.get(error.code, 400)
+
+
+# --- authentication by magic link ---------------------------------------------------------
+
+def _load_admin(db) -> tuple[Actor, Network] | None:
+    person_id, network_id = session.get("uid"), session.get("nid")
+    if not person_id or not network_id:
+        return None
+    person = db.get(Person, person_id)
+    network = db.get(Network, network_id)
+    if person is None or network is None or person.erased_at is not None:
+        return None
+    return Actor(person=person, is_admin=is_admin(person, services().settings.admins),
+                 locale=get_locale()), network
+
+
+def _require_admin(db):
+    """(actor, network) of the signed-in admin, or a response refusing politely."""
+    loaded = _load_admin(db)
+    if loaded is None:
+        return None, render_message(_("This page is for the network's facilitators. Type `/consortium admin` in "
+                                      "Mattermost to receive a personal sign-in link."), status=401,
+                                    title=_("Sign-in needed"))
+    actor, network = loaded
+    if not actor.is_admin:
+        return None, render_message(_("Only the network's facilitators (admins) can see this page."), status=403,
+                                    title=_("Access refused"))
+    return (actor, network), None
+
+
+def _magic_error(reason: str):
+    messages = {
+        "expired": _("This sign-in link has expired (links are valid 10 minutes). Type `/consortium admin` in "
+                     "Mattermost for a new one."),
+        "replayed": _("This sign-in link has already been used (links work once). Type `/consortium admin` in "
+                      "Mattermost for a new one."),
+    }
+    text = messages.get(reason, _("This sign-in link is not valid. Type `/consortium admin` in Mattermost for a "
+                                  "new one."))
+    return render_message(text, status=410 if reason in messages else 400, title=_("Link refused"))
+
+
+def login_page():
+    token = request.args.get("token", "")
+    try:
+        data = services().signer.load("magic", token, max_age=MAGIC_MAX_AGE)
+    except InvalidSignature as error:
+        return _magic_error(error.reason)
+    with services().db.reader() as db:
+        if db.scalar(select(UsedNonce.nonce).where(UsedNonce.nonce == str(data.get("_n")))) is not None:
+            return _magic_error("replayed")
+    if data.get("l") in SUPPORTED_LOCALES and "lang" not in request.args:
+        session["lang"] = data["l"]
+    return render_template("login.html", token=token)
+
+
+def login_submit():
+    token = request.form.get("token", "")
+    with services().db.transaction() as db:
+        try:
+            data = services().signer.consume(db, "magic", token, max_age=MAGIC_MAX_AGE)
+        except InvalidSignature as error:
+            return _magic_error(error.reason)
+        person = db.get(Person, int(data.get("p") or 0))
+        if person is None or not is_admin(person, services().settings.admins):
+            return render_message(_("Only the network's facilitators (admins) can see this page."), status=403,
+                                  title=_("Access refused"))
+        lang = data.get("l") if data.get("l") in SUPPORTED_LOCALES else session.get("lang")
+        session.clear()  # no session fixation: a fresh session for the signed-in admin
+        session.permanent = True
+        session.update(uid=person.id, nid=int(data.get("n") or 0), csrf=secrets.token_urlsafe(32),
+                       lang=lang or services().settings.locale)
+    log.info("web sign-in", extra={"person_id": data.get("p")})
+    return redirect(url_for("web.dashboard"), code=303)
+
+
+def logout():
+    session.clear()
+    return render_message(_("You are signed out."), title=_("Signed out"))
+
+
+# --- dashboard and consortium pages ------------------------------------------------------
+
+def _int_arg(name: str, default: int = 1) -> int:
+    try:
+        return max(1, min(int(request.args.get(name, default)), 100_000))
+    except (TypeError, ValueError):
+        return default
+
+
+def dashboard():
+    with services().db.reader() as db:
+        admin, refusal = _require_admin(db)
+        if refusal:
+            return refusal
+        actor, network = admin
+        theme = (request.args.get("theme") or "")[:200]
+        stage = request.args.get("stage") or ""
+        stage = stage if stage in STAGES else ""
+        board = service.dashboard(db, network, theme=theme, stage=stage, page=_int_arg("page"), per_page=PER_PAGE)
+        chart = service.stage_chart(db, network, current=board.stage_counts)
+        call = service.latest_call(db, network)
+        return render_template("dashboard.html", board=board, chart=chart, chart_svg=_chart_svg(chart),
+                               theme=theme, stage=stage, stages=STAGES, call=call,
+                               page_link=lambda n: url_for("web.dashboard", **{k: v for k, v in
+                                                                               (("theme", theme), ("stage", stage),
+                                                                                ("page", n)) if v}))
+
+
+def _chart_svg(series) -> dict:
+    """Geometry of a stacked bar chart (rendered as inline SVG with attributes only)."""
+    width, height, bar, gap = 560, 200, 56, 30
+    peak = max((sum(counts.values()) for _label, counts in series), default=0) or 1
+    bars = []
+    for index, (label, counts) in enumerate(series):
+        x = 40 + index * (bar + gap)
+        y = height
+        parts = []
+        for stage in STAGES:
+            value = counts.get(stage, 0)
+            h = round(value / peak * (height - 20))
+            if value:
+                y -= h
+                parts.append({"stage": stage, "value": value, "y": y, "h": h, "colour": STAGE_COLOURS[stage]})
+        bars.append({"label": label, "x": x, "parts": parts, "total": sum(counts.values())})
+    return {"width": width, "height": height + 30, "bar": bar, "bars": bars, "base": height}
+
+
+def _consortium_or_404(db, network, slug) -> Consortium:
+    consortium = consortia.find_by_slug(db, slug[:64])
+    if consortium is None or consortium.network_id != network.id:
+        abort(404)
+    return consortium
+
+
+def consortium_page(slug: str):
+    with services().db.reader() as db:
+        admin, refusal = _require_admin(db)
+        if refusal:
+            return refusal
+        _actor, network = admin
+        consortium = _consortium_or_404(db, network, slug)
+        page = service.consortium_page(db, consortium)
+        profile_url = _profile_url(consortium)
+        return render_template("consortium.html", c=consortium, page=page, profile_url=profile_url,
+                               feed_url=f"{services().base_url}/calendars/{consortium.slug}/{consortium.feed_token}.ics")
+
+
+def _profile_url(consortium: Consortium) -> str | None:
+    if not consortium.profile_token:
+        return None
+    return f"{services().base_url}/profil/{consortium.slug}/{consortium.profile_token}"
+
+
+def _admin_write(action):
+    """Run ``action(db, actor, network)`` in one transaction as the signed-in admin."""
+    with services().db.transaction() as db:
+        admin, refusal = _require_admin(db)
+        if refusal:
+            return None, refusal
+        actor, network = admin
+        try:
+            with db.begin_nested():
+                return action(db, actor, network), None
+        except ServiceError as error:
+            return None, render_message(error.message, status=_status_of(error), title=_("Not done"))
+
+
+def consortium_retry(slug: str):
+    def act(db, actor, network):
+        consortium = _consortium_or_404(db, network, slug)
+        return service.retry_provisioning(db, network, actor, consortium, directory=services().directory,
+                                          caldav_enabled=services().settings.caldav_configured)
+
+    result, refusal = _admin_write(act)
+    if refusal:
+        return refusal
+    services().notify_outbox()
+    flash(result.message)
+    return redirect(url_for("web.consortium", slug=slug), code=303)
+
+
+def consortium_profile_link(slug: str):
+    def act(db, actor, network):
+        return service.regenerate_profile_token(db, actor, _consortium_or_404(db, network, slug))
+
+    result, refusal = _admin_write(act)
+    if refusal:
+        return refusal
+    flash(result.message)
+    return redirect(url_for("web.consortium", slug=slug), code=303)
+
+
+# --- AMI pages (admin) --------------------------------------------------------------------
+
+def ami_admin():
+    with services().db.reader() as db:
+        admin, refusal = _require_admin(db)
+        if refusal:
+            return refusal
+        _actor, network = admin
+        call = service.open_call_of(db, network)
+        answers = service.responses(db, call, limit=500) if call else []
+        return render_template("ami_admin.html", call=call, answers=answers, calls=service.calls_of(db, network),
+                               form_url=_public_form_url(call) if call else None, values={}, errors={})
+
+
+def _public_form_url(call) -> str:
+    return f"{services().base_url}/ami/{call.form_token}"
+
+
+def ami_open():
+    form = request.form
+    values = {k: form.get(k, "") for k in ("title", "themes", "deadline", "min_group_size")}
+    errors: dict[str, str] = {}
+    deadline = None
+    try:
+        tz = services().settings.tz
+        day = parse_date(values["deadline"], now=datetime.now(timezone.utc), tz=tz)
+        deadline = datetime.combine(day, time(23, 59, 59), tzinfo=tz).astimezone(timezone.utc)
+    except DateError as error:
+        errors["deadline"] = error.message
+    try:
+        size = int(values["min_group_size"] or 3)
+    except ValueError:
+        size, errors["min_group_size"] = 3, _("A whole number, please.")
+    raw = {"title": values["title"], "themes": values["themes"], "deadline": deadline, "min_group_size": size}
+    schema = CallOpenSchema()
+    found = schema.validate(raw)
+    errors.update({k: error_text(v) for k, v in found.items() if k != "deadline"})
+    if errors:
+        with services().db.reader() as db:
+            admin, refusal = _require_admin(db)
+            if refusal:
+                return refusal
+            return render_template("ami_admin.html", call=None, answers=[], calls=service.calls_of(db, admin[1]),
+                                   form_url=None, values=values, errors=errors), 400
+    data = schema.load(raw)
+    result, refusal = _admin_write(lambda db, actor, network: service.open_call(db, network, actor, data))
+    if refusal:
+        return refusal
+    flash(result.message)
+    return redirect(url_for("web.ami"), code=303)
+
+
+def ami_close(call_id: int):
+    def act(db, actor, network):
+        return service.close_call(db, actor, service.call_by_id(db, network, call_id))
+
+    result, refusal = _admin_write(act)
+    if refusal:
+        return refusal
+    flash(result.message)
+    return redirect(url_for("web.ami_results", call_id=call_id), code=303)
+
+
+def ami_results(call_id: int):
+    with services().db.reader() as db:
+        admin, refusal = _require_admin(db)
+        if refusal:
+            return refusal
+        _actor, network = admin
+        try:
+            call = service.call_by_id(db, network, call_id)
+        except ServiceError:
+            abort(404)
+        view = service.matrix(db, call)
+        slugs = {}
+        ids = [c.formed_id for c in view.themes if c.formed_id]
+        if ids:
+            slugs = dict(db.execute(select(Consortium.id, Consortium.slug).where(Consortium.id.in_(ids))).all())
+        return render_template("ami_results.html", call=call, view=view, slugs=slugs,
+                               form_url=_public_form_url(call))
+
+
+def ami_results_csv(call_id: int):
+    with services().db.reader() as db:
+        admin, refusal = _require_admin(db)
+        if refusal:
+            return refusal
+        try:
+            call = service.call_by_id(db, admin[1], call_id)
+        except ServiceError:
+            abort(404)
+        body = service.results_csv(db, call)
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="ami-{call_id}.csv"'
+    return response
+
+
+def ami_form_consortium(call_id: int):
+    theme = (request.form.get("theme") or "")[:200]
+
+    def act(db, actor, network):
+        from plugin.commands.handlers.ami import _email_lookup
+
+        call = service.call_by_id(db, network, call_id)
+        client = services().mattermost(interactive=True)
+        return service.form_consortium(db, network, actor, call, theme, directory=services().directory,
+                                       caldav_enabled=services().settings.caldav_configured,
+                                       lookup_email=_email_lookup(client) if client is not None else None)
+
+    outcome, refusal = _admin_write(act)
+    if refusal:
+        return refusal
+    services().notify_outbox()
+    flash(_("Consortium “{name}” formed with {n} members.", name=outcome.consortium.name, n=len(outcome.members))
+          if outcome.created else
+          _("Consortium “{name}” completed: {n} members.", name=outcome.consortium.name, n=len(outcome.members)))
+    if outcome.without_account:
+        flash(_("Without a chat account yet (invite them, then form again): {people}.",
+                people="; ".join(f"{a.contact_name} <{a.contact_email}> ({a.structure_name})"
+                                 for a in outcome.without_account)), "warning")
+    return redirect(url_for("web.ami_results", call_id=call_id), code=303)
+
+
+# --- the public AMI form ------------------------------------------------------------------
+
+def _form_values(form) -> dict:
+    values = {k: (form.get(k) or "") for k in ("structure_name", "siae_type", "departement", "contact_name",
+                                              "contact_email", "can_bring", "needs", "comment")}
+    return values
+
+
+def _ranked_themes(call, form) -> list[str]:
+    ranked = []
+    for index, theme in enumerate(call.themes):
+        raw = form.get(f"rank_{index}", "")
+        if raw.isdigit() and 1 <= int(raw) <= len(call.themes):
+            ranked.append((int(raw), index, theme))
+    return [theme for _r, _i, theme in sorted(ranked)]
+
+
+def public_form(token: str):
+    with services().db.transaction() as db:
+        call = service.call_by_form_token(db, token)
+        if call is None:
+            return render_message(_("This form does not exist, or its link has changed. Ask the network for the "
+                                    "current link."), status=404, title=_("Form not found"))
+        accepting = service.is_accepting(call)
+        page = {"call": call, "values": {}, "ranks": {}, "errors": {}, "accepting": accepting,
+                "siae_types": SIAE_TYPES}
+        if request.method == "GET":
+            return render_template("ami_form.html", **page)
+        form = request.form
+        values = _form_values(form)
+        page["values"] = values
+        page["ranks"] = {i: form.get(f"rank_{i}", "") for i in range(len(call.themes))}
+        if not accepting:
+            return render_template("ami_form.html", **page), 403
+        raw = {"structure_name": values["structure_name"], "contact_name": values["contact_name"],
+               "contact_email": values["contact_email"], "themes": _ranked_themes(call, form)}
+        for key in ("siae_type", "departement", "can_bring", "needs", "comment"):
+            if values[key].strip():
+                raw[key] = values[key]
+        schema = ResponseSchema()
+        errors = {k: error_text(v) for k, v in schema.validate(raw).items()}
+        if errors:
+            page["errors"] = errors
+            return render_template("ami_form.html", **page), 400
+        data = schema.load(raw)
+        try:
+            with db.begin_nested():
+                answer, created = service.respond(db, call, data, source="web")
+        except ServiceError as error:
+            page["errors"] = {**error.fields, "_": error.message}
+            page["accepting"] = service.is_accepting(call)
+            return render_template("ami_form.html", **page), _status_of(error)
+        return render_template("ami_thanks.html", call=call, name=answer.structure_name, created=created,
+                               themes=data["themes"])
+
+
+def _rate_limited(limit):
+    with use_locale(_choose_locale()):
+        body, _status = render_message(_("Too many submissions from your address. Please wait a few minutes before "
+                                         "trying again."), status=429, title=_("Please wait"))
+    response = current_app.make_response((body, 429))
+    response.headers["Retry-After"] = "60"
+    return _after(response)
+
+
+# --- the public profile -------------------------------------------------------------------
+
+def profile(slug: str, token: str, printable: bool = False):
+    with services().db.reader() as db:
+        consortium = service.consortium_by_profile_token(db, slug, token)
+        if consortium is None:
+            return render_message(_("This profile link is not valid, or it has been withdrawn. Ask the network for "
+                                    "the current link."), status=404, title=_("Profile not found"))
+        page = service.consortium_page(db, consortium, private=False)
+        response = current_app.make_response(render_template("profile.html", c=consortium, page=page,
+                                                             printable=printable))
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+
+def profile_print(slug: str, token: str):
+    return profile(slug, token, printable=True)
+
+
+# --- wiring -------------------------------------------------------------------------------
+
+def _template_helpers() -> dict:
+    def fmt_date(value, with_time=None):
+        if value is None:
+            return "—"
+        return format_date(value, tz=services().settings.tz, with_time=with_time)
+
+    def fmt_short(value):
+        if value is None:
+            return "—"
+        return format_short(value, tz=services().settings.tz)
+
+    def lang_link(lang: str) -> str:
+        args = {k: v for k, v in request.args.items() if k not in ("lang", "token")}
+        args["lang"] = lang
+        return f"{request.path}?{urlencode(args)}"
+
+    return {"_": _, "ngettext": ngettext, "csrf_token": csrf_token, "fmt_date": fmt_date, "fmt_short": fmt_short,
+            "stage_label": consortia.stage_label, "lang_link": lang_link, "current_locale": get_locale,
+            "stage_colours": STAGE_COLOURS}
+
+
+def register(app: Flask) -> None:
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", SESSION_LIFETIME)
+    app.config.setdefault("SESSION_COOKIE_NAME", "consortia_session")
+    app.jinja_env.globals.update(_template_helpers())
+    app.jinja_env.autoescape = True
+    limit = app.config.get("AMI_FORM_RATE_LIMIT") or os.environ.get("CONSORTIA_AMI_FORM_RATE_LIMIT") \
+        or DEFAULT_FORM_LIMIT
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[],
+                      key_prefix="consortia-pages")
+    app.extensions["consortia_pages_limiter"] = limiter
+
+    web = Blueprint("web", __name__, url_prefix="/web")
+    public = Blueprint("public", __name__)
+    for blueprint in (web, public):
+        blueprint.before_request(_before)
+        blueprint.after_request(_after)
+        blueprint.teardown_request(_teardown)
+
+    web.add_url_rule("/login", "login", login_page, methods=["GET"])
+    web.add_url_rule("/login", "login_submit", login_submit, methods=["POST"])
+    web.add_url_rule("/logout", "logout", logout, methods=["POST"])
+    web.add_url_rule("/", "dashboard", dashboard)
+    web.add_url_rule("/c/<slug>", "consortium", consortium_page)
+    web.add_url_rule("/c/<slug>/retry", "consortium_retry", consortium_retry, methods=["POST"])
+    web.add_url_rule("/c/<slug>/profile-link", "consortium_profile_link", consortium_profile_link, methods=["POST"])
+    web.add_url_rule("/ami", "ami", ami_admin)
+    web.add_url_rule("/ami/open", "ami_open", ami_open, methods=["POST"])
+    web.add_url_rule("/ami/<int:call_id>", "ami_results", ami_results)
+    web.add_url_rule("/ami/<int:call_id>/results.csv", "ami_results_csv", ami_results_csv)
+    web.add_url_rule("/ami/<int:call_id>/close", "ami_close", ami_close, methods=["POST"])
+    web.add_url_rule("/ami/<int:call_id>/form", "ami_form_consortium", ami_form_consortium, methods=["POST"])
+
+    limited_form = limiter.limit(limit, methods=["POST"], on_breach=_rate_limited)(public_form)
+    public.add_url_rule("/ami/<token>", "ami_form", limited_form, methods=["GET", "POST"])
+    public.add_url_rule("/profil/<slug>/<token>", "profile", profile)
+    public.add_url_rule("/profil/<slug>/<token>/print", "profile_print", profile_print)
+
+    def _not_found(_error):
+        return render_message(_("This page does not exist."), status=404, title=_("Not found"))
+
+    web.register_error_handler(404, _not_found)
+    public.register_error_handler(404, _not_found)
+
+    app.register_blueprint(web)
+    app.register_blueprint(public)

@@ -1,0 +1,195 @@
+"""/session end to end: Mattermost emulator, a real CalDAV server (Radicale) and a real SMTP server (aiosmtpd).
+
+After each command the CalDAV REPORT, the consortium feed and the received e-mails are
+parsed (with icalendar, and the feeds again with vobject) and checked.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+import vobject
+from icalendar import Calendar
+from sqlalchemy import select
+
+from integrations.calendar.caldav_client import CalDAVClient
+from integrations.calendar.ics import parse_events
+from models import Consortium, OutboxMessage, Person, WorkingSession
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def next_year() -> int:
+    return datetime.now(PARIS).year + 1
+
+
+def setup_consortium(net, name="Alimentation durable", members="@ines @samir @lea"):
+    net.reply("admin", f'/consortium creer "{name}" --membres {members}')
+    net.deliver()
+    from plugin.services.consortia import slugify
+
+    channel = net.channel_of(slugify(name))
+    assert channel is not None
+    return channel
+
+
+def feed_of(net, slug: str) -> tuple[requests.Response, bytes]:
+    with net.db() as session:
+        consortium = session.scalar(select(Consortium).where(Consortium.slug == slug))
+        url = f"{net.server.url}/calendars/{consortium.slug}/{consortium.feed_token}.ics"
+    response = requests.get(url, timeout=5)
+    assert response.status_code == 200, response.text
+    return response, response.content
+
+
+def vobject_events(data: bytes) -> list:
+    """Parse with a second, independent parser (vobject), which validates the structure too."""
+    cal = vobject.readOne(data.decode("utf-8"), validate=True)
+    return list(getattr(cal, "vevent_list", []))
+
+
+def caldav_events(server, slug: str) -> list[dict]:
+    client = CalDAVClient(server.url, server.username, server.password)
+    try:
+        return [event for body in client.report_events(f"consortia-{slug}") for event in parse_events(body)]
+    finally:
+        client.close()
+
+
+def card_of(net, channel_id: str) -> dict:
+    cards = [p for p in net.emulator.posts(channel_id) if (p.get("props") or {}).get("attachments")
+             and "Session" in p["message"] or "Séance" in p["message"]]
+    cards = [p for p in net.emulator.posts(channel_id)
+             if any(a.get("actions") for a in (p.get("props") or {}).get("attachments") or [])
+             or "~~" in p["message"]]
+    assert cards, [p["message"] for p in net.emulator.posts(channel_id)]
+    return cards[-1]
+
+
+def invitations(smtp_server, count: int):
+    messages = smtp_server.wait_for(count)
+    assert len(messages) >= count
+    return messages
+
+
+def calendar_part(message) -> Calendar:
+    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1
+    return Calendar.from_ical(parts[0].get_payload(decode=True))
+
+
+@pytest.fixture
+def full(network_factory, radicale_server, smtp_server):
+    net = network_factory(caldav=radicale_server, smtp_url=smtp_server.url)
+    net.radicale, net.smtp = radicale_server, smtp_server
+    return net
+
+
+def test_plan_move_cancel_land_in_caldav_feed_and_mail(full):
+    net = full
+    channel = setup_consortium(net)
+    year = next_year()
+    reply = net.reply("ines", f'/session planifier "Diagnostic partagé" 10/12/{year} 14h --duree 2h '
+                              f'--lieu "Maison des associations" --visio https://visio.example.org/diag '
+                              f'--ordre-du-jour "Tour de table"', channel=channel["id"])
+    assert "Séance 1 planifiée" in reply and "Diagnostic partagé" in reply
+    assert "3 membres" in reply
+    net.deliver()
+
+    # 1. CalDAV: a REPORT returns the event
+    events = caldav_events(net.radicale, "alimentation-durable")
+    assert len(events) == 1
+    event = events[0]
+    uid = event["uid"]
+    assert event["summary"] == "Diagnostic partagé" and event["sequence"] == 0
+    assert event["start"] == datetime(year, 12, 10, 14, 0, tzinfo=PARIS)
+    assert event["end"] == datetime(year, 12, 10, 16, 0, tzinfo=PARIS)
+    assert event["location"] == "Maison des associations"
+    assert event["url"] == "https://visio.example.org/diag"
+    assert event["organizer"] == "consortia@example.org"
+    assert {a["email"] for a in event["attendees"]} == {"ines@example.org", "samir@example.org", "lea@example.org"}
+    assert all(a["partstat"] == "NEEDS-ACTION" for a in event["attendees"])
+    assert event["alarms"] == [-timedelta(days=1)]
+    assert "Tour de table" in event["description"]
+
+    # 2. The feed
+    _response, body = feed_of(net, "alimentation-durable")
+    feed = parse_events(body)
+    assert [e["uid"] for e in feed] == [uid]
+    cal = Calendar.from_ical(body)
+    assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Paris"]
+    vevent = cal.walk("VEVENT")[0]
+    assert vevent["DTSTART"].params["TZID"] == "Europe/Paris"
+    assert "CONFERENCE" in vevent
+    vevents = vobject_events(body)
+    assert len(vevents) == 1 and vevents[0].uid.value == uid
+    assert vevents[0].dtstart.value == datetime(year, 12, 10, 14, 0, tzinfo=PARIS)
+
+    # 3. The e-mails: one iMIP REQUEST per member
+    received = invitations(net.smtp, 3)
+    assert sorted(str(m["To"]).split("<")[-1].rstrip(">") for m in received) == \
+        ["ines@example.org", "lea@example.org", "samir@example.org"]
+    for message in received:
+        assert message.get_content_type() == "multipart/mixed"
+        text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_content()
+        assert "Diagnostic partagé" in text and "décembre" in text
+        cal_part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+        assert cal_part.get_param("method") == "REQUEST"
+        invitation = calendar_part(message)
+        assert str(invitation["METHOD"]) == "REQUEST"
+        inv_event = invitation.walk("VEVENT")[0]
+        assert str(inv_event["UID"]) == uid and int(inv_event["SEQUENCE"]) == 0
+        assert str(inv_event["ORGANIZER"]) == "mailto:consortia@example.org"
+        attachments = [p for p in message.walk() if p.get_filename()]
+        assert attachments and attachments[0].get_filename().endswith(".ics")
+
+    # 4. The card in the channel
+    card = card_of(net, channel["id"])
+    assert "Diagnostic partagé" in card["message"]
+    text = card["props"]["attachments"][0]["text"]
+    assert "jeudi 10 décembre" in text or "10 décembre" in text
+    assert "Maison des associations" in text and "webcal://" in text and "Tour de table" in text
+    labels = [a["name"] for a in card["props"]["attachments"][0]["actions"]]
+    assert labels == ["Je viens", "Je ne viens pas", "Peut-être"]
+
+    # Move: same UID, higher SEQUENCE everywhere
+    reply = net.reply("ines", f"/session deplacer 1 17/12/{year} 10h", channel=channel["id"])
+    assert "déplacée" in reply
+    net.deliver()
+    moved = caldav_events(net.radicale, "alimentation-durable")
+    assert len(moved) == 1 and moved[0]["uid"] == uid and moved[0]["sequence"] == 1
+    assert moved[0]["start"] == datetime(year, 12, 17, 10, 0, tzinfo=PARIS)
+    assert moved[0]["end"] == datetime(year, 12, 17, 12, 0, tzinfo=PARIS)
+    feed = parse_events(feed_of(net, "alimentation-durable")[1])
+    assert feed[0]["uid"] == uid and feed[0]["sequence"] == 1
+    received = invitations(net.smtp, 6)[3:]
+    assert len(received) == 3
+    for message in received:
+        ev = calendar_part(message).walk("VEVENT")[0]
+        assert str(ev["UID"]) == uid and int(ev["SEQUENCE"]) == 1
+        assert ev.decoded("DTSTART") == datetime(year, 12, 17, 10, 0, tzinfo=PARIS)
+    card = card_of(net, channel["id"])
+    assert "17 décembre" in card["props"]["attachments"][0]["text"]
+
+    # Cancel: METHOD:CANCEL, STATUS:CANCELLED, same UID, higher SEQUENCE
+    reply = net.reply("ines", "/session annuler 1", channel=channel["id"])
+    assert "annulée" in reply
+    net.deliver()
+    cancelled = caldav_events(net.radicale, "alimentation-durable")
+    assert cancelled[0]["uid"] == uid and cancelled[0]["status"] == "CANCELLED" and cancelled[0]["sequence"] == 2
+    feed = parse_events(feed_of(net, "alimentation-durable")[1])
+    assert feed[0]["status"] == "CANCELLED" and feed[0]["sequence"] == 2
+    received = invitations(net.smtp, 9)[6:]
+    assert len(received) == 3
+    for message in received:
+        cal = calendar_part(message)
+        assert str(cal["METHOD"]) == "CANCEL"
+        ev = cal.walk("VEVENT")[0]
+        assert str(ev["UID"]) == uid and int(ev["SEQUENCE"]) == 2 and str(ev["STATUS"]) == "CANCELLED"
+        assert "Annulée" in str(message["Subject"])
+    card = net.emulator.post(card["id"])
+    assert "annulée" in card["message"] and "~~" in card["message"]
+    assert not any(a.get("actions") for a in card["props"]["attachments"])
+    assert "Aucune séance" in net.reply("samir", "/session liste", channel=channel["id"])
