@@ -40,10 +40,11 @@ def run(argv=None) -> dict:
     sizes = sorted({int(part) for part in args.sizes.split(",") if part.strip()})
     if not sizes or sizes[0] < 1:
         raise SystemExit("--sizes: positive numbers")
-    options = common.load_options(args)
+    options = common.compare_options(args)
     rows: list[common.Row] = []
     print(f"/consortium info — sizes {sizes}, databases {common.databases(args)}, "
-          f"{options['seconds']:g}s per measurement, {args.concurrency} connections, {args.workers} workers")
+          f"{options['seconds']:g}s per measurement in {options['rounds']} round(s) alternating with the baseline, "
+          f"{args.concurrency} connections, {args.workers} workers")
     with common.start_baseline(workers=args.workers) as baseline:
         for kind in common.databases(args):
             url = common.fresh_database(kind, name=args.database_name)
@@ -60,16 +61,17 @@ def run(argv=None) -> dict:
                     spec = common.command_spec(service, seeded, command="/consortium", text="info",
                                                consortia=rotation)
                     _check(service, seeded, rotation[-1])
-                    base_stats = common.load(spec.against(baseline), expect="ok", **options)
-                    stats = common.load(spec, expect=EXPECT, **options)
-                print(f"  baseline: {base_stats}\n  service:  {stats}")
-                rows.append(common.Row(
-                    f"{kind} · {size:,} consortium{'s' if size > 1 else ''}", stats, baseline=base_stats,
-                    extra={"database": kind, "consortia": size, "seed_seconds": round(seeded.seconds, 2),
-                           "senders": len(spec.bodies), "command": "/consortium info"}))
+                    row = common.compare(
+                        f"{kind} · {size:,} consortium{'s' if size > 1 else ''}", spec, spec.against(baseline),
+                        expect=EXPECT, baseline_expect="ok",
+                        extra={"database": kind, "consortia": size, "seed_seconds": round(seeded.seconds, 2),
+                               "senders": len(spec.bodies), "command": "/consortium info"}, **options)
+                print(f"  baseline: {row.baseline}\n  service:  {row.stats}")
+                rows.append(row)
     document = common.report(NAME, rows, write_json=not args.no_json, meta={
         "command": "/consortium info", "sizes": sizes, "workers": args.workers,
-        "concurrency": args.concurrency, "seconds": options["seconds"], "argv": sys.argv[1:] if argv is None else argv})
+        "concurrency": args.concurrency, "seconds": options["seconds"], "rounds": options["rounds"],
+        "argv": sys.argv[1:] if argv is None else argv})
     _scaling(rows)
     return document
 

@@ -10,15 +10,14 @@ Typical use (see benchmarks/command_latency.py and benchmarks/README.md)::
     from benchmarks import common
 
     args = common.arguments("My feature benchmark").parse_args()
-    url = common.fresh_database(args.database, name="consortia_bench_myfeature")
+    url = common.fresh_database(common.databases(args)[0], name="consortia_bench_myfeature")
     common.prepare_database(url)
-    seeded = common.seed_consortia(url, 10_000)
+    seeded = common.seed_consortia(url, 10_000, sample=50)
     with common.start_baseline(workers=args.workers) as base, \\
          common.start_service(url, workers=args.workers) as svc:
-        c = seeded.consortia[0]
         spec = common.command_spec(svc, seeded, command="/checklist", text="liste")
-        rows = [common.Row("checklist liste", common.load(spec, **common.load_options(args)),
-                           baseline=common.load(spec.against(base), **common.load_options(args)))]
+        rows = [common.compare("checklist liste", spec, spec.against(base), expect="...",
+                               **common.compare_options(args))]
     common.report("my_feature", rows)
 
 Nothing here asserts a timing: a benchmark is not a test.
@@ -63,7 +62,8 @@ __all__ = [
     "Service", "start_service", "start_baseline", "free_port",
     "fresh_database", "drop_database", "prepare_database", "seed_consortia", "Seeded", "SeededConsortium",
     "SeededMember", "slash_command", "command_form", "command_spec", "RequestSpec", "load", "Stats", "Row",
-    "report", "arguments", "load_options", "wrk_path", "install_wrk", "fake_id",
+    "report", "compare", "merge_stats", "ratios", "arguments", "databases", "load_options", "compare_options",
+    "wrk_path", "install_wrk", "fake_id",
 ]
 
 
@@ -743,6 +743,51 @@ def _python_load(target, *, seconds: float, concurrency: int, limit: int | None,
                  errors=counts["errors"], mismatches=counts["mismatches"])
 
 
+def merge_stats(parts: Sequence[Stats]) -> Stats:
+    """Several measurements as one: totals for counts and req/s, the median round for percentiles."""
+    if not parts:
+        raise ValueError("nothing to merge")
+    if len(parts) == 1:
+        return parts[0]
+
+    def median(values: list[float]) -> float:
+        ordered = sorted(values)
+        middle = len(ordered) // 2
+        return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+    requests_done = sum(p.requests for p in parts)
+    seconds = sum(p.seconds for p in parts)
+    return Stats(engine=parts[0].engine, concurrency=parts[0].concurrency, requests=requests_done, seconds=seconds,
+                 rps=requests_done / seconds if seconds else 0.0, p50_ms=median([p.p50_ms for p in parts]),
+                 p90_ms=median([p.p90_ms for p in parts]), p99_ms=median([p.p99_ms for p in parts]),
+                 mean_ms=sum(p.mean_ms * p.requests for p in parts) / requests_done if requests_done else 0.0,
+                 max_ms=max(p.max_ms for p in parts), errors=sum(p.errors for p in parts),
+                 mismatches=sum(p.mismatches for p in parts))
+
+
+def compare(scenario: str, spec, baseline_spec, *, rounds: int = 5, seconds: float = 10, expect: str | None = None,
+            baseline_expect: str | None = "ok", warmup: float = 1, extra: dict | None = None, **load_kwargs) -> Row:
+    """Measure the baseline and the service in alternation, ``rounds`` times, ``seconds`` in all for each.
+
+    Alternating short slices (baseline, service, baseline, service...) spreads the
+    machine's noise evenly over both sides: the fairest ratio on a shared box.
+    Returns a Row whose ``extra["rounds"]`` keeps each round's ratios.
+    """
+    rounds = max(1, rounds)
+    per_round = max(1.0, seconds / rounds)
+    if warmup > 0:
+        load(baseline_spec, seconds=warmup, warmup=0, quiet=True, **load_kwargs)
+        load(spec, seconds=warmup, warmup=0, quiet=True, **load_kwargs)
+    service_parts, baseline_parts = [], []
+    for index in range(rounds):
+        baseline_parts.append(load(baseline_spec, seconds=per_round, warmup=0, expect=baseline_expect,
+                                   quiet=index > 0, **load_kwargs))
+        service_parts.append(load(spec, seconds=per_round, warmup=0, expect=expect, quiet=True, **load_kwargs))
+    row_extra = dict(extra or {})
+    row_extra["rounds"] = [ratios(s, b) for s, b in zip(service_parts, baseline_parts)]
+    return Row(scenario, merge_stats(service_parts), baseline=merge_stats(baseline_parts), extra=row_extra)
+
+
 # --------------------------------------------------------------------------- reporting
 
 
@@ -826,6 +871,8 @@ def arguments(description: str, *, seconds: float = 10, quick_seconds: float = 2
                              f"{POSTGRES_SERVER}, dropped and created again)")
     parser.add_argument("--quick", action="store_true", help=f"short run ({quick_seconds:g}s per measurement)")
     parser.add_argument("--seconds", type=float, default=None, help=f"seconds per measurement (default {seconds:g})")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="alternate baseline and service this many times per measurement (default 5; --quick: 1)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, service and baseline (default 2)")
     parser.add_argument("--engine", choices=("auto", "wrk", "python"), default="auto",
@@ -851,3 +898,10 @@ def load_options(args: argparse.Namespace) -> dict:
     engine = "python" if args.requests else args.engine
     return {"seconds": seconds, "concurrency": args.concurrency, "engine": engine,
             "requests_limit": args.requests, "warmup": 0 if (args.quick or args.requests) else 1}
+
+
+def compare_options(args: argparse.Namespace) -> dict:
+    """Keyword arguments for ``compare`` from the parsed command line."""
+    options = load_options(args)
+    options["rounds"] = 1 if (args.quick or args.requests) else max(1, args.rounds)
+    return options

@@ -52,8 +52,9 @@ def _load(locale: str) -> dict[str, str | tuple[str, ...]]:
                     continue
                 key = message.id[0] if isinstance(message.id, tuple) else message.id
                 if isinstance(message.string, tuple):
-                    if all(message.string):
-                        merged[key] = tuple(message.string)
+                    forms = tuple(form for form in message.string if form)
+                    if len(forms) >= 2:
+                        merged[key] = forms
                 else:
                     merged[key] = message.string
         _catalogs[locale] = merged

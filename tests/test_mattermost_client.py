@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 from werkzeug.wrappers import Request, Response
 
 from integrations.mattermost.client import (
@@ -51,22 +52,37 @@ def app_error(status: int, error_id: str, message: str) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json")
 
 
-class _Handler(WSGIRequestHandler):
-    """HTTP/1.1 with keep-alive, so that connection reuse is observable.
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive bridge to a WSGI app, so that connection reuse is observable.
 
-    Werkzeug 3 always answers ``Connection: close`` because http.server cannot drain
-    unread request bodies; the fake always reads the whole body, so dropping that
-    header (http.server then keeps the connection open) is safe here.
+    (Werkzeug's development server always answers ``Connection: close``.)
     """
 
     protocol_version = "HTTP/1.1"
 
-    def send_header(self, keyword: str, value: str) -> None:
-        if keyword.lower() == "connection" and value.lower() == "close":
-            return
-        super().send_header(keyword, value)
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path, _, query = self.path.partition("?")
+        headers = [(k, v) for k, v in self.headers.items()
+                   if k.lower() not in ("content-length", "content-type")]
+        environ = EnvironBuilder(path=path, method=self.command, headers=headers, data=body,
+                                 query_string=query,
+                                 content_type=self.headers.get("Content-Type")).get_environ()
+        environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = self.client_address[:2]
+        app_iter, status, response_headers = run_wsgi_app(self.server.app, environ, buffered=True)
+        data = b"".join(app_iter)
+        self.send_response(int(status.split()[0]))
+        for key, value in response_headers.items():
+            if key.lower() not in ("content-length", "connection", "server", "date"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
-    def log_request(self, *args: Any) -> None:  # keep pytest output clean
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+    def log_message(self, *args: Any) -> None:  # keep pytest output clean
         pass
 
 
@@ -83,8 +99,10 @@ class FakeMattermost:
         self.bots: dict[str, dict] = {}
         self._n = 0
         self._lock = threading.Lock()
-        self.server = make_server("127.0.0.1", 0, self, threaded=True, request_handler=_Handler)
-        self.port = self.server.server_port
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _KeepAliveHandler)
+        self.server.daemon_threads = True
+        self.server.app = self  # type: ignore[attr-defined]
+        self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

@@ -31,7 +31,7 @@ def test_admin_creates_a_consortium_end_to_end(net):
 
     info = net.reply("ines", "/consortium info", channel=channel["id"])
     assert "Alimentation durable" in info and "@ines" in info and "@samir" in info
-    assert "0/26" in info
+    assert "0/26" in info and "**2 membres**" in info
 
 
 def test_the_same_name_twice_is_refused_and_creates_nothing(net):

@@ -193,3 +193,138 @@ def test_plan_move_cancel_land_in_caldav_feed_and_mail(full):
     assert "annulée" in card["message"] and "~~" in card["message"]
     assert not any(a.get("actions") for a in card["props"]["attachments"])
     assert "Aucune séance" in net.reply("samir", "/session liste", channel=channel["id"])
+
+
+# --------------------------------------------------------------------------- answers (RSVP)
+
+
+def test_rsvp_buttons_update_card_feed_caldav_and_list(full):
+    net = full
+    channel = setup_consortium(net)
+    year = next_year()
+    net.reply("ines", f'/session planifier "Co-construction" 12/01/{year} 9h30', channel=channel["id"])
+    net.deliver()
+    card = card_of(net, channel["id"])
+
+    result = net.emulator.click(card["id"], "sessionyes", "samir")
+    assert result["status"] == 200
+    assert "Je viens" in (result.get("ephemeral") or {}).get("message", "") or result["response"]["ephemeral_text"]
+    net.emulator.click(card["id"], "sessionno", "lea")
+    net.emulator.click(card["id"], "sessionmaybe", "ines")
+    net.emulator.click(card["id"], "sessionyes", "ines")  # changing one's mind
+    updated = net.emulator.post(card["id"])
+    text = updated["props"]["attachments"][0]["text"]
+    assert "✅ Je viens\u00a0: 2" in text and "❌ Je ne viens pas\u00a0: 1" in text
+    assert "🤔 Peut-être\u00a0: 0" in text and "⏳ Sans réponse\u00a0: 0" in text
+    assert updated["props"]["attachments"][0]["actions"], "the buttons stay on the card"
+
+    listing = net.reply("lea", "/session liste", channel=channel["id"])
+    assert "Co-construction" in listing and "✅ 2 ❌ 1 🤔 0 ⏳ 0" in listing
+    assert "Je viens\u00a0: @ines, @samir" in listing and "Je ne viens pas\u00a0: @lea" in listing
+
+    net.deliver()
+    partstats = {a["email"]: a["partstat"] for a in parse_events(feed_of(net, "alimentation-durable")[1])[0]["attendees"]}
+    assert partstats == {"ines@example.org": "ACCEPTED", "samir@example.org": "ACCEPTED",
+                         "lea@example.org": "DECLINED"}
+    remote = caldav_events(net.radicale, "alimentation-durable")[0]
+    assert {a["email"]: a["partstat"] for a in remote["attendees"]} == partstats
+    assert remote["sequence"] == 0  # an attendee's answer is not an organiser's change
+
+
+def test_forged_or_foreign_rsvp_buttons_are_refused(full):
+    net = full
+    channel = setup_consortium(net)
+    net.reply("ines", f'/session planifier "Atelier" 12/01/{next_year()} 9h30', channel=channel["id"])
+    net.deliver()
+    card = card_of(net, channel["id"])
+    action = card["props"]["attachments"][0]["actions"][0]
+    token = action["integration"]["context"]["t"]
+
+    # A tampered token (someone edits the answer or the session id in the context)
+    forged = dict(action["integration"]["context"], t=token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB"))
+    response = requests.post(action["integration"]["url"], json={
+        "user_id": net.users["samir"]["id"], "user_name": "samir", "channel_id": channel["id"],
+        "post_id": card["id"], "context": forged, "team_id": net.team["id"], "team_domain": "reseau"}, timeout=5)
+    assert response.status_code == 200
+    assert "n’a pas pu être vérifiée" in response.json()["ephemeral_text"] or "vérifi" in response.json()["ephemeral_text"]
+    assert "update" not in response.json()
+
+    # A genuine button clicked by someone outside the consortium
+    response = requests.post(action["integration"]["url"], json={
+        "user_id": net.users["outsider"]["id"], "user_name": "outsider", "channel_id": channel["id"],
+        "post_id": card["id"], "context": action["integration"]["context"], "team_id": net.team["id"],
+        "team_domain": "reseau"}, timeout=5)
+    assert "Seuls les membres" in response.json()["ephemeral_text"]
+    with net.db() as session:
+        ws = session.scalar(select(WorkingSession))
+        assert ws.rsvps == []
+
+
+# --------------------------------------------------------------------------- the form
+
+
+def test_plan_without_arguments_opens_a_form(full):
+    net = full
+    channel = setup_consortium(net)
+    reply = net.reply("ines", "/session planifier", channel=channel["id"])
+    assert "formulaire" in reply
+    opened = net.emulator.dialogs()[-1]
+    assert opened["dialog"]["callback_id"] == "session.plan"
+    names = [e["name"] for e in opened["dialog"]["elements"]]
+    assert names == ["title", "date", "time", "duration", "place", "video", "agenda"]
+
+    bad = net.emulator.submit_dialog(-1, "ines", {"title": "Atelier", "date": "31/02", "time": "25h",
+                                                  "video": "javascript:alert(1)"})
+    errors = bad["response"]["errors"]
+    assert "février" in errors["date"] and "25h" in errors["time"]
+    assert "https://" in errors["video"]
+
+    good = net.emulator.submit_dialog(-1, "ines", {"title": "Atelier", "date": f"15/01/{next_year()}",
+                                                   "time": "10h", "duration": "1h30", "place": "Lyon"})
+    assert good["status"] == 200 and not (good["response"] or {}).get("errors")
+    net.deliver()
+    with net.db() as session:
+        ws = session.scalar(select(WorkingSession))
+        assert ws.title == "Atelier" and ws.location == "Lyon"
+        assert ws.ends_at - ws.starts_at == timedelta(minutes=90)
+    assert "Atelier" in card_of(net, channel["id"])["message"]
+    assert len(net.smtp.wait_for(3)) == 3
+
+
+# --------------------------------------------------------------------------- minutes and reminder
+
+
+def test_minutes_are_posted_and_attached_to_the_event(full):
+    net = full
+    channel = setup_consortium(net)
+    net.reply("ines", f'/session planifier "Diagnostic" 12/01/{next_year()} 9h30', channel=channel["id"])
+    net.deliver()
+    result = net.command("samir", '/session compte-rendu 1 "Décisions : @channel chef de file = ACI Lyon"',
+                         channel=channel["id"])
+    assert result["response"]["response_type"] == "in_channel"
+    text = result["response"]["text"]
+    assert "Compte rendu de la séance 1" in text and "@\u200bchannel" in text
+    net.deliver()
+    event = caldav_events(net.radicale, "alimentation-durable")[0]
+    assert "chef de file = ACI Lyon" in event["description"] and event["sequence"] == 1
+    assert "chef de file = ACI Lyon" in parse_events(feed_of(net, "alimentation-durable")[1])[0]["description"]
+
+
+def test_reminder_is_posted_the_day_before_once(full):
+    net = full
+    channel = setup_consortium(net)
+    net.reply("ines", f'/session planifier "Diagnostic" 12/01/{next_year()} 9h30', channel=channel["id"])
+    net.deliver()
+    card = card_of(net, channel["id"])
+    with net.db() as session:
+        start = session.scalar(select(WorkingSession)).starts_at.replace(tzinfo=timezone.utc)
+    from plugin.delivery import PERIODIC
+
+    job = PERIODIC["session.reminders"]
+    assert job.run(net.services, start - timedelta(days=3)) == 0
+    assert job.run(net.services, start - timedelta(hours=20)) == 1
+    assert job.run(net.services, start - timedelta(hours=19)) == 0
+    net.deliver()
+    reminders = [p for p in net.emulator.posts(channel["id"]) if "Rappel" in p["message"]]
+    assert len(reminders) == 1
+    assert reminders[0]["root_id"] == card["id"] and "demain" in reminders[0]["message"]

@@ -142,3 +142,18 @@ def manifest(write: bool) -> None:
     elif not MANIFEST_PATH.exists() or MANIFEST_PATH.read_text(encoding="utf-8") != render_manifest():
         click.echo("manifest.json is out of date: run `consortia manifest`", err=True)
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.pass_context
+def run(ctx, host: str, port: int) -> None:
+    """Start Consortia: `serve` when a Mattermost server is configured, else the `sandbox`."""
+    settings = load_settings_or_exit()
+    if settings.mattermost_configured:
+        ctx.invoke(serve, host=host, port=port)
+    else:
+        from plugin.cli.sandbox import sandbox
+
+        ctx.invoke(sandbox, host=host, port=port)

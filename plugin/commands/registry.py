@@ -135,7 +135,7 @@ ROLE_TRIGGER = Trigger(
           _l("The network's organisations: list them, or add one (admins)"),
           'organisation ajouter ACI-Lyon "Atelier chantier d\'insertion de Lyon" --siae ACI --departement 69',
           'organisation add ACI-Lyon "Lyon inclusion workshop" --siae ACI --departement 69',
-          args=(Arg("action", Kind.WORD, "[liste|ajouter]", "[list|add]", required=False,
+          args=(Arg("action", Kind.WORD, "liste|ajouter", "list|add", required=False,
                     choices=("liste", "list", "ajouter", "add")),
                 Arg("short_name", Kind.WORD, "<nom-court>", "<short-name>", required=False),
                 Arg("name", Kind.TEXT, '"<nom>"', '"<name>"', required=False)),

@@ -71,7 +71,7 @@ class CallOpenSchema(Schema):
     deadline = fields.Raw(required=True)          # an aware datetime, parsed by the caller
     min_group_size = fields.Integer(load_default=3, validate=lambda n: 1 <= n <= 100)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _themes(self, data, **kwargs):
         if not data.get("themes"):
             raise ValidationError(_("Give at least one theme, e.g. --themes \"Food, Mobility\"."), "themes")
@@ -90,7 +90,7 @@ class ResponseSchema(Schema):
     needs = CleanText(load_default="", min_length=0, max_length=3000, multiline=True)
     comment = CleanText(load_default="", min_length=0, max_length=3000, multiline=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _ranked(self, data, **kwargs):
         if not data.get("themes"):
             raise ValidationError(_("Choose at least one theme."), "themes")

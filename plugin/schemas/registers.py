@@ -219,7 +219,7 @@ class CommitmentSchema(_WithClock):
                 data["unit"] = unit
         return data
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _coherent(self, data, **kwargs):
         kind, unit, amount = data.get("kind"), data.get("unit"), data.get("amount")
         if unit and amount is None:

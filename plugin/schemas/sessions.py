@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from plugin.dates import DateError, parse_datetime_parts, parse_duration, parse_time, validate_future
+from plugin.dates import DateError, parse_datetime_parts, parse_date, parse_duration, parse_time, validate_future
 from plugin.i18n import _
 from plugin.schemas.fields import CleanText, ItemNumber
 
@@ -63,12 +63,19 @@ class _Timed(Schema):
         self.now, self.tz = now, tz
 
     def _parse_when(self, data: dict) -> None:
+        errors = {}
         try:
             parse_time(data.get("time") or "")
         except DateError as error:
-            raise ValidationError({"time": [error.message]}) from None
+            errors["time"] = [error.message]
         try:
-            data["starts_at"] = _when(data["date"], data.get("time") or "", now=self.now, tz=self.tz)
+            parse_date(data.get("date") or "", now=self.now, tz=self.tz)
+        except DateError as error:
+            errors["date"] = [error.message]
+        if errors:
+            raise ValidationError(errors)
+        try:
+            data["starts_at"] = _when(data.get("date") or "", data.get("time") or "", now=self.now, tz=self.tz)
         except DateError as error:
             key = "time" if error.code in ("nonexistent", "ambiguous") else "date"
             raise ValidationError({key: [error.message]}) from None
@@ -83,7 +90,7 @@ class SessionPlanSchema(_Timed):
     video = VideoUrl(load_default="")
     agenda = CleanText(load_default="", min_length=0, max_length=4000, multiline=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _dates(self, data, **kwargs):
         errors = {}
         try:
@@ -103,7 +110,7 @@ class SessionMoveSchema(_Timed):
     date = fields.String(required=True)
     time = fields.String(required=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _dates(self, data, **kwargs):
         self._parse_when(data)
 

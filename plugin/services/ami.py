@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter as Tally
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from sqlalchemy import func, select
@@ -27,6 +27,13 @@ from plugin.services.base import Actor, Conflict, Forbidden, Invalid, NotFound, 
 from plugin.services.people import Directory, UserInfo, upsert_person
 
 MAX_RESPONSES_SHOWN = 2000
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive: they are stored in UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
 
 
 def fold_key(text: str) -> str:
@@ -89,7 +96,7 @@ def calls_of(session: Session, network: Network) -> list[CallForInterest]:
 
 
 def is_accepting(call: CallForInterest, now: datetime | None = None) -> bool:
-    return call.status == "open" and (now or utcnow()) <= call.deadline
+    return call.status == "open" and (now or utcnow()) <= aware(call.deadline)
 
 
 def close_call(session: Session, actor: Actor, call: CallForInterest | None) -> Result:
@@ -131,7 +138,7 @@ def respond(session: Session, call: CallForInterest, data: dict, *, person: Pers
     now = now or utcnow()
     if call.status != "open":
         raise Forbidden(_("The call “{title}” is closed: answers are no longer accepted.", title=call.title))
-    if now > call.deadline:
+    if now > aware(call.deadline):
         raise Forbidden(_("The deadline of the call “{title}” has passed: answers are no longer accepted.",
                           title=call.title))
     themes = _check_themes(call, data["themes"])
@@ -410,11 +417,7 @@ def dashboard(session: Session, network: Network, *, theme: str = "", stage: str
                 .where(WorkingSession.consortium_id.in_(ids), WorkingSession.status == "confirmed",
                        WorkingSession.starts_at >= now)
                 .group_by(WorkingSession.consortium_id)):
-            if starts is not None and starts.tzinfo is None:
-                from datetime import timezone
-
-                starts = starts.replace(tzinfo=timezone.utc)
-            rows[cid].next_session = starts
+            rows[cid].next_session = aware(starts)
         for cid, n in session.execute(select(FoundationDialogue.consortium_id, func.count())
                                       .where(FoundationDialogue.consortium_id.in_(ids),
                                              FoundationDialogue.closed_at.is_(None))
@@ -464,7 +467,7 @@ def stage_chart(session: Session, network: Network, *, months: int = 6, now: dat
     # ends[0] is "this month so far" (now); each earlier label is the state at the end of that month.
     boundaries = [now] + [b for _label, b in ends[:-1]]
     for (label, _month_start), boundary in zip(ends, boundaries):
-        while index < len(changes) and changes[index][2] > boundary:
+        while index < len(changes) and aware(changes[index][2]) > boundary:
             from_stage, to_stage, _at = changes[index]
             counts[to_stage] = counts.get(to_stage, 0) - 1
             if from_stage:

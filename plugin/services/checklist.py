@@ -153,7 +153,7 @@ def queue_news(session: Session, consortium: Consortium, line: str, *, now: date
             with session.begin_nested():
                 session.add(OutboxMessage(kind="checklist.news", dedupe_key=key, consortium_id=consortium.id,
                                           payload={"consortium_id": consortium.id, "lines": [line]},
-                                          available_at=now))
+                                          available_at=utcnow()))
             session.info["outbox_dirty"] = True
             return
         except IntegrityError:  # another command opened the same minute a moment ago

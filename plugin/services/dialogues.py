@@ -225,9 +225,10 @@ def open_dialogue(session: Session, network: Network, actor: Actor, consortium: 
         FoundationDialogue.subject_key == key, FoundationDialogue.closed_at.is_(None)))
     if existing is not None:
         link = permalink(link_base, existing.root_post_id)
-        raise Conflict(_("A dialogue with {foundation} on this subject is already open: no. {n} (stage “{stage}”). "
-                         "Continue in its thread{link}.", foundation=foundation.short_name, n=existing.number,
-                         stage=stage_label(existing.stage), link=f": {link}" if link else ""))
+        message = _("A dialogue with {foundation} on this subject is already open: no. {n} (stage “{stage}”). "
+                    "Continue in its thread.", foundation=foundation.short_name, n=existing.number,
+                    stage=stage_label(existing.stage))
+        raise Conflict(message + (" " + link if link else ""))
     dialogue = FoundationDialogue(consortium_id=consortium.id, number=next_number(session, consortium.id, COUNTER),
                                   foundation_id=foundation.id, subject=data["subject"], subject_key=key,
                                   stage="premier-contact", opened_by_id=actor.id)

@@ -203,12 +203,13 @@ def assign(session: Session, network: Network, actor: Actor, consortium: Consort
     replaced: list[str] = []
     if current and (role.key == LEAD or data.get("replace")):
         if not data.get("replace"):
+            target = "@" + person.username if person and not organisation else \
+                (organisation.short_name if organisation else "")
             raise Conflict(
                 _("{holder} is already the lead partner: a consortium has one at a time.",
                   holder=", ".join(_label_of(session, a) for a in current)),
                 usage=_("To hand the role over, say so: `/role attribuer {role} {target} --remplacer`.",
-                        role=role.key, target=f"@{person.username}" if person and not organisation
-                        else (organisation.short_name if organisation else "")))
+                        role=role.key, target=target))
         now = utcnow()
         for existing in current:
             replaced.append(_label_of(session, existing))

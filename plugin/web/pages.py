@@ -522,12 +522,14 @@ def _template_helpers() -> dict:
     def fmt_date(value, with_time=None):
         if value is None:
             return "—"
-        return format_date(value, tz=services().settings.tz, with_time=with_time)
+        return format_date(service.aware(value) if isinstance(value, datetime) else value,
+                           tz=services().settings.tz, with_time=with_time)
 
     def fmt_short(value):
         if value is None:
             return "—"
-        return format_short(value, tz=services().settings.tz)
+        return format_short(service.aware(value) if isinstance(value, datetime) else value,
+                            tz=services().settings.tz)
 
     def lang_link(lang: str) -> str:
         args = {k: v for k, v in request.args.items() if k not in ("lang", "token")}

@@ -118,7 +118,7 @@ def update_card(ctx, ws: WorkingSession, consortium: Consortium) -> None:
 
 def _invitations_note(ctx, outcome: sessions.SessionOutcome, *, cancel: bool = False) -> list[str]:
     lines = []
-    if not ctx.settings.smtp_configured:
+    if not ctx.services.settings.smtp_configured:
         lines.append(_("E-mail is not configured: members see the session in the channel and in the calendar."))
         return lines
     if outcome.invited:
@@ -255,7 +255,8 @@ def list_sessions(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         lines.append(f"  {counts}")
         for key in ("accepted", "declined", "tentative"):
             if view.by_answer.get(key):
-                lines.append(f"  {ANSWER_ICONS[key]} {_answer_label(key)}: {_people(view.by_answer[key])}")
+                lines.append("  " + _("{icon} {label}: {n}", icon=ANSWER_ICONS[key], label=_answer_label(key),
+                                      n=_people(view.by_answer[key])))
     if total > len(views):
         lines.append(_("… and {n} more.", n=total - len(views)))
     lines.append(_("Calendar: {url}", url=webcal(feed_url(ctx.services, consortium))))

@@ -1,0 +1,203 @@
+"""Issue 3's benchmark: `/checklist liste` (25 and 500 items) and `/checklist cocher`, small and huge database.
+
+Scenarios, each paired with the bare Flask endpoint measured right before it:
+
+* ``liste · 26 items``  — the seeded template, rotating over members of many consortiums;
+* ``liste · 500 items`` — the same on consortiums grown to 500 items (paginated reply);
+* ``cocher``            — ticking items (a mix of real ticks and "already ticked").
+
+First with a small database (``--small`` consortiums), then grown to ``--large``
+consortiums holding ``--items`` checklist items in all (default 10,000 and
+1,000,000): the baseline-normalised figures must stay flat (indexes, no N+1 query;
+tests/test_checklist.py counts the SQL statements of one `liste`).
+
+    python benchmarks/checklist.py --database sqlite --quick
+    python benchmarks/checklist.py --database both
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import common  # noqa: E402
+
+NAME = "checklist"
+BIG = 500
+
+
+def parse_args(argv=None):
+    parser = common.arguments(__doc__.strip().splitlines()[0])
+    parser.add_argument("--small", type=int, default=100, help="consortiums in the small database (default 100)")
+    parser.add_argument("--large", type=int, default=10_000, help="consortiums in the large one (default 10,000)")
+    parser.add_argument("--items", type=int, default=1_000_000,
+                        help="checklist items in all in the large database (default 1,000,000)")
+    parser.add_argument("--rotate", type=int, default=20, help="consortiums the requests rotate over (default 20)")
+    parser.add_argument("--database-name", default="consortia_bench_checklist")
+    return parser.parse_args(argv)
+
+
+def grow_items(url: str, consortium_ids: list[int], per_consortium: int, *, first_section: str = "Lot") -> int:
+    """Give each consortium ``per_consortium`` more items (bulk Core inserts, counters moved on)."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert, select, update
+
+    from models import ChecklistItem, Counter
+    from models.db import make_engine
+
+    if per_consortium <= 0 or not consortium_ids:
+        return 0
+    engine = make_engine(url)
+    now = datetime.now(timezone.utc)
+    added = 0
+    try:
+        with engine.begin() as conn:
+            counters = dict(conn.execute(select(Counter.consortium_id, Counter.last_value)
+                                         .where(Counter.kind == "checklist",
+                                                Counter.consortium_id.in_(consortium_ids))).all())
+            rows = []
+            for cid in consortium_ids:
+                start = counters.get(cid, 0)
+                for n in range(start + 1, start + per_consortium + 1):
+                    rows.append(dict(consortium_id=cid, number=n, position=1000 + n,
+                                     section=f"{first_section} {n // 50}", section_en=f"Batch {n // 50}",
+                                     text=f"Question supplémentaire {n} : qui s'en charge, et pour quand ?",
+                                     text_en="", done=n % 3 == 0, created_at=now, updated_at=now, version=1))
+                conn.execute(update(Counter).where(Counter.consortium_id == cid, Counter.kind == "checklist")
+                             .values(last_value=start + per_consortium))
+                if len(rows) >= 20_000:
+                    conn.execute(insert(ChecklistItem), rows)
+                    added += len(rows)
+                    rows = []
+            if rows:
+                conn.execute(insert(ChecklistItem), rows)
+                added += len(rows)
+        if engine.dialect.name == "postgresql":
+            from sqlalchemy import text
+
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("ANALYZE checklist_items"))
+    finally:
+        engine.dispose()
+    return added
+
+
+def _all_ids(url: str) -> list[int]:
+    from sqlalchemy import select
+
+    from models import Consortium
+    from models.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.scalars(select(Consortium.id).order_by(Consortium.id)))
+    finally:
+        engine.dispose()
+
+
+def _check(service, seeded, consortium, text: str, expect: str) -> None:
+    member = consortium.members[0]
+    response = common.slash_command(service.url, service.command_token, command="/checklist", text=text,
+                                    user_id=member.user_id, user_name=member.username,
+                                    channel_id=consortium.channel_id, channel_name=consortium.channel_name,
+                                    team_id=seeded.team_id, team_domain=seeded.team_domain)
+    body = response.json().get("text", "") if response.status_code == 200 else response.text
+    if response.status_code != 200 or expect not in body:
+        raise SystemExit(f"unexpected reply ({response.status_code}) to /checklist {text}: {body[:500]}\n"
+                         f"service log:\n{service.log_tail()}")
+
+
+def _measure(kind: str, label: str, url: str, seeded, small_sample, big_sample, baseline, options, args,
+             total_consortia: int, total_items: int) -> list[common.Row]:
+    rows = []
+    with common.start_service(url, workers=args.workers) as service:
+        _check(service, seeded, small_sample[0], "liste", "Bench consortium")
+        _check(service, seeded, big_sample[0], "liste", "Bench consortium")
+        scenarios = [
+            ("liste · 26 items", common.command_spec(service, seeded, command="/checklist", text="liste",
+                                                     consortia=small_sample), "Bench consortium"),
+            (f"liste · {BIG} items", common.command_spec(service, seeded, command="/checklist", text="liste",
+                                                          consortia=big_sample), "Bench consortium"),
+        ]
+        senders = [(c, m) for c in small_sample for m in c.members]
+        import dataclasses
+        from urllib.parse import urlencode
+
+        bodies = tuple(urlencode(common.command_form(
+            service.command_token, command="/checklist", text=f"cocher {n}", user_id=m.user_id, user_name=m.username,
+            channel_id=c.channel_id, team_id=seeded.team_id, team_domain=seeded.team_domain,
+            channel_name=c.channel_name)) for n in range(1, 27) for c, m in senders)
+        tick = dataclasses.replace(scenarios[0][1], bodies=bodies)
+        scenarios.append(("cocher", tick, "coch"))
+        for name, spec, expect in scenarios:
+            base = common.load(spec.against(baseline), expect="ok", **options)
+            stats = common.load(spec, expect=expect, **options)
+            print(f"  {name}: service {stats}\n  {' ' * len(name)}  baseline {base}")
+            rows.append(common.Row(f"{kind} · {label} · {name}", stats, baseline=base,
+                                   extra={"database": kind, "size": label, "scenario": name,
+                                          "consortia": total_consortia, "items": total_items}))
+    return rows
+
+
+def run(argv=None) -> dict:
+    args = parse_args(argv)
+    options = common.load_options(args)
+    rows: list[common.Row] = []
+    with common.start_baseline(workers=args.workers) as baseline:
+        for kind in common.databases(args):
+            url = common.fresh_database(kind, name=args.database_name)
+            common.prepare_database(url)
+            seeded = common.seed_consortia(url, args.small, sample=args.rotate * 2)
+            sample = list(seeded.consortia)
+            small_sample, big_sample = sample[0::2], sample[1::2]
+            grow_items(url, [c.id for c in big_sample], BIG - 26)
+            items = args.small * 26 + len(big_sample) * (BIG - 26)
+            print(f"[{kind}] {args.small:,} consortiums, {items:,} items")
+            rows += _measure(kind, f"{args.small:,} consortiums", url, seeded, small_sample, big_sample, baseline,
+                             options, args, args.small, items)
+            grown = common.seed_consortia(url, args.large - args.small, sample=2)
+            ids = [i for i in _all_ids(url) if i not in {c.id for c in sample}]
+            missing = max(0, args.items - (args.large * 26 + len(big_sample) * (BIG - 26)))
+            per = missing // max(1, len(ids))
+            added = grow_items(url, ids, per) if per else 0
+            items = args.large * 26 + len(big_sample) * (BIG - 26) + added
+            print(f"[{kind}] grown to {grown.total:,} consortiums, {items:,} items "
+                  f"(seeded in {grown.seconds:.0f}s)")
+            rows += _measure(kind, f"{grown.total:,} consortiums", url, seeded, small_sample, big_sample, baseline,
+                             options, args, grown.total, items)
+    document = common.report(NAME, rows, write_json=not args.no_json, meta={
+        "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
+        "argv": sys.argv[1:] if argv is None else argv})
+    _flatness(rows)
+    return document
+
+
+def _flatness(rows: list[common.Row]) -> None:
+    """Per database and scenario: large-database ratio ÷ small-database ratio (1.00 = flat)."""
+    groups: dict[tuple[str, str], list[common.Row]] = {}
+    for row in rows:
+        groups.setdefault((row.extra["database"], row.extra["scenario"]), []).append(row)
+    for (kind, scenario), entries in groups.items():
+        if len(entries) < 2:
+            continue
+        small, large = entries[0], entries[-1]
+        a, b = common.ratios(small.stats, small.baseline), common.ratios(large.stats, large.baseline)
+
+        def q(x, y):
+            return f"{y / x:.2f}" if x and y else "—"
+
+        print(f"[{kind}] {scenario}: {large.extra['items']:,} vs {small.extra['items']:,} items — "
+              f"req/s {q(a['rps'], b['rps'])}, p50 {q(a['p50'], b['p50'])}, p99 {q(a['p99'], b['p99'])} "
+              f"(baseline-normalised; 1.00 = flat)")
+
+
+def main(argv=None) -> int:
+    run(argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""ICS feeds of sessions: the consortium's feed (ETag/304) and each person's own feed (secret, revocable)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import requests
+from icalendar import Calendar
+
+from integrations.calendar.ics import parse_events
+from tests.test_sessions import PARIS, feed_of, next_year, setup_consortium, vobject_events
+
+YEAR = next_year()
+
+
+def personal_url(net, username: str, *, channel: str, new: bool = False) -> str:
+    reply = net.reply(username, "/session abonner --nouveau-lien" if new else "/session abonner --moi",
+                      channel=channel)
+    match = re.search(r"(http://\S+/calendars/me/\S+\.ics)", reply)
+    assert match, reply
+    assert "webcal://" in reply
+    return match.group(1)
+
+
+def test_consortium_feed_has_etag_and_answers_304_until_something_changes(net):
+    channel = setup_consortium(net, members="@ines @samir")
+    net.reply("ines", f'/session planifier "Diagnostic" 10/12/{YEAR} 14h', channel=channel["id"])
+    first, body = feed_of(net, "alimentation-durable")
+    etag = first.headers["ETag"]
+    assert first.headers["Content-Type"].startswith("text/calendar")
+    again = requests.get(first.url, headers={"If-None-Match": etag}, timeout=5)
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+    assert requests.get(first.url, timeout=5).content == body  # byte-stable
+
+    net.reply("ines", f"/session deplacer 1 11/12/{YEAR} 14h", channel=channel["id"])
+    changed = requests.get(first.url, headers={"If-None-Match": etag}, timeout=5)
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    [event] = parse_events(changed.content)
+    assert event["start"] == datetime(YEAR, 12, 11, 14, 0, tzinfo=PARIS) and event["sequence"] == 1
+    # The second parser reads the same event, at the same moment.
+    [vevent] = vobject_events(changed.content)
+    assert vevent.dtstart.value == datetime(YEAR, 12, 11, 14, 0, tzinfo=PARIS)
+    assert vevent.valarm.trigger.value.days == -1
+
+
+def test_wrong_token_or_slug_is_404(net):
+    setup_consortium(net, members="@ines")
+    base = net.server.url
+    assert requests.get(f"{base}/calendars/alimentation-durable/wrong.ics", timeout=5).status_code == 404
+    assert requests.get(f"{base}/calendars/nope/wrong.ics", timeout=5).status_code == 404
+    assert requests.get(f"{base}/calendars/me/wrong.ics", timeout=5).status_code == 404
+
+
+def test_consortium_subscribe_link(net):
+    channel = setup_consortium(net, members="@ines")
+    reply = net.reply("ines", "/session abonner", channel=channel["id"])
+    assert "webcal://" in reply and "/calendars/alimentation-durable/" in reply
+    assert "Nextcloud" in reply
+    url = re.search(r"(http://\S+\.ics)", reply).group(1)
+    assert requests.get(url, timeout=5).status_code == 200
+    outside = net.reply("outsider", "/session abonner")
+    assert "Quel consortium" in outside
+
+
+def test_personal_feed_spans_consortiums_and_can_be_revoked(net):
+    food = setup_consortium(net, "Alimentation durable", members="@ines @samir")
+    mobility = setup_consortium(net, "Mobilité", members="@ines @lea")
+    net.reply("ines", f'/session planifier "Diagnostic alimentation" 10/12/{YEAR} 14h', channel=food["id"])
+    net.reply("ines", f'/session planifier "Diagnostic mobilité" 11/12/{YEAR} 9h', channel=mobility["id"])
+
+    url = personal_url(net, "ines", channel="town-square")  # works outside any consortium channel
+    response = requests.get(url, timeout=5)
+    assert response.status_code == 200
+    summaries = sorted(e["summary"] for e in parse_events(response.content))
+    assert summaries == ["Diagnostic alimentation", "Diagnostic mobilité"]
+    assert len(vobject_events(response.content)) == 2
+    cal = Calendar.from_ical(response.content)
+    assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Paris"]
+    etag = response.headers["ETag"]
+    assert requests.get(url, headers={"If-None-Match": etag}, timeout=5).status_code == 304
+
+    # Samir only sees his consortium's session
+    samir = requests.get(personal_url(net, "samir", channel=food["id"]), timeout=5)
+    assert [e["summary"] for e in parse_events(samir.content)] == ["Diagnostic alimentation"]
+
+    # A new link revokes the old one
+    new_url = personal_url(net, "ines", channel="town-square", new=True)
+    assert new_url != url
+    assert requests.get(url, timeout=5).status_code == 404
+    assert requests.get(new_url, timeout=5).status_code == 200
+
+
+def test_feed_follows_membership(net):
+    channel = setup_consortium(net, members="@ines @samir")
+    net.reply("ines", f'/session planifier "Diagnostic" 10/12/{YEAR} 14h', channel=channel["id"])
+    first, _body = feed_of(net, "alimentation-durable")
+    assert {a["email"] for a in parse_events(first.content)[0]["attendees"]} == {"ines@example.org",
+                                                                                 "samir@example.org"}
+    net.reply("admin", "/consortium ajouter @lea", channel=channel["id"])
+    second = requests.get(first.url, headers={"If-None-Match": first.headers["ETag"]}, timeout=5)
+    assert second.status_code == 200
+    assert "lea@example.org" in {a["email"] for a in parse_events(second.content)[0]["attendees"]}
+
+
+def test_english_user_gets_english_replies(net):
+    channel = setup_consortium(net, members="@ines")
+    net.reply("ines", "/consortium langue en")
+    reply = net.reply("ines", f'/session plan "Shared diagnosis" 10/12/{YEAR} 2pm --duration 1h30',
+                      channel=channel["id"])
+    assert "Session 1 planned" in reply and "December" in reply and "2:00" in reply
+    listing = net.reply("ines", "/session list", channel=channel["id"])
+    assert "Shared diagnosis" in listing and "upcoming session" in listing

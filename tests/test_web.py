@@ -1,0 +1,298 @@
+"""The web pages over real HTTP: magic link sign-in, dashboard, consortium page, AMI pages,
+public profile; CSRF, cookies, security headers; every bad input of issue 7."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from models import Consortium, ProvisioningStep
+from tests.test_ami import csrf_of, open_call, web_answer
+
+
+def magic_link(net, username: str = "admin") -> str:
+    reply = net.reply(username, "/consortium admin")
+    match = re.search(r"(http://127\.0\.0\.1:\d+/web/login\?token=\S+)", reply)
+    assert match, reply
+    return match.group(1)
+
+
+def sign_in(link: str, http: requests.Session | None = None) -> tuple[requests.Session, requests.Response]:
+    http = http or requests.Session()
+    page = http.get(link, timeout=10)
+    assert page.status_code == 200, page.text[:400]
+    token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
+    response = http.post(link.split("?")[0], data={"csrf_token": csrf_of(page.text), "token": token}, timeout=10)
+    return http, response
+
+
+def admin_session(net) -> requests.Session:
+    http, response = sign_in(magic_link(net))
+    assert response.status_code == 200 and "Tous les consortiums" in response.text, response.text[:500]
+    return http
+
+
+def create_consortium(net, name: str = "Alimentation durable", members: str = "@ines @samir") -> str:
+    net.reply("admin", f'/consortium creer "{name}" --theme "Alimentation" --membres {members}')
+    net.deliver()
+    with net.db() as session:
+        return session.scalar(select(Consortium.slug).where(Consortium.name == name))
+
+
+# --- magic link ---------------------------------------------------------------------------
+
+def test_the_magic_link_opens_the_dashboard_once(net):
+    slug = create_consortium(net)
+    link = magic_link(net)
+    assert "usage unique" in net.reply("admin", "/consortium admin")
+    http, response = sign_in(link)
+    assert response.status_code == 200
+    assert "Tous les consortiums" in response.text and "Alimentation durable" in response.text
+    assert f"/web/c/{slug}" in response.text
+    cookie = next(c for c in http.cookies if c.name == "consortia_session")
+    assert cookie.has_nonstandard_attr("HttpOnly") or "httponly" in str(cookie._rest).lower()
+    # The same link a second time: refused, on the landing page and on submission.
+    again = requests.get(link, timeout=10)
+    assert again.status_code == 410 and "déjà été utilisé" in again.text
+    other = requests.Session()
+    page = other.get(link.replace("/web/login", "/web/login"), timeout=10)
+    assert page.status_code == 410
+
+
+def test_a_replayed_post_of_the_link_is_refused(net):
+    link = magic_link(net)
+    http = requests.Session()
+    page = http.get(link, timeout=10)
+    token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
+    data = {"csrf_token": csrf_of(page.text), "token": token}
+    first = http.post(link.split("?")[0], data=data, timeout=10, allow_redirects=False)
+    assert first.status_code == 303
+    thief = requests.Session()
+    thief_page = thief.get(f"{net.server.url}/ami/none", timeout=10)  # any page: a CSRF token of their own
+    second = thief.post(link.split("?")[0], data={"csrf_token": csrf_of(_form_page(net, thief)), "token": token},
+                        timeout=10)
+    assert second.status_code == 410 and "déjà été utilisé" in second.text
+    assert thief.get(f"{net.server.url}/web/", timeout=10).status_code == 401
+    assert thief_page.status_code == 404
+
+
+def _form_page(net, http) -> str:
+    url = open_call(net) if not hasattr(net, "_form_url") else net._form_url
+    net._form_url = url
+    return http.get(url, timeout=10).text
+
+
+def test_an_expired_link_is_refused(net, monkeypatch):
+    link = magic_link(net)
+    import plugin.web.pages as pages
+
+    monkeypatch.setattr(pages, "MAGIC_MAX_AGE", timedelta(seconds=-1))
+    response = requests.get(link, timeout=10)
+    assert response.status_code == 410 and "expiré" in response.text
+
+
+def test_a_link_signed_with_another_key_or_tampered_is_refused(net):
+    from itsdangerous import URLSafeTimedSerializer
+
+    with net.db() as session:
+        from models import Person
+
+        admin_id = session.scalar(select(Person.id).where(Person.username == "admin")) or 1
+    forged = URLSafeTimedSerializer("another-key", salt="consortia:magic").dumps({"p": admin_id, "n": 1, "_n": "x"})
+    for token in (forged, "garbage", magic_link(net)[-20:]):
+        response = requests.get(f"{net.server.url}/web/login?token={token}", timeout=10)
+        assert response.status_code == 400 and "pas valide" in response.text
+        http = requests.Session()
+        page = http.get(_url_with_csrf(net), timeout=10)
+        post = http.post(f"{net.server.url}/web/login", data={"csrf_token": csrf_of(page.text), "token": token},
+                         timeout=10)
+        assert post.status_code == 400
+        assert http.get(f"{net.server.url}/web/", timeout=10).status_code == 401
+
+
+def _url_with_csrf(net) -> str:
+    if not hasattr(net, "_form_url"):
+        net._form_url = open_call(net)
+    return net._form_url
+
+
+def test_a_non_admin_gets_no_link_and_no_page(net):
+    assert "équipe d’animation" in net.reply("ines", "/consortium admin")
+    for path in ("/web/", "/web/ami", "/web/c/x", "/web/ami/1"):
+        response = requests.get(f"{net.server.url}{path}", timeout=10)
+        assert response.status_code == 401 and "/consortium admin" in response.text, path
+    # A link signed for someone who is not (or no longer) an admin opens nothing.
+    net.reply("ines", "/consortium langue fr")
+    with net.db() as session:
+        from models import Network, Person
+
+        ines = session.scalar(select(Person).where(Person.username == "ines"))
+        network = session.scalar(select(Network))
+        token = net.services.signer.sign("magic", {"p": ines.id, "n": network.id, "l": "fr"}, single_use=True)
+    http, response = sign_in(f"{net.server.url}/web/login?token={token}")
+    assert response.status_code == 403
+    assert http.get(f"{net.server.url}/web/", timeout=10).status_code == 401
+
+
+def test_csrf_is_required_on_admin_forms(net):
+    slug = create_consortium(net)
+    http = admin_session(net)
+    response = http.post(f"{net.server.url}/web/c/{slug}/profile-link", data={}, timeout=10)
+    assert response.status_code == 400 and "expiré" in response.text
+    response = http.post(f"{net.server.url}/web/ami/open", data={"csrf_token": "wrong", "title": "X"}, timeout=10)
+    assert response.status_code == 400
+
+
+def test_security_headers_on_every_page(net):
+    url = open_call(net)
+    http = admin_session(net)
+    for page in (url, f"{net.server.url}/web/", f"{net.server.url}/web/ami", f"{net.server.url}/web/login?token=x"):
+        response = http.get(page, timeout=10)
+        csp = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "no-store" in response.headers["Cache-Control"]
+
+
+# --- dashboard and consortium page --------------------------------------------------------
+
+def test_dashboard_filters_and_pagination(net):
+    create_consortium(net, "Alimentation durable")
+    net.reply("admin", '/consortium creer "Mobilité solidaire" --theme "Mobilité"')
+    net.deliver()
+    net.reply("admin", "/consortium etape structuration --consortium mobilite-solidaire")
+    http = admin_session(net)
+    base = f"{net.server.url}/web/"
+    page = http.get(base, timeout=10).text
+    assert "2 consortiums" in page and "Alimentation durable" in page and "Mobilité solidaire" in page
+    assert "<svg" in page and "Étapes au fil du temps" in page
+    assert "0/26" in page
+    by_theme = http.get(base, params={"theme": "Mobilité"}, timeout=10).text
+    assert "1 consortium" in by_theme and "Alimentation durable" not in by_theme
+    by_stage = http.get(base, params={"stage": "emergence"}, timeout=10).text
+    assert "Alimentation durable" in by_stage and "Mobilité solidaire" not in by_stage
+    assert http.get(base, params={"page": "abc"}, timeout=10).status_code == 200
+    assert http.get(base, params={"stage": "<script>"}, timeout=10).status_code == 200
+    english = http.get(base, params={"lang": "en"}, timeout=10).text
+    assert "All consortiums" in english and 'lang="en"' in english
+
+
+def test_dashboard_paginates(net):
+    from models import Network
+    from plugin.services import ami as service
+
+    with net.db() as session:
+        network = session.scalar(select(Network)) or None
+        if network is None:
+            net.reply("admin", "/consortium liste")
+            network = session.scalar(select(Network))
+        for i in range(120):
+            session.add(Consortium(network_id=network.id, name=f"C{i:03d}", name_key=f"c{i:03d}", slug=f"c{i:03d}"))
+    with net.db() as session:
+        board = service.dashboard(session, session.scalar(select(Network)), page=3, per_page=50)
+        assert board.total == 120 and len(board.rows) == 20 and board.pages == 3
+    http = admin_session(net)
+    page = http.get(f"{net.server.url}/web/", params={"page": 2}, timeout=10).text
+    assert "Page 2 sur 3" in page and 'rel="next"' in page and 'rel="prev"' in page
+
+
+def test_consortium_page_and_retry_of_failed_steps(net):
+    slug = create_consortium(net)
+    with net.db() as session:
+        consortium = session.scalar(select(Consortium).where(Consortium.slug == slug))
+        step = session.scalar(select(ProvisioningStep).where(ProvisioningStep.consortium_id == consortium.id,
+                                                             ProvisioningStep.step == "welcome"))
+        step.status, step.detail = "failed", "Mattermost unreachable"
+    http = admin_session(net)
+    page = http.get(f"{net.server.url}/web/c/{slug}", timeout=10)
+    assert page.status_code == 200
+    assert "Alimentation durable" in page.text and "@ines" in page.text and "Mattermost unreachable" in page.text
+    assert "Relancer les étapes en échec" in page.text
+    retry = http.post(f"{net.server.url}/web/c/{slug}/retry", data={"csrf_token": csrf_of(page.text)}, timeout=10)
+    assert retry.status_code == 200 and "Mise en place relancée" in retry.text
+    net.deliver()
+    with net.db() as session:
+        statuses = dict(session.execute(select(ProvisioningStep.step, ProvisioningStep.status)
+                                        .join(Consortium).where(Consortium.slug == slug)).all())
+        assert statuses["welcome"] == "done"
+    assert http.get(f"{net.server.url}/web/c/nope", timeout=10).status_code == 404
+
+
+# --- public profile -----------------------------------------------------------------------
+
+def test_the_public_profile_shows_nothing_private_and_can_be_revoked(net):
+    slug = create_consortium(net)
+    http = admin_session(net)
+    page = http.get(f"{net.server.url}/web/c/{slug}", timeout=10).text
+    profile_url = re.search(r'id="profile-link">([^<]+)<', page).group(1)
+    public = requests.get(profile_url, timeout=10)
+    assert public.status_code == 200 and "Alimentation durable" in public.text
+    assert "Profil du consortium" in public.text
+    assert "@example.org" not in public.text and "calendars/" not in public.text
+    assert public.headers["X-Robots-Tag"].startswith("noindex")
+    printable = requests.get(profile_url + "/print", timeout=10)
+    assert printable.status_code == 200 and "print.css" in printable.text
+    # Revoke: the old link stops working, the new one works.
+    revoked = http.post(f"{net.server.url}/web/c/{slug}/profile-link", data={"csrf_token": csrf_of(page)}, timeout=10)
+    assert revoked.status_code == 200
+    old = requests.get(profile_url, timeout=10)
+    assert old.status_code == 404 and "retiré" in old.text
+    new_url = re.search(r'id="profile-link">([^<]+)<', revoked.text).group(1)
+    assert new_url != profile_url and requests.get(new_url, timeout=10).status_code == 200
+    assert requests.get(f"{net.server.url}/profil/{slug}/forged", timeout=10).status_code == 404
+
+
+# --- AMI web pages ------------------------------------------------------------------------
+
+def test_admin_runs_the_call_from_the_web(net):
+    http = admin_session(net)
+    page = http.get(f"{net.server.url}/web/ami", timeout=10)
+    bad = http.post(f"{net.server.url}/web/ami/open", data={"csrf_token": csrf_of(page.text), "title": "",
+                                                            "themes": "", "deadline": "n'importe quand"}, timeout=10)
+    assert bad.status_code == 400 and bad.text.count('aria-invalid="true"') == 3
+    opened = http.post(f"{net.server.url}/web/ami/open", data={
+        "csrf_token": csrf_of(page.text), "title": "AMI web", "themes": "Alimentation, Mobilité",
+        "deadline": "2099-06-30", "min_group_size": "2"}, timeout=10)
+    assert opened.status_code == 200 and "AMI web" in opened.text
+    form_url = re.search(r'id="public-form-link">([^<]+)<', opened.text).group(1)
+    web_answer(form_url, structure_name="ACI Un", contact_email="ines@example.org", ranks={0: 1})
+    web_answer(form_url, structure_name="ACI Deux", contact_email="deux@example.org", ranks={0: 2, 1: 1})
+    call_id = int(re.search(r"/web/ami/(\d+)", opened.text).group(1))
+    results = http.get(f"{net.server.url}/web/ami/{call_id}", timeout=10)
+    assert "ACI Un" in results.text and "Former le consortium «\u00a0Alimentation\u00a0»" in results.text
+    csv_response = http.get(f"{net.server.url}/web/ami/{call_id}/results.csv", timeout=10)
+    assert csv_response.headers["Content-Type"].startswith("text/csv") and "ACI Deux" in csv_response.text
+    formed = http.post(f"{net.server.url}/web/ami/{call_id}/form",
+                       data={"csrf_token": csrf_of(results.text), "theme": "Alimentation"}, timeout=10)
+    assert formed.status_code == 200 and "formé avec 1 membre" in formed.text
+    assert "deux@example.org" in formed.text
+    net.deliver()
+    assert net.channel_of("alimentation") is not None
+    closed = http.post(f"{net.server.url}/web/ami/{call_id}/close", data={"csrf_token": csrf_of(formed.text)},
+                       timeout=10)
+    assert closed.status_code == 200 and "clôturé" in closed.text
+    assert web_answer(form_url, structure_name="Trop tard").status_code == 403
+
+
+def test_templates_are_translated():
+    """Every _() of the templates has a French translation (the i18n test covers Python only)."""
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+
+    from tests.test_i18n import french_catalog
+
+    root = Path(__file__).resolve().parent.parent / "plugin" / "templates"
+    catalog = french_catalog()
+    missing = []
+    for filename, _line, message, _c, _ctx in extract_from_dir(
+            str(root), method_map=[("**.html", "jinja2")], keywords={"_": None, "ngettext": (1, 2)}):
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid and (msgid not in catalog or not catalog[msgid].string):
+            missing.append(f"{filename}: {msgid!r}")
+    assert not missing, "\n".join(missing)
