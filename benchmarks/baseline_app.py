@@ -9,7 +9,7 @@ benchmark sends to the service (e.g. a slash command form) can be replayed again
 it; it reads the form (as Flask does for the service) and answers a small JSON body
 shaped like a slash command response.
 
-    gunicorn -w 2 -b 127.0.0.1:8000 --chdir benchmarks baseline_app:app
+    gunicorn -w 2 -b 127.0.0.1:8000 benchmarks.baseline_app:app   # from the repository root
 """
 from __future__ import annotations
 

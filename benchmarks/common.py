@@ -24,6 +24,16 @@ Nothing here asserts a timing: a benchmark is not a test.
 """
 from __future__ import annotations
 
+import os as _os
+import sys as _sys
+
+# `python benchmarks/<script>.py` puts benchmarks/ first on sys.path, where a script
+# named like a standard module (calendar.py...) would shadow it for every import that
+# follows (requests -> http.cookiejar -> calendar). Benchmarks import each other as
+# `benchmarks.<name>` from the repository root, so benchmarks/ itself leaves the path.
+_BENCH_DIR = _os.path.dirname(_os.path.realpath(__file__))
+_sys.path[:] = [p for p in _sys.path if _os.path.realpath(p or ".") != _BENCH_DIR]
+
 import argparse
 import json
 import os
@@ -203,7 +213,7 @@ def start_baseline(workers: int = 2, *, timeout: float = 30.0) -> Service:
     """The bare Flask JSON endpoint (benchmarks/baseline_app.py), served the same way."""
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="consortia-bench-baseline-"))
-    service = Service("baseline", _gunicorn_argv("baseline_app:app", port, workers, ("--chdir", str(BENCH_DIR))),
+    service = Service("baseline", _gunicorn_argv("benchmarks.baseline_app:app", port, workers),
                       _clean_environment(), port=port, cwd=ROOT, workdir=workdir)
     return service.start(timeout=timeout)
 

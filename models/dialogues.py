@@ -19,8 +19,10 @@ class FoundationDialogue(Base):
         UniqueConstraint("consortium_id", "number"),
         Index("ix_foundation_dialogues_foundation", "foundation_id", "closed_at"),
         Index("ix_foundation_dialogues_next", "next_step_date"),
-        # `/dialogue liste --tout` and GET /api/v1/dialogues: most recently active first, by pages.
-        Index("ix_foundation_dialogues_activity", "last_activity_at"),
+        # `/dialogue liste --tout` and GET /api/v1/dialogues: most recently active first, by pages,
+        # and the count per stage read from the index alone.
+        Index("ix_foundation_dialogues_activity", "last_activity_at", "id"),
+        Index("ix_foundation_dialogues_stage", "consortium_id", "stage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -211,6 +211,7 @@ class CommitmentSchema(_WithClock):
     @pre_load
     def _split(self, data, **kwargs):
         data = {k: v for k, v in dict(data).items() if v is not None and v != ""}
+        self._given = set(data)
         amount = data.get("amount")
         if isinstance(amount, str):
             number, unit = split_amount(amount)
@@ -222,8 +223,10 @@ class CommitmentSchema(_WithClock):
     @validates_schema(skip_on_field_errors=False)
     def _coherent(self, data, **kwargs):
         kind, unit, amount = data.get("kind"), data.get("unit"), data.get("amount")
-        if unit and amount is None:
+        if unit and amount is None and "amount" not in getattr(self, "_given", ()):
             raise ValidationError(_("A unit needs an amount."), "amount")
+        if kind is None and "kind" in getattr(self, "_given", ()):
+            return  # an invalid type is already reported on its own field
         if kind is None:
             data["kind"] = TYPE_BY_UNIT.get(unit, "temps")
             kind = data["kind"]

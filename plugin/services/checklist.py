@@ -48,11 +48,16 @@ def section_of(item, locale: str) -> str:
     return (item.section_en or item.section) if locale == "en" else item.section
 
 
+LIST_COLUMNS = (ChecklistItem.id, ChecklistItem.number, ChecklistItem.position, ChecklistItem.section,
+                ChecklistItem.section_en, ChecklistItem.text, ChecklistItem.text_en, ChecklistItem.assignee_id,
+                ChecklistItem.due_date, ChecklistItem.done, ChecklistItem.done_at)
+
+
 @dataclass
 class ItemRow:
     """One item as lists show it, with what the list needs already joined in."""
 
-    item: ChecklistItem
+    item: ChecklistItem          # or a row with the same attributes (LIST_COLUMNS)
     assignee: str | None
     notes: int
 
@@ -72,8 +77,9 @@ def list_items(session: Session, actor: Actor, consortium: Consortium, *, open_o
     notes = (select(ChecklistNote.item_id, func.count().label("n")).group_by(ChecklistNote.item_id)
              .join(ChecklistItem, ChecklistItem.id == ChecklistNote.item_id)
              .where(ChecklistItem.consortium_id == consortium.id).subquery())
-    rows = session.execute(
-        select(ChecklistItem, Person.username, func.coalesce(notes.c.n, 0))
+    # Plain Core rows, not ORM objects: a list of 500 items is read, not edited.
+    rows = session.connection().execute(
+        select(*LIST_COLUMNS, Person.username.label("assignee_name"), func.coalesce(notes.c.n, 0).label("notes_count"))
         .outerjoin(Person, Person.id == ChecklistItem.assignee_id)
         .outerjoin(notes, notes.c.item_id == ChecklistItem.id)
         .where(ChecklistItem.consortium_id == consortium.id, ChecklistItem.deleted_at.is_(None))
@@ -81,6 +87,7 @@ def list_items(session: Session, actor: Actor, consortium: Consortium, *, open_o
     ).all()
     locale = actor.locale
     order: dict[str, list[int]] = {}
+    rows = [(row, row.assignee_name, row.notes_count) for row in rows]
     for item, _username, _n in rows:
         counts = order.setdefault(section_of(item, locale), [0, 0])
         counts[1] += 1

@@ -18,6 +18,7 @@ import base64
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
@@ -63,22 +64,31 @@ def type_label(kind: str) -> str:
 
 
 def format_number(value: Decimal | int | float, *, locale: str | None = None) -> str:
+    """``1 500,50`` (narrow no-break space, decimal comma) / ``1,500.50``; no decimals for whole numbers."""
+    return _format_number(Decimal(value), locale or get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _format_number(value: Decimal, locale: str) -> str:
     from babel.numbers import format_decimal
 
-    locale = locale or get_locale()
-    value = Decimal(value)
     pattern = "#,##0.00" if value != value.to_integral_value() else "#,##0"
     return format_decimal(value, format=pattern, locale="fr_FR" if locale == "fr" else "en_GB")
 
 
 def format_amount(value: Decimal | None, unit: str | None) -> str:
-    """``1 500,50 €``, ``10 jours``, ``1,5 heure`` / ``€1,500.50``, ``10 days``."""
+    """``1 500,50 €``, ``10 jours``, ``1,5 heure`` / ``€1,500.50``, ``10 days`` (memoised: lists repeat amounts)."""
     if value is None:
         return ""
-    number = format_number(value)
+    return _format_amount(Decimal(value), unit, get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _format_amount(value: Decimal, unit: str | None, locale: str) -> str:
+    number = _format_number(value, locale)
     if unit == "euros":
-        return f"{number} €" if get_locale() == "fr" else f"€{number}"
-    plural_n = 1 if value <= 1 or (get_locale() == "fr" and value < 2) else 2
+        return f"{number} €" if locale == "fr" else f"€{number}"
+    plural_n = 1 if value <= 1 or (locale == "fr" and value < 2) else 2
     if unit == "heures":
         return ngettext("{amount} hour", "{amount} hours", plural_n, amount=number)
     if unit == "jours":
@@ -132,13 +142,17 @@ class Listing:
     by_organisation: dict[str, Totals]
 
 
+_HOLDER, _ORG, _CREATOR = aliased(Person), aliased(Organisation), aliased(Person)
+# Built once: SQLAlchemy caches the compiled statement, each request only binds the consortium.
+_LIVE = (select(Commitment, _HOLDER.username, _ORG.short_name, _CREATOR.username)
+         .outerjoin(_HOLDER, _HOLDER.id == Commitment.person_id)
+         .outerjoin(_ORG, _ORG.id == Commitment.organisation_id)
+         .outerjoin(_CREATOR, _CREATOR.id == Commitment.created_by_id)
+         .where(Commitment.deleted_at.is_(None)))
+
+
 def _query(consortium: Consortium):
-    holder, org, creator = aliased(Person), aliased(Organisation), aliased(Person)
-    return (select(Commitment, holder.username, org.short_name, creator.username)
-            .outerjoin(holder, holder.id == Commitment.person_id)
-            .outerjoin(org, org.id == Commitment.organisation_id)
-            .outerjoin(creator, creator.id == Commitment.created_by_id)
-            .where(Commitment.consortium_id == consortium.id, Commitment.deleted_at.is_(None)))
+    return _LIVE.where(Commitment.consortium_id == consortium.id)
 
 
 def listing(session: Session, network: Network, consortium: Consortium, *, organisation: str | None = None,

@@ -372,31 +372,36 @@ class NetworkPage:
 
 def network_list(session: Session, network: Network, *, limit: int = 50, offset: int = 0,
                  consortium_slug: str | None = None, foundation: str | None = None, stage: str | None = None,
-                 open_only: bool = False, with_stages: bool = True) -> NetworkPage:
-    """Dialogues across the network, most recently active first (indexed: constant time per page)."""
-    conditions = [Consortium.network_id == network.id]
+                 open_only: bool = False) -> NetworkPage:
+    """Dialogues across the network, most recently active first, with the count per stage.
+
+    Constant work per page whatever the number of dialogues: the page walks the
+    (last_activity_at, id) index backwards; the counts read the (consortium_id, stage)
+    index only (no join when the database holds a single network, the usual case).
+    """
+    in_network = select(Consortium.id).where(Consortium.network_id == network.id)
+    single_network = (session.scalar(select(func.count()).select_from(Network)) or 0) <= 1
+    conditions = [] if single_network else [FoundationDialogue.consortium_id.in_(in_network)]
     if consortium_slug:
-        conditions.append(Consortium.slug == consortium_slug.lower())
+        conditions.append(FoundationDialogue.consortium_id.in_(in_network.where(Consortium.slug == consortium_slug.lower())))
     if foundation:
-        conditions.append(func.lower(Organisation.short_name) == foundation.lower())
+        conditions.append(FoundationDialogue.foundation_id.in_(select(Organisation.id).where(
+            Organisation.network_id == network.id, func.lower(Organisation.short_name) == foundation.lower())))
     if stage:
         conditions.append(FoundationDialogue.stage == stage)
     if open_only:
         conditions.append(FoundationDialogue.closed_at.is_(None))
-    joined = (select(func.count()).select_from(FoundationDialogue)
-              .join(Organisation, Organisation.id == FoundationDialogue.foundation_id)
-              .join(Consortium, Consortium.id == FoundationDialogue.consortium_id).where(*conditions))
-    total = session.scalar(joined) or 0
-    per_stage: dict[str, int] = {}
-    if with_stages:
-        per_stage = dict(session.execute(
-            select(FoundationDialogue.stage, func.count()).select_from(FoundationDialogue)
-            .join(Organisation, Organisation.id == FoundationDialogue.foundation_id)
-            .join(Consortium, Consortium.id == FoundationDialogue.consortium_id).where(*conditions)
-            .group_by(FoundationDialogue.stage)).all())
-    rows = _rows(session, _base().where(*conditions)
-                 .order_by(FoundationDialogue.last_activity_at.desc(), FoundationDialogue.id.desc())
-                 .limit(limit).offset(offset))
+    per_stage = dict(session.execute(
+        select(FoundationDialogue.stage, func.count()).where(*conditions).group_by(FoundationDialogue.stage)).all())
+    total = sum(per_stage.values())
+    page_ids = (select(FoundationDialogue.id).where(*conditions)
+                .order_by(FoundationDialogue.last_activity_at.desc(), FoundationDialogue.id.desc())
+                .limit(limit).offset(offset)
+                .with_hint(FoundationDialogue, "INDEXED BY ix_foundation_dialogues_activity", "sqlite"))
+    ids = list(session.scalars(page_ids))
+    rows = _rows(session, _base().where(FoundationDialogue.id.in_(ids))) if ids else []
+    order = {dialogue_id: index for index, dialogue_id in enumerate(ids)}
+    rows.sort(key=lambda row: order[row.dialogue.id])
     return NetworkPage(rows, total, per_stage)
 
 

@@ -275,15 +275,17 @@ def unassign(session: Session, network: Network, actor: Actor, consortium: Conso
     return Result(_("Role “{role}” taken back from {holder}.", role=role.label, holder=holder), news=news)
 
 
+_HOLDER, _ORG, _BY, _ENDER = aliased(Person), aliased(Organisation), aliased(Person), aliased(Person)
+_ASSIGNMENTS = (select(RoleAssignment, _HOLDER.username, _ORG.short_name, _BY.username, _ENDER.username)
+                .outerjoin(_HOLDER, _HOLDER.id == RoleAssignment.person_id)
+                .outerjoin(_ORG, _ORG.id == RoleAssignment.organisation_id)
+                .outerjoin(_BY, _BY.id == RoleAssignment.assigned_by_id)
+                .outerjoin(_ENDER, _ENDER.id == RoleAssignment.ended_by_id))
+
+
 def assignments(session: Session, consortium: Consortium, *, include_ended: bool = False) -> list[AssignmentView]:
     """Current assignments (or the whole history), oldest first, in three joined reads."""
-    holder, org, by, ender = aliased(Person), aliased(Organisation), aliased(Person), aliased(Person)
-    query = (select(RoleAssignment, holder.username, org.short_name, by.username, ender.username)
-             .outerjoin(holder, holder.id == RoleAssignment.person_id)
-             .outerjoin(org, org.id == RoleAssignment.organisation_id)
-             .outerjoin(by, by.id == RoleAssignment.assigned_by_id)
-             .outerjoin(ender, ender.id == RoleAssignment.ended_by_id)
-             .where(RoleAssignment.consortium_id == consortium.id))
+    query = _ASSIGNMENTS.where(RoleAssignment.consortium_id == consortium.id)
     if not include_ended:
         query = query.where(RoleAssignment.ended_at.is_(None))
     roles = {role.key: role for role in catalog(session, consortium)}

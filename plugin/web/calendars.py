@@ -73,24 +73,26 @@ def personal_calendar(token: str):
     services = current_app.extensions["consortia"]
     settings = services.settings
     token = token[:128]
+    body = etag = None
     with services.db.reader() as session:
         person = session.scalar(select(Person).where(Person.personal_feed_token == token,
                                                      Person.erased_at.is_(None))) if token else None
-        if person is None or not hmac.compare_digest(person.personal_feed_token.encode(), token.encode()):
-            # A consortium whose slug happens to be "me" keeps its own feed.
-            return consortium_calendar("me", token)
-        consortia_list = person_consortia(session, person)
-        channel_urls = {c.id: _channel_url(services, c) for c in consortia_list}
-        locale = person.locale or settings.locale
-        key = "p:" + fingerprint(session, list(channel_urls), person.id, locale, _organizer(services),
-                                 services.base_url, sorted(channel_urls.items()),
-                                 [(c.id, c.name, c.timezone) for c in consortia_list])
+        if person is not None and hmac.compare_digest(person.personal_feed_token.encode(), token.encode()):
+            consortia_list = person_consortia(session, person)
+            channel_urls = {c.id: _channel_url(services, c) for c in consortia_list}
+            locale = person.locale or settings.locale
+            key = "p:" + fingerprint(session, list(channel_urls), person.id, locale, _organizer(services),
+                                     services.base_url, sorted(channel_urls.items()),
+                                     [(c.id, c.name, c.timezone) for c in consortia_list])
 
-        def build() -> bytes:
-            with use_locale(locale):
-                return personal_feed(session, person, organizer_email=_organizer(services),
-                                     base_url=services.base_url, channel_urls=channel_urls,
-                                     tzid=settings.timezone)
+            def build() -> bytes:
+                with use_locale(locale):
+                    return personal_feed(session, person, organizer_email=_organizer(services),
+                                         base_url=services.base_url, channel_urls=channel_urls,
+                                         tzid=settings.timezone)
 
-        body, etag = FEEDS.get_or_build(key, build)
+            body, etag = FEEDS.get_or_build(key, build)
+    if body is None:
+        # A consortium whose slug happens to be "me" keeps its own feed (404 otherwise).
+        return consortium_calendar("me", token)
     return ics_response(body, "consortia.ics", etag)

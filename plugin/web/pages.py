@@ -545,8 +545,8 @@ def register(app: Flask) -> None:
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", SESSION_LIFETIME)
-    app.config.setdefault("SESSION_COOKIE_NAME", "consortia_session")
+    # Only the admin's signed-in session is permanent (8 hours); other sessions end with the browser.
+    app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     app.jinja_env.globals.update(_template_helpers())
     app.jinja_env.autoescape = True
     limit = app.config.get("AMI_FORM_RATE_LIMIT") or os.environ.get("CONSORTIA_AMI_FORM_RATE_LIMIT") \

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,9 +40,15 @@ def _group_locale(ctx) -> str:
 
 # --- rendering ----------------------------------------------------------------------------
 
+@lru_cache(maxsize=20_000)
+def _escaped(text: str) -> str:
+    """Item texts rarely change: escape each once per process."""
+    return escape_markdown(text)
+
+
 def _item_line(row: checklist.ItemRow, locale: str, today: date) -> str:
     item = row.item
-    parts = [f"{'☑' if item.done else '☐'} **{item.number}** {escape_markdown(checklist.item_text(item, locale))}"]
+    parts = [f"{'☑' if item.done else '☐'} **{item.number}** {_escaped(checklist.item_text(item, locale))}"]
     meta = []
     if row.assignee:
         meta.append(f"@{row.assignee}")

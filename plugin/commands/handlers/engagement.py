@@ -1,6 +1,7 @@
 """/engagement (/commitment): the commitments register, by command and by dialog."""
 from __future__ import annotations
 
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
@@ -143,7 +144,7 @@ def list_commitments(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     lines = [title, "", _("| # | Who | What | Type | Amount | Due | Status |"), "|---|---|---|---|---|---|---|"]
     for view in listing.items:
         c = view.commitment
-        due = format_short(c.due_date) if c.due_date else "—"
+        due = _short_date(c.due_date, ctx.locale) if c.due_date else "—"
         if c.due_date and c.due_date < ctx.now.astimezone(ctx.tz).date() and c.status in commitments.OPEN_STATUSES:
             due = f"⚠️ {due}"
         lines.append(f"| {c.number} | {_cell(view.holder)} | {_cell(escape_markdown(c.description))} | "
@@ -153,6 +154,11 @@ def list_commitments(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     lines += [_("- by type: {totals}", totals=_totals(listing.by_type, by_type=True) or "—")]
     lines += [_("- by organisation: {totals}", totals=_totals(listing.by_organisation) or "—")]
     return Reply("\n".join(lines))
+
+
+@lru_cache(maxsize=2048)
+def _short_date(day, locale: str) -> str:
+    return format_short(day, locale=locale)
 
 
 def _totals(totals: dict, *, by_type: bool = False) -> str:

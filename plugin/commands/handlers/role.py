@@ -33,9 +33,8 @@ def _cell(text: str) -> str:
 def list_roles(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     consortium = ctx.require_consortium()
     session, actor = ctx.session, ctx.actor
-    if not (actor.is_admin or access.is_member(session, consortium, actor.person)
-            or access.is_foundation_representative(session, actor.person)):
-        access.require_member(session, actor, consortium)
+    # Members and admins; a foundation sees the roles in the public profile (`/consortium info`).
+    access.require_member(session, actor, consortium)
     holders: dict[str, list[str]] = {}
     for view in roles.assignments(session, consortium):
         holders.setdefault(view.role.key, []).append(roles.holder_label(view.person, view.organisation))

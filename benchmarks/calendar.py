@@ -1,0 +1,172 @@
+"""Issue 5's benchmark: a consortium's ICS feed with 1,000 events (cold, warm, 304) and `/session planifier`.
+
+Scenarios, each paired with the bare Flask endpoint measured right next to it:
+
+* ``feed 1,000 · cold``  — the feed built on every request (the in-process feed
+  cache turned off with ``CONSORTIA_FEED_CACHE_SIZE=0``);
+* ``feed 1,000 · warm``  — the same GET with the cache on: a few aggregate queries
+  (the feed's fingerprint), then the cached bytes;
+* ``feed 1,000 · 304``   — a calendar client polling with ``If-None-Match``: the
+  answer is ``304 Not Modified`` (Python load generator, for both sides, so that the
+  304s are counted as successes);
+* ``planifier``          — `/session planifier` round trip (validation, number,
+  event, outbox rows for the card; no CalDAV/SMTP configured, as in production the
+  worker does that after the answer).
+
+    python benchmarks/calendar.py --quick
+    python benchmarks/calendar.py --database both
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+# Run as a script, this file's folder comes first on sys.path and "calendar" would
+# shadow the standard library module of that name (used by http.cookiejar...).
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import common  # noqa: E402
+
+NAME = "calendar"
+
+
+def parse_args(argv=None):
+    parser = common.arguments(__doc__.strip().splitlines()[0])
+    parser.add_argument("--events", type=int, default=1000, help="events in the feed (default 1,000)")
+    parser.add_argument("--consortia", type=int, default=100, help="consortiums in the database (default 100)")
+    parser.add_argument("--database-name", default="consortia_bench_calendar")
+    return parser.parse_args(argv)
+
+
+def seed_sessions(url: str, consortium, events: int) -> None:
+    """``events`` sessions in one consortium, a third of them answered by each member."""
+    import uuid
+
+    from sqlalchemy import insert, select
+
+    from models import Counter, Person, Rsvp, WorkingSession
+    from models.db import make_engine
+
+    engine = make_engine(url)
+    now = datetime.now(timezone.utc)
+    try:
+        with engine.begin() as conn:
+            person_ids = list(conn.scalars(select(Person.id).where(
+                Person.username.in_([m.username for m in consortium.members]))))
+            rows = []
+            for n in range(1, events + 1):
+                start = (now + timedelta(days=n % 700, hours=n % 9)).replace(minute=0, second=0, microsecond=0)
+                rows.append(dict(consortium_id=consortium.id, number=n, uid=f"{uuid.uuid4()}@consortia",
+                                 title=f"Séance de travail n°{n} : diagnostic partagé", starts_at=start,
+                                 ends_at=start + timedelta(hours=2), timezone="Europe/Paris",
+                                 location="Maison des associations, salle 2", video_url="https://visio.example.org/x",
+                                 agenda="Tour de table\nDiagnostic\nSuite", minutes="", sequence=n % 3,
+                                 status="cancelled" if n % 17 == 0 else "confirmed", created_at=now, updated_at=now))
+            conn.execute(insert(WorkingSession), rows)
+            ids = list(conn.scalars(select(WorkingSession.id).where(WorkingSession.consortium_id == consortium.id)))
+            answers = [dict(session_id=sid, person_id=pid, answer=("accepted", "declined", "tentative")[i % 3],
+                            updated_at=now)
+                       for i, sid in enumerate(ids) for pid in person_ids if (sid + pid) % 3 == 0]
+            if answers:
+                conn.execute(insert(Rsvp), answers)
+            conn.execute(insert(Counter).values(consortium_id=consortium.id, kind="session", last_value=events))
+    finally:
+        engine.dispose()
+
+
+def feed_url(service_url: str, url: str, slug: str) -> str:
+    from sqlalchemy import select
+
+    from models import Consortium
+    from models.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            token = conn.scalar(select(Consortium.feed_token).where(Consortium.slug == slug))
+    finally:
+        engine.dispose()
+    return f"{service_url}/calendars/{slug}/{token}.ics"
+
+
+def _not_modified(url: str, etag: str):
+    def call(session):
+        response = session.get(url, headers={"If-None-Match": etag}, timeout=10)
+        if response.status_code == 304:
+            response.status_code = 200  # the expected answer: counted as a success
+        return response
+    return call
+
+
+def _plain(url: str):
+    def call(session):
+        return session.get(url, timeout=10)
+    return call
+
+
+def run(argv=None) -> dict:
+    import requests
+
+    args = parse_args(argv)
+    options = common.compare_options(args)
+    py_options = dict(options, engine="python")
+    rows: list[common.Row] = []
+    year = datetime.now().year + 1
+    with common.start_baseline(workers=args.workers) as baseline:
+        for kind in common.databases(args):
+            url = common.fresh_database(kind, name=args.database_name)
+            common.prepare_database(url)
+            seeded = common.seed_consortia(url, args.consortia, sample=4)
+            target = seeded.consortia[0]
+            seed_sessions(url, target, args.events)
+            print(f"[{kind}] {args.consortia} consortiums, {args.events:,} sessions in {target.slug}")
+            extra = {"database": kind, "events": args.events}
+
+            with common.start_service(url, workers=args.workers,
+                                      extra_env={"CONSORTIA_FEED_CACHE_SIZE": "0"}) as service:
+                feed = feed_url(service.url, url, target.slug)
+                first = requests.get(feed, timeout=30)
+                assert first.status_code == 200 and first.content.count(b"BEGIN:VEVENT") == args.events, \
+                    (first.status_code, service.log_tail())
+                print(f"  feed: {len(first.content) / 1024:.0f} KiB")
+                spec = common.RequestSpec(feed)
+                rows.append(common.compare(f"{kind} · feed {args.events:,} · cold", spec, spec.against(baseline),
+                                           expect="BEGIN:VEVENT", baseline_expect="ok", extra=extra, **options))
+
+            with common.start_service(url, workers=args.workers) as service:
+                feed = feed_url(service.url, url, target.slug)
+                etag = requests.get(feed, timeout=30).headers["ETag"]
+                spec = common.RequestSpec(feed)
+                rows.append(common.compare(f"{kind} · feed {args.events:,} · warm", spec, spec.against(baseline),
+                                           expect="BEGIN:VEVENT", baseline_expect="ok", extra=extra, **options))
+                base_url = spec.against(baseline).url
+                rows.append(common.compare(f"{kind} · feed {args.events:,} · 304", _not_modified(feed, etag),
+                                           _plain(base_url), expect=None, baseline_expect="ok", extra=extra,
+                                           **py_options))
+
+                senders = [(c, m) for c in seeded.consortia for m in c.members]
+                plan = common.command_spec(service, seeded, command="/session",
+                                           text=f'planifier "Atelier de co-construction" 10/12/{year} 14h '
+                                                f'--duree 2h --lieu "Maison des associations"',
+                                           senders=senders)
+                check = requests.post(plan.url, data=plan.bodies[0], headers=plan.headers, timeout=10)
+                assert "planifi" in check.text, check.text
+                rows.append(common.compare(f"{kind} · /session planifier", plan, plan.against(baseline),
+                                           expect="planifi", baseline_expect="ok", extra=extra, **options))
+    return common.report(NAME, rows, write_json=not args.no_json, meta={
+        "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
+        "events": args.events, "argv": sys.argv[1:] if argv is None else argv})
+
+
+def main(argv=None) -> int:
+    run(argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
