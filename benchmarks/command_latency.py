@@ -30,6 +30,8 @@ def parse_args(argv=None):
                         help="numbers of consortiums in the database, comma-separated (default 1,10000)")
     parser.add_argument("--rotate", type=int, default=50,
                         help="how many consortiums (x their members) the requests rotate over (default 50)")
+    parser.add_argument("--keep-database", action="store_true",
+                        help="keep the seeded databases afterwards (default: dropped)")
     parser.add_argument("--database-name", default=common.DEFAULT_DATABASE_NAME,
                         help=f"PostgreSQL database to (re)create (default {common.DEFAULT_DATABASE_NAME})")
     return parser.parse_args(argv)
@@ -68,6 +70,10 @@ def run(argv=None) -> dict:
                                "senders": len(spec.bodies), "command": "/consortium info"}, **options)
                 print(f"  baseline: {row.baseline}\n  service:  {row.stats}")
                 rows.append(row)
+            if args.keep_database:
+                print(f"[{kind}] database kept: {url}")
+            else:
+                common.drop_database(url)
     document = common.report(NAME, rows, write_json=not args.no_json, meta={
         "command": "/consortium info", "sizes": sizes, "workers": args.workers,
         "concurrency": args.concurrency, "seconds": options["seconds"], "rounds": options["rounds"],

@@ -124,8 +124,9 @@ class Service:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with code {self.process.returncode} while starting:\n"
-                                   f"{self.log_tail()}")
+                tail = self.log_tail()
+                self.stop()
+                raise RuntimeError(f"{self.name} exited with code {self.process.returncode} while starting:\n{tail}")
             try:
                 response = requests.get(self.url + "/healthz", timeout=2)
                 if response.status_code == 200:
@@ -133,13 +134,20 @@ class Service:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
+        tail = self.log_tail()
         self.stop()
-        raise RuntimeError(f"{self.name} did not answer /healthz within {timeout:.0f}s:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.name} did not answer /healthz within {timeout:.0f}s:\n{tail}")
 
-    def stop(self, timeout: float = 15.0) -> None:
+    def stop(self, timeout: float = 15.0, *, cleanup: bool = True) -> None:
+        """Stop gunicorn (SIGTERM, then SIGKILL of its group); remove its log and instance folder."""
         process = self.process
-        if process is None or process.poll() is not None:
-            return
+        if process is not None and process.poll() is None:
+            self._terminate(process, timeout)
+        if cleanup:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    @staticmethod
+    def _terminate(process: subprocess.Popen, timeout: float) -> None:
         try:
             process.send_signal(signal.SIGTERM)  # gunicorn: graceful stop of master and workers
             process.wait(timeout=timeout)
@@ -256,6 +264,9 @@ def drop_database(url: str) -> None:
         if parsed.database and parsed.database != ":memory:":
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+            folder = Path(parsed.database).parent
+            if folder.name.startswith("consortia-bench-db-"):  # made by fresh_database
+                shutil.rmtree(folder, ignore_errors=True)
         return
     name = parsed.database or ""
     if not _DB_NAME.match(name) or name in _RESERVED_DATABASES:

@@ -20,7 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import common  # noqa: E402
+from datetime import UTC
+
+from benchmarks import common
 
 NAME = "registers"
 LISTED = 50
@@ -39,20 +41,27 @@ def parse_args(argv=None):
 
 def grow_registers(url: str, consortium_ids: list[int], commitments_each: int) -> int:
     """Give each consortium an organisation (its first member's), a lead partner, roles and commitments."""
-    from datetime import date, datetime, timedelta, timezone
+    from datetime import date, datetime, timedelta
     from decimal import Decimal
 
     from sqlalchemy import insert, select, update
 
-    from models import Commitment, Consortium, Counter, Membership, Organisation, RoleAssignment
+    from models import (
+        Commitment,
+        Consortium,
+        Counter,
+        Membership,
+        Organisation,
+        RoleAssignment,
+    )
     from models.db import make_engine
 
     if not consortium_ids:
         return 0
     engine = make_engine(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     kinds = (("temps", "jours", Decimal("3.5")), ("financier", "euros", Decimal("1500.50")),
-             ("nature", "unites", Decimal("2")), ("competences", "heures", Decimal("12")))
+             ("nature", "unites", Decimal(2)), ("competences", "heures", Decimal(12)))
     statuses = ("propose", "accepte", "en-cours", "tenu", "abandonne")
     added = 0
     try:

@@ -18,6 +18,7 @@ class Consortium(Base):
     __table_args__ = (
         Index("ix_consortia_network_archived", "network_id", "archived_at"),
         Index("ix_consortia_stage", "stage"),
+        Index("ix_consortia_network_activity", "network_id", "last_activity_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

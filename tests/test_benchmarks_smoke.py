@@ -172,3 +172,10 @@ def test_merge_stats_totals_counts_and_takes_the_median_round():
     assert (merged.requests, merged.seconds, merged.rps, merged.p50_ms, merged.p99_ms, merged.errors) == \
         (300, 3.0, 100, 20, 60, 3)
     assert merged.max_ms == 120
+
+
+def test_a_service_that_cannot_start_says_why_and_leaves_nothing(tmp_path):
+    with pytest.raises(RuntimeError) as error:
+        common.start_service("sqlite:///" + str(tmp_path / "db.sqlite"), workers=1,
+                             extra_env={"CONSORTIA_TIMEZONE": "Mars/Olympus"}, timeout=30)
+    assert "CONSORTIA_TIMEZONE" in str(error.value)

@@ -208,7 +208,7 @@ def test_dialog_with_forged_or_expired_state_is_refused(net, group, monkeypatch)
                                               single_use=True)
     assert "error" in net.emulator.submit_dialog(entry, "samir", submission, state=other_key)["response"]
 
-    import itsdangerous.timed as timed
+    from itsdangerous import timed
 
     class ThreeHoursAgo:
         @staticmethod
@@ -276,9 +276,9 @@ def test_due_soon_commitments_are_reminded_once(net, group):
     samir_dm = net.emulator._channel_by_name("", "__".join(sorted([bot, net.users["samir"]["id"]])))
     assert samir_dm is None or not net.emulator.posts(samir_dm["id"])
 
-    from plugin.services import commitments
-    from plugin.i18n import use_locale
     from models import Consortium
+    from plugin.i18n import use_locale
+    from plugin.services import commitments
 
     with net.db() as session, use_locale("fr"):
         consortium = session.scalar(select(Consortium))

@@ -15,14 +15,15 @@ import click
 
 from plugin.cli import cli
 
-HELP = """Type a slash command (e.g. /consortium creer "Alimentation durable" --membres @ines @samir)
+from plugin.i18n import _, _l
+
+HELP = _l("""Type a slash command (e.g. /consortium creer "Alimentation durable" --membres @ines @samir)
 or one of:
   :user <name>       act as another user (admin, ines, samir, lea, claire)
   :channel <name>    move to a channel (town-square, or a consortium's slug)
-  :channels          list the channels
   :posts [n]         show the last posts of the channel
   :click <post> <n>  press the n-th button of a post (post id prefix)
-  :quit              stop"""
+  :quit              stop""")
 
 
 class Sandbox:
@@ -60,7 +61,7 @@ class Sandbox:
             return
         response = result.get("response") or {}
         if response.get("response_type") != "in_channel" and response.get("text"):
-            click.secho("(only you can see this)", fg="bright_black")
+            click.secho(_("(only you can see this)"), fg="bright_black")
             click.echo(response["text"])
         time.sleep(0.3)  # let the outbox deliver what the command queued
         self.print_posts()
@@ -74,18 +75,14 @@ class Sandbox:
             if self.emulator.user(args[0].lstrip("@")):
                 self.user = args[0].lstrip("@")
             else:
-                click.secho("unknown user", fg="red")
+                click.secho(_("unknown user"), fg="red")
         elif verb == "channel" and args:
             channel = self.emulator.channel(self.team["name"], args[0].lstrip("~"))
             if channel:
                 self.channel_id = channel["id"]
                 self.print_posts(only_new=False)
             else:
-                click.secho("unknown channel", fg="red")
-        elif verb == "channels":
-            for channel in self.emulator.channels_of_team(self.team["id"]) if hasattr(
-                    self.emulator, "channels_of_team") else []:
-                click.echo(f"~{channel['name']}")
+                click.secho(_("unknown channel"), fg="red")
         elif verb == "posts":
             self.print_posts(only_new=False, limit=int(args[0]) if args and args[0].isdigit() else 10)
         elif verb == "click" and len(args) == 2:
@@ -93,7 +90,7 @@ class Sandbox:
             actions = [a for att in ((post or {}).get("props") or {}).get("attachments", []) or []
                        for a in att.get("actions", []) or []]
             if not post or not args[1].isdigit() or not 0 < int(args[1]) <= len(actions):
-                click.secho("no such post or button", fg="red")
+                click.secho(_("no such post or button"), fg="red")
             else:
                 result = self.emulator.click(post["id"], actions[int(args[1]) - 1]["id"], self.user)
                 text = (result.get("response") or {}).get("ephemeral_text")
@@ -102,11 +99,11 @@ class Sandbox:
                 time.sleep(0.3)
                 self.print_posts()
         else:
-            click.echo(HELP)
+            click.echo(str(HELP))
         return True
 
     def loop(self) -> None:
-        click.echo(HELP)
+        click.echo(str(HELP))
         while True:
             try:
                 line = input(f"@{self.user} ~{self.channel_name} > ").strip()
@@ -121,7 +118,7 @@ class Sandbox:
             elif line.startswith("/"):
                 self.run_command(line)
             else:
-                click.echo(HELP)
+                click.echo(str(HELP))
 
 
 @cli.command()
@@ -148,7 +145,10 @@ def sandbox(host: str, port: int) -> None:
     click.echo(f"Consortia on {settings.base_url} — Mattermost emulator on {settings.mattermost_url}")
     try:
         if sys.stdin.isatty():
-            Sandbox(embedded, services, settings.base_url).loop()
+            from plugin.i18n import use_locale
+
+            with use_locale(settings.locale):
+                Sandbox(embedded, services, settings.base_url).loop()
         else:
             click.echo("No terminal attached: serving until interrupted (Ctrl-C).")
             while True:

@@ -30,7 +30,13 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validates_schema
 
-from models import COMMITMENT_STATUSES, COMMITMENT_TYPES, ORGANISATION_KINDS, SIAE_TYPES, utcnow
+from models import (
+    COMMITMENT_STATUSES,
+    COMMITMENT_TYPES,
+    ORGANISATION_KINDS,
+    SIAE_TYPES,
+    utcnow,
+)
 from plugin.i18n import _, _l
 from plugin.schemas.consortium import ChoiceField
 from plugin.schemas.fields import CleanText, ItemNumber, Username

@@ -25,12 +25,29 @@ from sqlalchemy.orm import Session, aliased
 
 from integrations.mattermost.messages import escape_markdown
 from models import (
-    AuditEvent, Commitment, Consortium, Membership, Network, Organisation, Person, utcnow,
+    AuditEvent,
+    Commitment,
+    Consortium,
+    Membership,
+    Network,
+    Organisation,
+    Person,
+    utcnow,
 )
 from plugin.exports import to_csv
 from plugin.i18n import _, _l, get_locale, ngettext, use_locale
 from plugin.services import access
-from plugin.services.base import Actor, Conflict, Forbidden, Invalid, NotFound, Result, audit, next_number, queue
+from plugin.services.base import (
+    Actor,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Result,
+    audit,
+    next_number,
+    queue,
+)
 from plugin.services.organisations import find_organisation
 from plugin.services.people import Directory, resolve_usernames
 
@@ -63,7 +80,7 @@ def type_label(kind: str) -> str:
     return str(TYPE_LABELS.get(kind, kind))
 
 
-def format_number(value: Decimal | int | float, *, locale: str | None = None) -> str:
+def format_number(value: Decimal | float, *, locale: str | None = None) -> str:
     """``1 500,50`` (narrow no-break space, decimal comma) / ``1,500.50``; no decimals for whole numbers."""
     return _format_number(Decimal(value), locale or get_locale())
 
@@ -225,8 +242,8 @@ def _holder(session: Session, commitment: Commitment) -> tuple[str | None, str |
 def summary_line(commitment: Commitment, person: str | None, organisation: str | None) -> str:
     from plugin.services.roles import holder_label
 
-    parts = [f"**#{commitment.number}** {holder_label(person, organisation)} — "
-             f"{escape_markdown(commitment.description)}", type_label(commitment.kind)]
+    head = f"**#{commitment.number}** {holder_label(person, organisation)} — {escape_markdown(commitment.description)}"
+    parts = [head, type_label(commitment.kind)]
     if commitment.amount is not None:
         parts.append(format_amount(commitment.amount, commitment.unit))
     if commitment.due_date:

@@ -19,11 +19,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from integrations.mattermost.messages import escape_markdown
-from models import BUILTIN_ROLES, Consortium, CustomRole, Network, Organisation, Person, RoleAssignment, utcnow
+from models import (
+    BUILTIN_ROLES,
+    Consortium,
+    CustomRole,
+    Network,
+    Organisation,
+    Person,
+    RoleAssignment,
+    utcnow,
+)
 from plugin.exports import to_csv
 from plugin.i18n import _, _l, ngettext
 from plugin.services import access
-from plugin.services.base import Actor, Conflict, Invalid, NotFound, Result, audit, queue
+from plugin.services.base import (
+    Actor,
+    Conflict,
+    Invalid,
+    NotFound,
+    Result,
+    audit,
+    queue,
+)
 from plugin.services.organisations import find_organisation, search_key
 from plugin.services.people import Directory, resolve_usernames
 
@@ -247,9 +264,7 @@ def unassign(session: Session, network: Network, actor: Actor, consortium: Conso
     for existing in _current(session, consortium, role.key):
         person = session.get(Person, existing.person_id) if existing.person_id else None
         org = session.get(Organisation, existing.organisation_id) if existing.organisation_id else None
-        if "user" in target and person is not None and person.username == target["user"]:
-            ended.append(existing)
-        elif "organisation" in target and org is not None and \
+        if "user" in target and person is not None and person.username == target["user"] or "organisation" in target and org is not None and \
                 search_key(org.short_name) == search_key(target["organisation"]):
             ended.append(existing)
     if not ended:

@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from models import Network
-
 from plugin.schemas.registers import (
-    CommitmentOutSchema, CommitmentsOutSchema, RoleAssignmentOutSchema, RolesOutSchema,
+    CommitmentOutSchema,
+    CommitmentsOutSchema,
+    RoleAssignmentOutSchema,
+    RolesOutSchema,
 )
 from plugin.services import commitments, consortia, roles
 from plugin.web.api import API_SCHEMAS, blueprint, documented, require_token, services

@@ -11,7 +11,12 @@ from integrations.mattermost.messages import escape_markdown
 from models import COMMITMENT_TYPES, Consortium
 from plugin.commands.context import CommandContext, Reply
 from plugin.commands.dispatch import handles, usage_text
-from plugin.commands.interactive import DialogResult, InteractionContext, dialog, open_dialog
+from plugin.commands.interactive import (
+    DialogResult,
+    InteractionContext,
+    dialog,
+    open_dialog,
+)
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import format_date, format_short
 from plugin.i18n import _, ngettext

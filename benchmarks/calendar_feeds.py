@@ -13,18 +13,12 @@ Scenarios, each paired with the bare Flask endpoint measured right next to it:
   event, outbox rows for the card; no CalDAV/SMTP configured, as in production the
   worker does that after the answer).
 
-    python benchmarks/calendar.py --quick
-    python benchmarks/calendar.py --database both
+    python benchmarks/calendar_feeds.py --quick
+    python benchmarks/calendar_feeds.py --database both
 """
 from __future__ import annotations
 
-import os
 import sys
-
-# Run as a script, this file's folder comes first on sys.path and "calendar" would
-# shadow the standard library module of that name (used by http.cookiejar...).
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
