@@ -40,7 +40,9 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers share the database (WAL); writers queue for the write lock up front.
+        read_only = connection.get_execution_options().get("consortia_read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -56,9 +58,16 @@ class Database:
         return self.engine.dialect.name
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any error."""
+    def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error.
+
+        ``read_only`` units (declared by the command grammar) do not queue for SQLite's
+        write lock; they may still write rarely (a first-time user), which SQLite allows
+        when no other writer is active.
+        """
         session = self.session_factory()
+        if read_only:
+            session.connection(execution_options={"consortia_read_only": True})
         try:
             yield session
             session.commit()
@@ -71,6 +80,7 @@ class Database:
     @contextlib.contextmanager
     def reader(self) -> Iterator[Session]:
         session = self.session_factory()
+        session.connection(execution_options={"consortia_read_only": True})
         try:
             yield session
         finally:

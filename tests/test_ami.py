@@ -7,11 +7,10 @@ import io
 import re
 from datetime import timedelta
 
-import pytest
 import requests
 from sqlalchemy import func, select
 
-from models import CallForInterest, CallResponse, Consortium, Membership, Person, utcnow
+from models import CallForInterest, CallResponse, Consortium, Membership, utcnow
 
 THEMES = "Alimentation, Mobilité, Réemploi"
 
@@ -141,7 +140,7 @@ def test_results_export_as_csv_is_safe(net):
 
 
 def test_only_admins_run_the_call(net):
-    assert "équipe d’animation" in net.reply("ines", f'/ami ouvrir "X" --themes "A, B" --jusqu-au 2099-01-01')
+    assert "équipe d’animation" in net.reply("ines", '/ami ouvrir "X" --themes "A, B" --jusqu-au 2099-01-01')
     open_call(net)
     for text in ("/ami resultats", '/ami former "Alimentation"', "/ami cloturer"):
         assert "équipe d’animation" in net.reply("ines", text), text

@@ -1,7 +1,6 @@
 """/checklist end to end: real HTTP through the Mattermost emulator, as members see it."""
 from __future__ import annotations
 
-import base64
 import csv
 import io
 from datetime import date, datetime, timedelta, timezone
@@ -9,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, func, select
 
-from models import AuditEvent, ChecklistItem, ChecklistNote, Consortium, OutboxMessage, utcnow
+from models import AuditEvent, ChecklistItem, ChecklistNote, Consortium, utcnow
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from integrations.calendar.caldav_client import CalDAVClient
 from integrations.calendar.ics import parse_events
-from models import Consortium, OutboxMessage, Person, WorkingSession
+from models import Consortium, WorkingSession
 
 PARIS = ZoneInfo("Europe/Paris")
 

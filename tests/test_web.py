@@ -6,7 +6,6 @@ import re
 import time
 from datetime import timedelta
 
-import pytest
 import requests
 from sqlalchemy import select
 

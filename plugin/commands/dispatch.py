@@ -80,7 +80,7 @@ def dispatch(services, request: CommandRequest) -> Reply:
     if trigger is None:
         return error_reply(_("Unknown command {command}.", command=request.command[:40]))
     try:
-        with services.db.transaction() as session:
+        with services.db.transaction(read_only=_declared_read_only(trigger, request.text)) as session:
             reply = _run(services, session, trigger, request)
         services.notify_outbox()
         return reply
@@ -90,6 +90,13 @@ def dispatch(services, request: CommandRequest) -> Reply:
         log.exception("command failed", extra={"command": request.command})
         return error_reply(_("Something went wrong on our side; nothing was changed. "
                              "Please try again, or tell the network's facilitators."))
+
+
+def _declared_read_only(trigger: Trigger, text: str) -> bool:
+    """Whether the grammar declares this sub-command read-only (a cheap look at the first word)."""
+    first = (text or "").strip().split(" ", 1)[0] or (trigger.default_sub or "")
+    sub = trigger.find(first) if first and not first.startswith('"') else None
+    return bool(sub and sub.read_only)
 
 
 def _run(services, session: Session, trigger: Trigger, request: CommandRequest) -> Reply:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Callable
 
@@ -89,6 +89,7 @@ class SubCommand:
     options: tuple[Option, ...] = ()
     aliases: tuple[str, ...] = ()
     needs_consortium: bool = True  # acts on the channel's consortium (or --consortium)
+    read_only: bool = False        # changes nothing: no need to queue for a write lock
 
     def names(self) -> tuple[str, ...]:
         return (self.fr, self.en, *self.aliases)

@@ -25,7 +25,7 @@ from integrations.calendar.caldav_client import (
 )
 from integrations.calendar.imip import build_invitation
 from integrations.mattermost.messages import escape_markdown
-from models import Consortium, Person, WorkingSession, utcnow
+from models import Consortium, Person, WorkingSession
 from plugin.dates import format_date
 from plugin.delivery import DeliveryContext, Permanent, Retry, delivers, periodic
 from plugin.i18n import _, use_locale

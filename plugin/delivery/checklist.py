@@ -134,17 +134,22 @@ def _section(title: str, entries: list, locale: str, *, with_assignee: bool = Tr
     return lines
 
 
-def digest_text(consortium: Consortium, entries: list, today, done: int, total: int, locale: str) -> str | None:
+def digest_text(consortium: Consortium, entries: list, today, done: int, total: int, locale: str,
+                commitment_lines: list[str] | None = None) -> str | None:
     overdue = [e for e in entries if e.item.due_date and e.item.due_date < today]
     soon = [e for e in entries if e.item.due_date and today <= e.item.due_date <= today + SOON]
     unassigned = [e for e in entries if e.assignee_id is None]
-    if not (overdue or soon or unassigned):
+    commitment_lines = commitment_lines or []
+    if not (overdue or soon or unassigned or commitment_lines):
         return None
     lines = [_("#### 🗓️ Checklist of the week — {name}", name=escape_markdown(consortium.name)),
              progress_bar(done, total)]
     lines += _section(_("⚠️ Overdue"), overdue, locale)
     lines += _section(_("📅 Due within 7 days"), soon, locale)
     lines += _section(_("🙋 Nobody in charge yet"), unassigned, locale, with_assignee=False)
+    if commitment_lines:  # the commitments register's due dates belong in the same weekly look
+        lines += ["", f"**{_('🤝 Commitments due soon')}** ({len(commitment_lines)})"]
+        lines += [f"- {line}" for line in commitment_lines[:MAX_LINES]]
     lines += ["", _("`/checklist liste --ouvert` shows every open item; `/checklist rappels off` stops this digest.")]
     return "\n".join(lines)
 
@@ -192,7 +197,10 @@ def weekly_reminders(services, now: datetime | None = None) -> int:
                 today = local.date()
                 items = entries.get(consortium.id, [])
                 with use_locale(group_locale):
-                    text = digest_text(consortium, items, today, *progress.get(consortium.id, (0, 0)), group_locale)
+                    from plugin.services.commitments import digest_lines
+
+                    text = digest_text(consortium, items, today, *progress.get(consortium.id, (0, 0)), group_locale,
+                                       commitment_lines=digest_lines(session, consortium, today))
                 if text:
                     queue(session, "mattermost.post", {"consortium_id": consortium.id, "message": text},
                           consortium_id=consortium.id, dedupe_key=keys[consortium.id])

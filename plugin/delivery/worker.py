@@ -43,7 +43,10 @@ def classify(error: Exception) -> tuple[str, float | None]:
 class OutboxWorker:
     def __init__(self, services, *, batch: int = 25, max_attempts: int = 12, base_delay: float = 2.0,
                  max_delay: float = 3600.0, lease: float = 300.0):
+        from plugin.commands.dispatch import load_handlers
+
         load_deliverers()
+        load_handlers()  # feature modules register their scheduled jobs on import
         self.services = services
         self.batch, self.max_attempts = batch, max_attempts
         self.base_delay, self.max_delay, self.lease = base_delay, max_delay, lease

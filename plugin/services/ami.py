@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     STAGES, CallForInterest, CallResponse, ChecklistItem, Commitment, Consortium, FoundationDialogue,
-    Membership, Network, Organisation, Person, ProvisioningStep, RoleAssignment, StageChange, WorkingSession,
+    Membership, Network, Organisation, Person, ProvisioningStep, StageChange, WorkingSession,
     new_token, utcnow,
 )
 from plugin.exports import to_csv

@@ -29,7 +29,7 @@ from models import STAGES, SIAE_TYPES, Consortium, Network, Person, UsedNonce
 from plugin.dates import DateError, format_date, format_short, parse_date
 from plugin.i18n import SUPPORTED_LOCALES, _, get_locale, ngettext, normalize_locale, use_locale
 from plugin.schemas.ami import CallOpenSchema, ResponseSchema
-from plugin.schemas.fields import error_text, field_errors
+from plugin.schemas.fields import error_text
 from plugin.security import InvalidSignature
 from plugin.services import ami as service
 from plugin.services import consortia
