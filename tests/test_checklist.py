@@ -534,8 +534,8 @@ def test_a_stale_row_is_re_read_and_nothing_is_lost(net, channel):
         row = service.find_item(session, consortium, 7)
         assert row.version == 1
         # someone else ticks it behind the ORM's back
-        session.execute(sql("UPDATE checklist_items SET done = 1, version = version + 1 WHERE id = :id"),
-                        {"id": row.id})
+        session.execute(sql("UPDATE checklist_items SET done = :done, version = version + 1 WHERE id = :id"),
+                        {"id": row.id, "done": True})
         outcome = service.set_done(session, Actor(ines), consortium, [7], True)
         assert outcome.unchanged == [7] and outcome.changed == []
         outcome = service.set_done(session, Actor(ines), consortium, [7], False)

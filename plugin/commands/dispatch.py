@@ -11,9 +11,10 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from plugin.commands.context import CommandContext, CommandRequest, Reply
-from plugin.commands.grammar import SubCommand, Trigger
+from plugin.commands.grammar import Trigger
 from plugin.commands.parser import ParseError, ParsedCommand, parse
 from plugin.commands.registry import TRIGGERS, find_trigger
+from plugin.commands.replies import usage_text
 from plugin.i18n import _, use_locale
 from plugin.services import consortia as consortia_service
 from plugin.services.base import ServiceError
@@ -46,13 +47,6 @@ def load_handlers() -> None:
 
 def is_available(trigger: Trigger) -> bool:
     return any((trigger.name, sub.key) in HANDLERS for sub in trigger.subcommands)
-
-
-def usage_text(trigger: Trigger, sub: SubCommand | None) -> str:
-    if sub is None:
-        return _("Type `/{trigger} aide` for the list of sub-commands.", trigger=trigger.name)
-    return _("Syntax: `{usage}` — for example `/{trigger} {example}`", usage=sub.usage(trigger.name),
-             trigger=trigger.name, example=sub.example())
 
 
 def error_reply(message: str, usage: str | None = None) -> Reply:

@@ -7,7 +7,8 @@ from integrations.mattermost import messages
 from integrations.mattermost.messages import escape_markdown
 from models import SIAE_TYPES
 from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles, usage_text
+from plugin.commands.dispatch import handles
+from plugin.commands.replies import usage as _usage
 from plugin.commands.interactive import DialogResult, InteractionContext, dialog, open_dialog
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import DateError, format_date, parse_date
@@ -22,9 +23,6 @@ from plugin.services.base import Invalid, NotFound
 T = "ami"
 MAX_RANKED_IN_DIALOG = 3
 
-
-def _usage(cmd: ParsedCommand) -> str:
-    return usage_text(cmd.trigger, cmd.sub)
 
 
 def form_url(services, call) -> str:

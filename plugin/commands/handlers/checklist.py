@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from integrations.mattermost.messages import attachment, escape_markdown, progress_bar
 from models import Consortium, UsedNonce, utcnow
 from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles, usage_text
+from plugin.commands.dispatch import handles
+from plugin.commands.replies import usage as _usage
 from plugin.commands.interactive import ActionResult, InteractionContext, action, button
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import format_date, format_short
@@ -29,9 +30,6 @@ TEXT_BUDGET = 12_000      # characters of list text per post: well under Matterm
 ITEMS_PER_PAGE = 40       # and a reasonable number of buttons
 TOGGLE_MAX_AGE = timedelta(days=2)
 
-
-def _usage(cmd: ParsedCommand) -> str:
-    return usage_text(cmd.trigger, cmd.sub)
 
 
 def _group_locale(ctx) -> str:

@@ -3,27 +3,18 @@ from __future__ import annotations
 
 from integrations.mattermost.messages import escape_markdown, progress_bar
 from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles, usage_text
+from plugin.commands.dispatch import handles
+from plugin.commands.replies import usage as _usage, reply_from as _reply
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import format_date
 from plugin.i18n import _, ngettext
 from plugin.schemas import load_or_raise
 from plugin.schemas.consortium import ConsortiumCreateSchema, LanguageSchema, MemberSchema, StageSchema
 from plugin.services import access, consortia
-from plugin.services.base import Result
 
 T = "consortium"
 
 
-def _usage(cmd: ParsedCommand) -> str:
-    return usage_text(cmd.trigger, cmd.sub)
-
-
-def _reply(result: Result) -> Reply:
-    """The actor gets the message; news for the group becomes an in-channel post."""
-    if result.news:
-        return Reply(result.news, in_channel=True, attachments=result.attachments)
-    return Reply(result.message, attachments=result.attachments)
 
 
 @handles(T, "create")

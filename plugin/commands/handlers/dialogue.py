@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from integrations.mattermost.messages import escape_markdown
 from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles, usage_text
+from plugin.commands.dispatch import handles
+from plugin.commands.replies import usage as _usage
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import DateError, format_date, format_short, parse_date, validate_future
 from plugin.i18n import _, ngettext
@@ -17,9 +18,6 @@ from plugin.services.foundations import foundation_of
 T = "dialogue"
 MAX_ROWS = 50
 
-
-def _usage(cmd: ParsedCommand) -> str:
-    return usage_text(cmd.trigger, cmd.sub)
 
 
 def _channel_locale(ctx: CommandContext) -> str:

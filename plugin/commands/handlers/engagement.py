@@ -10,7 +10,8 @@ from integrations.mattermost import messages
 from integrations.mattermost.messages import escape_markdown
 from models import COMMITMENT_TYPES, Consortium
 from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles, usage_text
+from plugin.commands.dispatch import handles
+from plugin.commands.replies import usage as _usage, reply_from as _reply
 from plugin.commands.interactive import (
     DialogResult,
     InteractionContext,
@@ -24,20 +25,12 @@ from plugin.schemas import load_or_raise
 from plugin.schemas.fields import field_errors
 from plugin.schemas.registers import UNITS, CommitmentSchema, NumberSchema, StatusSchema
 from plugin.services import access, commitments, organisations
-from plugin.services.base import Result, ServiceError, queue
+from plugin.services.base import ServiceError, queue
 
 T = "engagement"
 DIALOG = "commitment.add"
 
 
-def _usage(cmd: ParsedCommand) -> str:
-    return usage_text(cmd.trigger, cmd.sub)
-
-
-def _reply(result: Result) -> Reply:
-    if result.news:
-        return Reply(result.news, in_channel=True)
-    return Reply(result.message)
 
 
 def _cell(text: str) -> str:

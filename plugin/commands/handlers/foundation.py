@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from integrations.mattermost.messages import escape_markdown
 from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles, usage_text
+from plugin.commands.dispatch import handles
 from plugin.commands.grammar import fold
 from plugin.commands.parser import ParsedCommand
 from plugin.i18n import _, ngettext
@@ -18,10 +18,6 @@ ACTIONS = {
     "representant": "representative", "representants": "representative", "representative": "representative",
     "representatives": "representative", "rep": "representative",
 }
-
-
-def _usage(cmd: ParsedCommand) -> str:
-    return usage_text(cmd.trigger, cmd.sub)
 
 
 def _syntax() -> str:

@@ -3,26 +3,18 @@ from __future__ import annotations
 
 from integrations.mattermost.messages import escape_markdown
 from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles, usage_text
+from plugin.commands.dispatch import handles
+from plugin.commands.replies import usage as _usage, reply_from as _reply
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import format_date
 from plugin.i18n import _, ngettext
 from plugin.schemas import load_or_raise
 from plugin.schemas.registers import OrganisationSchema, RoleAssignSchema
 from plugin.services import access, organisations, roles
-from plugin.services.base import Result
 
 T = "role"
 
 
-def _usage(cmd: ParsedCommand) -> str:
-    return usage_text(cmd.trigger, cmd.sub)
-
-
-def _reply(result: Result) -> Reply:
-    if result.news:
-        return Reply(result.news, in_channel=True)
-    return Reply(result.message)
 
 
 def _cell(text: str) -> str:

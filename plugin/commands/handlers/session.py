@@ -8,7 +8,8 @@ from integrations.mattermost import messages
 from integrations.mattermost.messages import escape_markdown, escape_markdown_block
 from models import Consortium, WorkingSession
 from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles, usage_text
+from plugin.commands.dispatch import handles
+from plugin.commands.replies import usage as _usage
 from plugin.commands.interactive import ActionResult, DialogResult, action, button, dialog, open_dialog
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import format_date, format_short
@@ -26,9 +27,6 @@ T = "session"
 CARD_REF = "session.card_post_id"
 ANSWER_ICONS = {"accepted": "✅", "declined": "❌", "tentative": "🤔", "needs-action": "⏳"}
 
-
-def _usage(cmd: ParsedCommand) -> str:
-    return usage_text(cmd.trigger, cmd.sub)
 
 
 def _integrations(services) -> sessions.Integrations:
