@@ -67,5 +67,6 @@ def test_mattermost_install_registers_commands_and_stores_tokens(net, monkeypatc
     with net.db() as session:
         tokens = dict(session.execute(select(RegisteredCommand.trigger, RegisteredCommand.token)).all())
     assert tokens["consortium"] == next(c["token"] for c in registered if c["trigger"] == "consortium")
+    assert any(b["username"] == "consortia" for b in net.emulator.bots()) and "bot: @consortia ready" in result.output
     again = CliRunner().invoke(cli, ["mattermost", "install"], catch_exceptions=False)
     assert again.exit_code == 0 and "updated" in again.output

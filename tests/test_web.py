@@ -212,6 +212,7 @@ def test_consortium_page_and_retry_of_failed_steps(net):
     assert page.status_code == 200
     assert "Alimentation durable" in page.text and "@ines" in page.text and "Mattermost unreachable" in page.text
     assert "Relancer les étapes en échec" in page.text
+    assert ">message d’accueil</th>" in page.text and ">en échec</td>" in page.text  # in the reader's language
     retry = http.post(f"{net.server.url}/web/c/{slug}/retry", data={"csrf_token": csrf_of(page.text)}, timeout=10)
     assert retry.status_code == 200 and "Mise en place relancée" in retry.text
     net.deliver()

@@ -179,7 +179,15 @@ def mattermost_install(team: str | None) -> None:
                 session.add(stored)
             stored.command_id, stored.team_id, stored.token = command["id"], team_obj["id"], command["token"]
             rows.append((trigger, action))
+    bot_line = f"bot: @{me['username']} (this token's account)"
+    if not me.get("is_bot"):  # an admin's token: make sure the bot account exists too
+        try:
+            bot = client.ensure_bot("consortia", "Consortia", "Consortia: consortiums of the inclusion network")
+            bot_line = f"bot: @{bot.get('username', 'consortia')} ready — create its token and set CONSORTIA_MATTERMOST_TOKEN"
+        except Exception as error:
+            bot_line = f"bot: not created ({error}); create it in System Console > Integrations > Bot Accounts"
     click.echo(f"Connected as @{me['username']}; team {team_name}; commands point to {url}")
+    click.echo(bot_line)
     for trigger, action in rows:
         click.echo(f"  /{trigger:12} {action}")
     click.echo("Tokens stored: the service accepts these commands without CONSORTIA_COMMAND_TOKENS.")
