@@ -61,11 +61,6 @@ def _load(locale: str) -> dict[str, str | tuple[str, ...]]:
         return merged
 
 
-def reload_catalogs() -> None:
-    with _lock:
-        _catalogs.clear()
-
-
 def get_locale() -> str:
     return _current_locale.get()
 

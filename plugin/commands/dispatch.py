@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from plugin.commands.context import CommandContext, CommandRequest, Reply
 from plugin.commands.grammar import Trigger
 from plugin.commands.parser import ParseError, ParsedCommand, parse
-from plugin.commands.registry import TRIGGERS, find_trigger
+from plugin.commands.registry import find_trigger
 from plugin.commands.replies import usage_text
 from plugin.i18n import _, use_locale
 from plugin.services import consortia as consortia_service
@@ -145,7 +145,3 @@ def _which_consortium(session: Session, context: CommandContext, trigger: Trigge
     return error_reply(_("This channel is not a consortium's channel. Use this command in your consortium's "
                          "channel, or add `--consortium <slug>`. Your consortiums: {listing}.", listing=listing),
                        f"`{example}{mine[0].slug}`")
-
-
-def all_triggers() -> tuple[Trigger, ...]:
-    return TRIGGERS

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Callable
 
-from plugin.i18n import LazyString, get_locale, translate
+from plugin.i18n import LazyString, get_locale
 
 
 def fold(word: str) -> str:
@@ -194,11 +194,3 @@ def time_span(tokens: list[str], start: int) -> int:
     if len(words) >= 2 and words[1] in ("am", "pm"):
         return 2
     return 1
-
-
-def localized(text_fr: str, text_en: str, locale: str | None = None) -> str:
-    return text_en if (locale or get_locale()) == "en" else text_fr
-
-
-def translate_lazy(value: LazyString | str, locale: str) -> str:
-    return value.in_locale(locale) if isinstance(value, LazyString) else translate(value, locale)

@@ -8,7 +8,7 @@ message is already translated into the actor's language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -131,7 +131,3 @@ def reserve_numbers(session: Session, consortium_id: int, kind: str, count: int)
         except IntegrityError:
             last = session.execute(stmt).scalar_one()
     return range(last - count + 1, last + 1)
-
-
-def as_local(moment: datetime, tz) -> datetime:
-    return moment.astimezone(tz)

@@ -367,4 +367,3 @@ def network_list(session: Session, network: Network, *, limit: int = 50, offset:
         .group_by(ChecklistItem.consortium_id))}
     rows = [NetworkRow(c, member_counts.get(c.id, 0), *progress.get(c.id, (0, 0))) for c in consortia]
     return rows, total
-

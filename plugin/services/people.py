@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Network, Person, new_token
@@ -135,8 +135,3 @@ def resolve_usernames(session: Session, network: Network, directory: Directory,
         raise NotFound(_("Unknown user: {names}. Check the spelling (@username).",
                          names=", ".join("@" + name for name in unknown)))
     return {name: found[name] for name in wanted}
-
-
-def person_by_username(session: Session, network: Network, username: str) -> Person | None:
-    return session.scalar(select(Person).where(Person.network_id == network.id,
-                                               func.lower(Person.username) == username.lower()))
