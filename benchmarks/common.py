@@ -926,3 +926,25 @@ def compare_options(args: argparse.Namespace) -> dict:
     options = load_options(args)
     options["rounds"] = 1 if (args.quick or args.requests) else max(1, args.rounds)
     return options
+
+
+def print_flatness(rows: list, size_key: str, size_label: str) -> None:
+    """Per database and scenario: large-database ratio ÷ small-database ratio (1.00 = flat).
+
+    Rows carry ``extra["database"]``, ``extra["scenario"]`` and ``extra[size_key]``.
+    """
+    groups: dict[tuple[str, str], list] = {}
+    for row in rows:
+        groups.setdefault((row.extra["database"], row.extra["scenario"]), []).append(row)
+    for (kind, scenario), entries in groups.items():
+        if len(entries) < 2:
+            continue
+        small, large = entries[0], entries[-1]
+        a, b = ratios(small.stats, small.baseline), ratios(large.stats, large.baseline)
+
+        def q(x, y):
+            return f"{y / x:.2f}" if x and y else "—"
+
+        print(f"[{kind}] {scenario}: {large.extra[size_key]:,} vs {small.extra[size_key]:,} {size_label} — "
+              f"req/s {q(a['rps'], b['rps'])}, p50 {q(a['p50'], b['p50'])}, p99 {q(a['p99'], b['p99'])} "
+              f"(baseline-normalised; 1.00 = flat)")

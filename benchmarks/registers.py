@@ -198,27 +198,8 @@ def run(argv=None) -> dict:
     document = common.report(NAME, rows, write_json=not args.no_json, meta={
         "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
         "argv": sys.argv[1:] if argv is None else argv})
-    _flatness(rows)
+    common.print_flatness(rows, "consortia", "consortiums")
     return document
-
-
-def _flatness(rows: list[common.Row]) -> None:
-    """Per database and scenario: large-database ratio ÷ small-database ratio (1.00 = flat)."""
-    groups: dict[tuple[str, str], list[common.Row]] = {}
-    for row in rows:
-        groups.setdefault((row.extra["database"], row.extra["scenario"]), []).append(row)
-    for (kind, scenario), entries in groups.items():
-        if len(entries) < 2:
-            continue
-        small, large = entries[0], entries[-1]
-        a, b = common.ratios(small.stats, small.baseline), common.ratios(large.stats, large.baseline)
-
-        def q(x, y):
-            return f"{y / x:.2f}" if x and y else "—"
-
-        print(f"[{kind}] {scenario}: {large.extra['consortia']:,} vs {small.extra['consortia']:,} consortiums — "
-              f"req/s {q(a['rps'], b['rps'])}, p50 {q(a['p50'], b['p50'])}, p99 {q(a['p99'], b['p99'])} "
-              f"(baseline-normalised; 1.00 = flat)")
 
 
 def main(argv=None) -> int:
