@@ -5,16 +5,22 @@ import logging
 import threading
 import time
 
-from flask import Flask, g, request
+from flask import Flask, g, jsonify, request
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from models.db import Database
 from plugin.config import Settings, load_settings
 from plugin.logging_setup import configure_logging, new_request_id, request_id_var
 from plugin.security import Signer
-from plugin.services.people import Directory, OfflineDirectory
+from plugin.services.people import Directory, NetworkCache, OfflineDirectory
 
 log = logging.getLogger(__name__)
+
+# HTTP errors as the API's machine-readable codes (the API's own answers use the same words).
+_ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests",
+                500: "internal", 503: "unavailable"}
 
 
 class Services:
@@ -25,6 +31,7 @@ class Services:
         self.db = db or Database(settings.database_url)
         self.signer = Signer(settings.secret_key)
         self.worker = None  # set when an in-process outbox worker runs
+        self.networks = NetworkCache()
         self._lock = threading.Lock()
         self._clients: dict[str, object] = {}
         self._command_tokens: tuple[float, tuple[str, ...]] = (0.0, ())
@@ -146,6 +153,18 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         from plugin.web.metrics import observe
 
         observe(request.endpoint or "unknown", response.status_code, time.perf_counter() - g.get("started", 0))
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _machine_errors(error: HTTPException):
+        # Machines (the API, Mattermost) get JSON with a code, never an HTML page; people keep the pages.
+        if not request.path.startswith(("/api/", "/mattermost/")):
+            return error
+        code = _ERROR_CODES.get(error.code or 500, "error")
+        response = jsonify(error=code)
+        response.status_code = error.code or 500
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
     @app.teardown_request

@@ -18,7 +18,7 @@ from plugin.commands.replies import usage_text
 from plugin.i18n import _, use_locale
 from plugin.services import consortia as consortia_service
 from plugin.services.base import ServiceError
-from plugin.services.people import ensure_network, resolve_actor
+from plugin.services.people import resolve_actor
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +95,8 @@ def _declared_read_only(trigger: Trigger, text: str) -> bool:
 
 def _run(services, session: Session, trigger: Trigger, request: CommandRequest) -> Reply:
     settings = services.settings
-    network = ensure_network(session, request.team_domain or settings.mattermost_team or "default",
-                             request.team_id or None)
+    network = services.networks.get(session, request.team_domain or settings.mattermost_team or "default",
+                                    request.team_id or None)
     actor = resolve_actor(session, network, services.directory, user_id=request.user_id,
                           username=request.user_name, admins=settings.admins, default_locale=settings.locale)
     with use_locale(actor.locale):

@@ -17,7 +17,7 @@ from models import Consortium, Network
 from plugin.i18n import _, use_locale
 from plugin.security import InvalidSignature
 from plugin.services.base import Actor, ServiceError
-from plugin.services.people import ensure_network, resolve_actor
+from plugin.services.people import resolve_actor
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +101,8 @@ def open_dialog(services, trigger_id: str, *, callback: str, title: str, element
 
 def _begin(services, session: Session, payload: dict) -> tuple[Network, Actor]:
     settings = services.settings
-    network = ensure_network(session, payload.get("team_domain") or settings.mattermost_team or "default",
-                             payload.get("team_id") or None)
+    network = services.networks.get(session, payload.get("team_domain") or settings.mattermost_team or "default",
+                                    payload.get("team_id") or None)
     actor = resolve_actor(session, network, services.directory, user_id=str(payload.get("user_id") or ""),
                           username=str(payload.get("user_name") or ""), admins=settings.admins,
                           default_locale=settings.locale)

@@ -308,10 +308,15 @@ def overview(session: Session, consortium: Consortium, *, now: datetime | None =
         .order_by(RoleAssignment.role_key, RoleAssignment.assigned_at)
     ).all()
     roles = [(key, " / ".join(x for x in (f"@{u}" if u else None, o) if x)) for key, u, o in role_rows]
-    done, total = session.execute(
-        select(func.count().filter(ChecklistItem.done.is_(True)), func.count())
-        .where(ChecklistItem.consortium_id == consortium.id, ChecklistItem.deleted_at.is_(None))
-    ).one()
+    live_items = (ChecklistItem.consortium_id == consortium.id, ChecklistItem.deleted_at.is_(None))
+    done, total, open_dialogues = session.execute(select(  # three counts, one round trip
+        select(func.count()).select_from(ChecklistItem).where(*live_items, ChecklistItem.done.is_(True))
+        .scalar_subquery(),
+        select(func.count()).select_from(ChecklistItem).where(*live_items).scalar_subquery(),
+        select(func.count()).select_from(FoundationDialogue)
+        .where(FoundationDialogue.consortium_id == consortium.id, FoundationDialogue.closed_at.is_(None))
+        .scalar_subquery(),
+    )).one()
     commitments: dict[str, dict] = {}
     for kind, unit, count, amount in session.execute(
         select(Commitment.kind, Commitment.unit, func.count(), func.sum(Commitment.amount))
@@ -328,10 +333,6 @@ def overview(session: Session, consortium: Consortium, *, now: datetime | None =
                                      WorkingSession.status == "confirmed", WorkingSession.starts_at >= now)
         .order_by(WorkingSession.starts_at).limit(1)
     )
-    open_dialogues = session.scalar(
-        select(func.count()).select_from(FoundationDialogue)
-        .where(FoundationDialogue.consortium_id == consortium.id, FoundationDialogue.closed_at.is_(None))
-    ) or 0
     return Overview(consortium, [(p, o) for p, o in member_rows], roles, done or 0, total or 0, commitments,
                     next_session, open_dialogues, step_status(consortium))
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from typing import Iterable, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from models import Network, Person, new_token
 from plugin.i18n import _, normalize_locale
@@ -40,6 +41,28 @@ class OfflineDirectory:
 
     def users_by_usernames(self, usernames: list[str]) -> list[UserInfo]:
         return []
+
+
+class NetworkCache:
+    """Networks (one per Mattermost team) never change once known: attach them without a query."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, dict] = {}
+
+    def get(self, session: Session, team_name: str, team_id: str | None = None) -> Network:
+        key = (team_name or "default").lower()
+        known = self._known.get(key)
+        if known is None or (team_id and known["team_id"] != team_id):
+            network = ensure_network(session, key, team_id)
+            self._known[key] = {column: getattr(network, column)
+                                for column in ("id", "team_name", "team_id", "name", "created_at")}
+            return network
+        network = session.identity_map.get(identity_key(Network, known["id"]))
+        if network is None:
+            network = Network(**known)
+            make_transient_to_detached(network)
+            session.add(network)
+        return network
 
 
 def ensure_network(session: Session, team_name: str, team_id: str | None = None) -> Network:
