@@ -3,12 +3,16 @@
 Scenarios, each paired with the bare Flask endpoint measured right next to it:
 
 * ``feed 1,000 · cold``  — the feed built on every request (the in-process feed
-  cache turned off with ``CONSORTIA_FEED_CACHE_SIZE=0``);
+  cache turned off with ``CONSORTIA_FEED_CACHE_SIZE=0``), from each event's cached
+  VEVENT bytes: what a feed costs after any change to one of its sessions;
+* ``feed 1,000 · nothing cached`` — the same with the events' cache off too
+  (``CONSORTIA_ICS_EVENT_CACHE_SIZE=0``): every VEVENT serialised by icalendar on
+  every request, as for the first request after a restart;
 * ``feed 1,000 · warm``  — the same GET with the cache on: a few aggregate queries
-  (the feed's fingerprint), then the cached bytes;
+  (the feed's fingerprint, which is also its ETag), then the cached bytes;
 * ``feed 1,000 · 304``   — a calendar client polling with ``If-None-Match``: the
-  answer is ``304 Not Modified`` (Python load generator, for both sides, so that the
-  304s are counted as successes);
+  answer is ``304 Not Modified``, decided from the fingerprint alone (Python load
+  generator, for both sides, so that the 304s are counted as successes);
 * ``planifier``          — `/session planifier` round trip (validation, number,
   event, outbox rows for the card; no CalDAV/SMTP configured, as in production the
   worker does that after the answer).
@@ -131,6 +135,15 @@ def run(argv=None) -> dict:
                 spec = common.RequestSpec(feed)
                 rows.append(common.compare(f"{kind} · feed {args.events:,} · cold", spec, spec.against(baseline),
                                            expect="BEGIN:VEVENT", baseline_expect="ok", extra=extra, **options))
+
+            with common.start_service(url, workers=args.workers,
+                                      extra_env={"CONSORTIA_FEED_CACHE_SIZE": "0",
+                                                 "CONSORTIA_ICS_EVENT_CACHE_SIZE": "0"}) as service:
+                feed = feed_url(service.url, url, target.slug)
+                spec = common.RequestSpec(feed)
+                rows.append(common.compare(f"{kind} · feed {args.events:,} · nothing cached", spec,
+                                           spec.against(baseline), expect="BEGIN:VEVENT", baseline_expect="ok",
+                                           extra=extra, **options))
 
             with common.start_service(url, workers=args.workers) as service:
                 feed = feed_url(service.url, url, target.slug)

@@ -23,6 +23,9 @@ class FoundationDialogue(Base):
         # and the count per stage read from the index alone.
         Index("ix_foundation_dialogues_activity", "last_activity_at", "id"),
         Index("ix_foundation_dialogues_stage", "consortium_id", "stage"),
+        # The network's count per stage: one short range of this index per stage (no scan of
+        # the other stages, no sort); `closed_at` makes "open only" a range too.
+        Index("ix_foundation_dialogues_stage_open", "stage", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

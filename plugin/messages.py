@@ -30,7 +30,7 @@ def welcome_message(consortium: Consortium, base_url: str) -> str:
         _("- `/consortium info`: stage, members, roles, progress and next session"),
         _("- `/checklist`: the right questions to settle together, item by item"),
         _("- `/role` and `/engagement`: who does what, who commits what"),
-        _("- `/session planifier`: plan a working session that lands in everyone's calendar"),
+        _("- `/session plan`: plan a working session that lands in everyone's calendar"),
         _("- `/dialogue`: structured dialogue with foundations"),
         _("Each command answers `aide` (or `help`). The shared calendar: {feed}", feed=feed_url(consortium, base_url)),
     ]

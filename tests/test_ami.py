@@ -119,7 +119,7 @@ def test_a_whole_call_from_chat_and_web(net):
     early = requests.Session()
     web_answer(url, http=early, structure_name="Late comer", contact_email="late@example.org", ranks={})
     closed = net.reply("admin", "/ami cloturer")
-    assert "clôturé" in closed and "4 réponses" in closed
+    assert "clôturé" in closed and "Réponses reçues\u00a0: 4." in closed
     assert "Aucun appel" in net.reply("ines", "/ami repondre")
     late = web_answer(url, http=early, structure_name="Late comer", contact_email="late@example.org")
     assert late.status_code == 403 and "clos" in late.text
@@ -308,3 +308,61 @@ def test_help_lists_the_subcommands(net):
     text = net.reply("ines", "/ami aide")
     for word in ("ouvrir", "repondre", "resultats", "former", "cloturer"):
         assert word in text
+
+
+# --- speed ---------------------------------------------------------------------------------------
+
+def _statements_of(net, action):
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(net.services.db.engine, "before_cursor_execute", count)
+    try:
+        result = action()
+    finally:
+        event.remove(net.services.db.engine, "before_cursor_execute", count)
+    return len([s for s in statements if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"))]), result
+
+
+def _add_answers(net, total: int) -> int:
+    """Answers up to ``total``: the n-th ranks one to three of the call's themes, from theme n on."""
+    with net.db() as session:
+        call = session.scalar(select(CallForInterest))
+        themes = list(call.themes)
+        have = session.scalar(select(func.count()).select_from(CallResponse))
+        for n in range(have, total):
+            ranked = list(dict.fromkeys(themes[(n + k) % len(themes)] for k in range(1 + n % 3)))
+            session.add(CallResponse(call_id=call.id, structure_name=f"Structure {n:03d}",
+                                     structure_key=f"structure {n:03d}", siae_type="ACI",
+                                     departement=f"{1 + n % 5:02d}", contact_name=f"Contact {n}",
+                                     contact_email=f"c{n}@example.org", email_key=f"c{n}@example.org",
+                                     themes=ranked, source="web"))
+        return call.id
+
+
+def test_the_matrix_issues_the_same_statements_with_3_and_60_answers(net):
+    from tests.test_web import admin_session
+
+    open_call(net)
+    http = admin_session(net)
+    call_id = _add_answers(net, 3)
+    url = f"{net.server.url}/web/ami/{call_id}"
+    http.get(url, timeout=10)  # warm up
+    with_3, page_3 = _statements_of(net, lambda: http.get(url, timeout=10).text)
+    assert "3 réponses" in page_3 and "Structure 002" in page_3
+    _add_answers(net, 60)
+    with_60, page_60 = _statements_of(net, lambda: http.get(url, timeout=10).text)
+    assert with_60 == with_3 <= 6, (with_3, with_60)
+    assert "60 réponses" in page_60
+    # Structure 001 ranks the 2nd theme then the 3rd: one row, one cell per theme.
+    row = re.search(r'<tr><th scope="row">Structure 001 <small>\(ACI\)</small></th>\s*<td>02</td>\s*(.*?)</tr>',
+                    page_60).group(1)
+    cells = re.findall(r'<td class="rank rank-(\d)">(\d?)</td>', row)
+    with net.db() as session:
+        themes = session.scalar(select(CallForInterest)).themes
+    assert len(cells) == len(themes) and cells[1] == ("1", "1") and cells[2] == ("2", "2")
+    assert all(cell == ("0", "") for index, cell in enumerate(cells) if index not in (1, 2))

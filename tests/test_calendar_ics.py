@@ -269,3 +269,93 @@ def test_parse_events_helper():
     }
     assert ev["categories"] == ["Consortia"]
     assert ev["alarms"] == [timedelta(days=-1)]
+
+
+# --------------------------------------------------------------------------- cached serialisation
+
+
+def _uncached(monkeypatch, build):
+    from integrations.calendar import ics
+
+    monkeypatch.setattr(ics.EVENT_CACHE, "size", 0)
+    ics.EVENT_CACHE.clear()
+    try:
+        return build()
+    finally:
+        monkeypatch.undo()
+
+
+def test_cached_events_give_the_same_bytes_as_a_fresh_build(monkeypatch):
+    from integrations.calendar import ics
+
+    hostile = "a\\" * 60 + "; b,c\n^" * 12 + "é" * 40
+    events = [make_event(uid=f"e{n}", summary=hostile if n % 2 else "Séance", description=hostile * (n % 3),
+                         sequence=n) for n in range(6)]
+    ics.EVENT_CACHE.clear()
+    for method in (None, "REQUEST", "CANCEL"):
+        first = build_calendar(events, name="X", method=method)
+        again = build_calendar(events, name="X", method=method)  # from the cache
+        assert first == again == _uncached(monkeypatch, lambda: build_calendar(events, name="X", method=method))
+        assert len(parse_events(again)) == 6 and len(vobject.readOne(again.decode()).vevent_list) == 6
+    # CANCEL is cached apart from the plain event: no alarm, cancelled
+    cancel = parse_events(build_calendar(events[:1], name="X", method="CANCEL"))[0]
+    assert cancel["status"] == "CANCELLED" and cancel["alarms"] == []
+    assert parse_events(build_calendar(events[:1], name="X"))[0]["status"] == "CONFIRMED"
+
+
+@pytest.mark.parametrize("change", [
+    dict(start=datetime(2026, 7, 3, 14, 0, tzinfo=PARIS), end=datetime(2026, 7, 3, 16, 0, tzinfo=PARIS)),
+    dict(status="CANCELLED", alarm_before=None),
+    dict(description="Compte rendu : décisions"),
+    dict(attendees=[Attendee("alice@example.org", "Alice Martin", partstat="ACCEPTED")]),
+    dict(summary="Autre titre"),
+])
+def test_a_changed_event_is_never_served_from_the_cache(change):
+    """Same UID, sequence and stamp: the cache still tells a move, a cancellation, minutes, an answer apart."""
+    before = build_calendar([make_event()], name="X")
+    after = build_calendar([make_event(**change)], name="X")
+    assert after != before
+    assert after == build_calendar([make_event(**change)], name="X")
+    event = parse_events(after)[0]
+    for key, value in change.items():
+        if key == "attendees":
+            assert [(a["email"], a["partstat"]) for a in event["attendees"]] == [("alice@example.org", "ACCEPTED")]
+        elif key == "alarm_before":
+            assert event["alarms"] == []
+        else:
+            assert event[key] == value
+    assert parse_events(build_calendar([make_event()], name="X")) == parse_events(before)
+
+
+def test_events_in_several_zones_get_one_vtimezone_each_default_first():
+    cayenne, reunion = ZoneInfo("America/Cayenne"), ZoneInfo("Indian/Reunion")
+    events = [make_event(uid="re", tzid="Indian/Reunion", start=datetime(2026, 7, 2, 9, 0, tzinfo=reunion),
+                         end=datetime(2026, 7, 2, 11, 0, tzinfo=reunion)),
+              make_event(uid="gf", tzid="America/Cayenne", start=datetime(2026, 7, 2, 9, 0, tzinfo=cayenne),
+                         end=datetime(2026, 7, 2, 11, 0, tzinfo=cayenne))]
+    data = build_calendar(events, name="Mes séances", tzid="Europe/Paris")
+    assert data == build_calendar(events, name="Mes séances", tzid="Europe/Paris")  # same bytes every time
+    cal = Calendar.from_ical(data)
+    assert [str(tz["tzid"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Paris", "America/Cayenne",
+                                                                   "Indian/Reunion"]
+    assert data.rindex(b"END:VTIMEZONE") < data.index(b"BEGIN:VEVENT")
+    vcal = vobject.readOne(data.decode("utf-8"), validate=True)
+    starts = {e.uid.value: e.dtstart.value for e in vcal.vevent_list}
+    assert starts["re"].utcoffset() == timedelta(hours=4) and starts["gf"].utcoffset() == timedelta(hours=-3)
+    # A calendar whose only zone is its events' own has it once.
+    alone = Calendar.from_ical(build_calendar(events[1:], name="X", tzid="America/Cayenne"))
+    assert [str(tz["tzid"]) for tz in alone.walk("VTIMEZONE")] == ["America/Cayenne"]
+
+
+def test_long_lines_are_folded_exactly_like_icalendar():
+    from icalendar import Event
+
+    from integrations.calendar.ics import _to_ical
+
+    for text in ("x" * 73 + "\\n" + "y" * 200, "a" * 72 + "\\,^^" * 40, "é" * 100 + "z" * 80, "short",
+                 "b" * 74, "b" * 75, "\\" * 300):
+        event = Event()
+        event.add("summary", text)
+        event.add("description", "\n".join([text] * 3))
+        event.add("x-raw", "^" * 150)
+        assert _to_ical(event) == event.to_ical()

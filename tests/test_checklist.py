@@ -400,7 +400,7 @@ def test_item_numbers_that_do_not_exist_were_deleted_or_belong_elsewhere(net, ch
     ("/checklist cocher abc", "n’est pas un numéro"),
     ("/checklist cocher 0", "pas de point numéro 0"),
     ("/checklist cocher 99999999999999999999", "pas de point numéro"),
-    ("/checklist cocher", "Argument manquant"),
+    ("/checklist cocher", "Il manque un argument\u00a0: `<n>...`."),
     ("/checklist assigner x @ines", "n’est pas un numéro"),
 ])
 def test_bad_numbers_are_explained(net, channel, text, expected):

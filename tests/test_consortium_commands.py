@@ -60,7 +60,7 @@ def test_a_mattermost_system_admin_is_a_network_admin(net):
     ("x" * 500, "Trop long\u00a0: 500 caractères, 80 au maximum."),
     ("", "Ce texte est vide."),
     ("     ", "Ce texte est vide."),
-    ("A", "Au moins 2 caractères"),
+    ("A", "Texte trop court\u00a0: au moins 2\u00a0caractères."),
 ])
 def test_bad_names_are_explained_with_the_syntax(net, name, expected):
     reply = net.reply("admin", f'/consortium creer "{name}"')
@@ -71,7 +71,7 @@ def test_bad_names_are_explained_with_the_syntax(net, name, expected):
 
 def test_missing_name_gives_the_syntax(net):
     reply = net.reply("admin", "/consortium creer")
-    assert "Argument manquant" in reply and "/consortium creer" in reply
+    assert "Il manque un argument\u00a0: `\"<nom>\"`." in reply and "/consortium creer" in reply
 
 
 def test_unbalanced_quotes_are_explained(net):

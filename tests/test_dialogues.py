@@ -458,3 +458,91 @@ def test_foundation_command_bad_input(net):
     assert "Vouliez-vous dire" in net.reply("admin", "/consortium fondation representant FondatonX @ines")
     reply = net.reply("admin", "/consortium fondation ajouter FondationV \"Fondation V\" --type banque")
     assert "fondation ou fonds" in reply
+
+
+# --- speed ---------------------------------------------------------------------------------------
+
+def _statements_of(net, action) -> int:
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(net.services.db.engine, "before_cursor_execute", count)
+    try:
+        result = action()
+    finally:
+        event.remove(net.services.db.engine, "before_cursor_execute", count)
+    return len([s for s in statements if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"))]), result
+
+
+def _add_dialogues(net, total: int) -> None:
+    """Dialogues spread over one consortium each, every stage represented, up to ``total`` in all."""
+    from models import DIALOGUE_STAGES, Network
+
+    with net.db() as session:
+        network = session.scalar(select(Network))
+        foundation = session.scalar(select(Organisation).where(Organisation.short_name == "FondationX"))
+        have = session.scalar(select(func.count()).select_from(FoundationDialogue))
+        start = datetime(2026, 1, 1)
+        for n in range(have, total):
+            consortium = Consortium(network_id=network.id, name=f"Réseau {n:03d}", name_key=f"reseau {n:03d}",
+                                    slug=f"reseau-{n:03d}")
+            session.add(consortium)
+            session.flush()
+            stage = DIALOGUE_STAGES[n % len(DIALOGUE_STAGES)]
+            session.add(FoundationDialogue(
+                consortium_id=consortium.id, number=1, foundation_id=foundation.id, subject=f"Sujet {n:03d}",
+                subject_key=f"sujet-{n:03d}", stage=stage, last_activity_at=start + timedelta(hours=n),
+                closed_at=start if stage == "clos" else None))
+
+
+def test_the_network_view_issues_the_same_statements_with_3_and_60_dialogues(world):
+    net = world
+    net.reply("admin", "/dialogue liste --tout")  # warm up: the admin is known
+    _add_dialogues(net, 3)
+    with_3, listing_3 = _statements_of(net, lambda: net.reply("admin", "/dialogue liste --tout"))
+    assert "3 dialogues" in listing_3 and "Sujet 002" in listing_3 and "plus" not in listing_3
+    _add_dialogues(net, 60)
+    with_60, listing_60 = _statements_of(net, lambda: net.reply("admin", "/dialogue liste --tout"))
+    assert with_60 == with_3 <= 8, (with_3, with_60)
+    # The counts per stage, the 50 most recently active rows first, and what is left.
+    assert "60 dialogues" in listing_60
+    from plugin.i18n import use_locale
+    from plugin.services.dialogues import stage_label
+
+    with net.db() as session:
+        expected = dict(session.execute(select(FoundationDialogue.stage, func.count())
+                                        .group_by(FoundationDialogue.stage)).all())
+    assert len(expected) == 7
+    stages = listing_60.splitlines()[0]
+    for stage, count in expected.items():
+        with use_locale("fr"):
+            label = stage_label(stage)
+        assert f"{count} {label}" in stages or f"{label} {count}" in stages, (label, count, stages)
+    rows = [line for line in listing_60.splitlines() if line.startswith("| ") and "`)" in line]
+    assert len(rows) == 50 and "Sujet 059" in rows[2] and "Sujet 012" in rows[-1], rows
+    assert "Financer le diagnostic" in rows[0] + rows[1] and "Mécénat" in rows[0] + rows[1]
+    assert "10" in listing_60.splitlines()[-1]
+
+
+def test_the_count_per_stage_keeps_a_stage_it_does_not_know(world):
+    """The count per stage reads one index range per known stage; an unknown value still counts."""
+    from models import Network
+    from plugin.services import dialogues as service
+
+    net = world
+    with net.db() as session:
+        session.execute(FoundationDialogue.__table__.update().where(FoundationDialogue.number == 2)
+                        .values(stage="ancienne-etape"))
+    with net.db() as session:
+        network = session.scalar(select(Network))
+        page = service.network_list(session, network)
+        assert page.total == 2 and page.per_stage == {"premier-contact": 1, "ancienne-etape": 1}
+        only_open = service.network_list(session, network, open_only=True, stage="premier-contact")
+        assert only_open.total == 1 and only_open.per_stage == {"premier-contact": 1}
+        assert [row.dialogue.number for row in only_open.rows] == [1]
+        beyond = service.network_list(session, network, offset=5)
+        assert beyond.total == 2 and beyond.rows == []

@@ -110,3 +110,89 @@ def test_english_user_gets_english_replies(net):
     assert "Session 1 planned" in reply and "December" in reply and "2:00" in reply
     listing = net.reply("ines", "/session list", channel=channel["id"])
     assert "Shared diagnosis" in listing and "upcoming session" in listing
+
+
+def _feed(net, url: str, etag: str | None = None) -> requests.Response:
+    headers = {"If-None-Match": etag} if etag else {}
+    return requests.get(url, headers=headers, timeout=5)
+
+
+def _rebuilt_without_caches(url: str) -> bytes:
+    """The same feed built from nothing: no cached feed, no cached event."""
+    from integrations.calendar import ics
+    from plugin.services.calendar_feed import FEEDS
+
+    FEEDS.clear()
+    ics.EVENT_CACHE.clear()
+    return requests.get(url, timeout=5).content
+
+
+def test_feed_follows_answers_moves_minutes_and_cancellations_with_caches_warm(net):
+    """Every change reaches the feed although the feed and each event's bytes are cached."""
+    channel = setup_consortium(net, members="@ines @samir")
+    net.reply("ines", f'/session planifier "Diagnostic" 10/12/{YEAR} 14h', channel=channel["id"])
+    net.reply("ines", f'/session planifier "Restitution" 17/12/{YEAR} 9h', channel=channel["id"])
+    net.deliver()
+    first, body = feed_of(net, "alimentation-durable")
+    url, etag = first.url, first.headers["ETag"]
+    assert _feed(net, url).content == body  # cached now
+
+    def current(previous_etag: str) -> tuple[dict, dict, str]:
+        response = _feed(net, url, previous_etag)
+        assert response.status_code == 200 and response.headers["ETag"] != previous_etag
+        # Same bytes as a build from scratch, and both parsers read it.
+        assert _rebuilt_without_caches(url) == response.content
+        assert len(vobject_events(response.content)) == 2
+        events = {e["summary"]: e for e in parse_events(response.content)}
+        return events["Diagnostic"], events["Restitution"], response.headers["ETag"]
+
+    # An answer (the card's button)
+    card = next(p for p in net.emulator.posts(channel["id"]) if "Diagnostic" in p["message"])
+    assert net.emulator.click(card["id"], "sessionyes", "samir")["status"] == 200
+    diagnostic, restitution, etag = current(etag)
+    assert {a["email"]: a["partstat"] for a in diagnostic["attendees"]}["samir@example.org"] == "ACCEPTED"
+    assert {a["partstat"] for a in restitution["attendees"]} == {"NEEDS-ACTION"}
+
+    # A move: new time, new sequence, everyone answers again
+    net.reply("ines", f"/session deplacer 1 11/12/{YEAR} 15h", channel=channel["id"])
+    diagnostic, _restitution, etag = current(etag)
+    assert diagnostic["start"] == datetime(YEAR, 12, 11, 15, 0, tzinfo=PARIS) and diagnostic["sequence"] == 1
+    assert {a["partstat"] for a in diagnostic["attendees"]} == {"NEEDS-ACTION"}
+
+    # Minutes
+    net.reply("samir", '/session compte-rendu 2 "Décisions : chef de file = ACI Lyon"', channel=channel["id"])
+    _diagnostic, restitution, etag = current(etag)
+    assert "chef de file = ACI Lyon" in restitution["description"]
+
+    # A cancellation
+    net.reply("ines", "/session annuler 1", channel=channel["id"])
+    diagnostic, restitution, etag = current(etag)
+    assert diagnostic["status"] == "CANCELLED" and diagnostic["alarms"] == []
+    assert restitution["status"] == "CONFIRMED" and "chef de file" in restitution["description"]
+    assert _feed(net, url, etag).status_code == 304
+
+
+def test_not_modified_builds_nothing(net, monkeypatch):
+    """A calendar polling with its ETag gets 304 without the feed being built."""
+    from plugin.services.calendar_feed import FEEDS
+    from plugin.web import calendars
+
+    channel = setup_consortium(net, members="@ines @samir")
+    net.reply("ines", f'/session planifier "Diagnostic" 10/12/{YEAR} 14h', channel=channel["id"])
+    first, body = feed_of(net, "alimentation-durable")
+    food = personal_url(net, "ines", channel=channel["id"])
+    mine = requests.get(food, timeout=5)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the feed was built for a 304")
+
+    FEEDS.clear()
+    monkeypatch.setattr(calendars, "consortium_feed", refuse)
+    monkeypatch.setattr(calendars, "personal_feed", refuse)
+    again = _feed(net, first.url, first.headers["ETag"])
+    assert again.status_code == 304 and again.headers["ETag"] == first.headers["ETag"]
+    assert _feed(net, food, mine.headers["ETag"]).status_code == 304
+    monkeypatch.undo()
+    # ...and a 200 still carries that same ETag with the same bytes.
+    full = _feed(net, first.url)
+    assert full.status_code == 200 and full.content == body and full.headers["ETag"] == first.headers["ETag"]

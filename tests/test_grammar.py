@@ -52,6 +52,8 @@ def test_mistakes_say_what_is_wrong(text, message):
 
 def test_empty_text_runs_the_default_subcommand_and_help_words_show_help():
     assert parse(CONSORTIUM, "").sub.key == "info"
+    parsed = parse(CHECKLIST, "--consortium alimentation --ouvert")
+    assert parsed.sub.key == "list" and parsed.values == {"consortium": "alimentation", "open": True}
     assert parse(CONSORTIUM, "aide").is_help and parse(CONSORTIUM, "help").is_help
 
 

@@ -14,7 +14,10 @@ and calendar addresses are reduced to one line.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -238,20 +241,179 @@ def build_calendar(
         cal.add("x-published-ttl", vDuration(refresh_interval))  # Outlook, Google
 
     first, last = _TZ_FIRST, _TZ_LAST
+    fragments: list[bytes] = []
+    used: set[str] = set()
     for ev in events:
-        cal.add_component(_build_event(ev, method))
+        data, tzids = _event_ical(ev, method)
+        fragments.append(data)
+        used |= tzids
         first = min(first, ev.start.date().replace(month=1, day=1) - timedelta(days=366))
         last = max(last, ev.end.date() + timedelta(days=366))
-    cal.add_missing_timezones(first_date=first, last_date=last)
-    if tzid not in {tz.tz_name for tz in cal.timezones} and tzid not in ("UTC", "Etc/UTC"):
-        vtz = Timezone.from_tzid(tzid, first_date=first, last_date=last)
-        # VTIMEZONE before the events, like add_missing_timezones does.
-        cal.subcomponents.insert(0, vtz)
-    _split_rdates(cal)
-    return cal.to_ical()
+    # The same VTIMEZONEs, in the same places, as icalendar's add_missing_timezones()
+    # would give the whole calendar (the zones in sorted order, so that the bytes do
+    # not depend on the process's hash seed).
+    zones: list[bytes] = []
+    names: set[str] = set()
+    for name in sorted(used - {"UTC"}):
+        found = _vtimezone(name, first, last)
+        if found is not None:
+            zones.append(found[0])
+            names.add(found[1])
+    if tzid not in names and tzid not in ("UTC", "Etc/UTC"):
+        found = _vtimezone(tzid, first, last, strict=True)
+        zones.insert(0, found[0])
+    head = cal.to_ical()
+    if not head.endswith(_CAL_END):  # pragma: no cover - icalendar always ends a component so
+        raise RuntimeError("unexpected VCALENDAR serialisation")
+    return b"".join([head[:-len(_CAL_END)], *zones, *fragments, _CAL_END])
 
 
-def _split_rdates(cal: Calendar) -> None:
+# --------------------------------------------------------------------------- serialisation caches
+#
+# Serialising a VEVENT with icalendar costs about half a millisecond; a feed of a
+# thousand events would spend most of its time there although almost none of them
+# changed since the last build. Each event's bytes are kept, keyed by EVERYTHING the
+# bytes depend on (every field of the EventData, its attendees, the iTIP method), so
+# any change (a move, a cancellation, minutes, an answer, a new member, another
+# language) is a different key: nothing needs invalidating, old entries just age out.
+# VTIMEZONE blocks are kept per (zone, first date, last date).
+
+_CAL_END = b"END:VCALENDAR\r\n"
+
+
+class _Lru:
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key, value) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# About 1.2 KB an event: 20,000 events are some 30 MB per process at most.
+# CONSORTIA_ICS_EVENT_CACHE_SIZE=0 turns it off.
+EVENT_CACHE = _Lru(int(os.environ.get("CONSORTIA_ICS_EVENT_CACHE_SIZE", "20000") or 0))
+_ZONE_CACHE = _Lru(64)
+
+
+def _event_key(ev: EventData, method: str | None) -> tuple | None:
+    if ev.dtstamp is None and ev.last_modified is None and ev.created is None:
+        return None  # DTSTAMP is "now": never the same bytes twice
+    # Moments are compared as instants (the output converts them to ev.tzid / UTC),
+    # together with their offsets and zone names for good measure.
+    def moment(value):
+        return None if value is None else (value, str(value.tzinfo), value.utcoffset())
+
+    return (method, ev.uid, ev.summary, moment(ev.start), moment(ev.end), ev.tzid, ev.description,
+            ev.location, ev.url, ev.sequence, ev.status, ev.organizer_email, ev.organizer_name,
+            tuple((a.email, a.name, a.partstat, a.role, a.rsvp) for a in ev.attendees),
+            ev.alarm_before, ev.alarm_text, moment(ev.created), moment(ev.last_modified), moment(ev.dtstamp),
+            tuple(ev.categories))
+
+
+def _event_ical(ev: EventData, method: str | None) -> tuple[bytes, frozenset[str]]:
+    """One VEVENT's bytes (as inside a VCALENDAR) and the TZIDs it uses."""
+    try:
+        key = _event_key(ev, method)
+        hash(key)
+    except TypeError:  # an unhashable value (a caller's own type): no caching
+        key = None
+    if key is not None:
+        found = EVENT_CACHE.get(key)
+        if found is not None:
+            return found
+    event = _build_event(ev, method)
+    tzids = frozenset(value.params.get("TZID") for _name, value in event.property_items(sorted=False)
+                      if hasattr(value, "params")) - {None}
+    item = (_to_ical(event), tzids)
+    if key is not None:
+        EVENT_CACHE.put(key, item)
+    return item
+
+
+def _to_ical(component: Event) -> bytes:
+    """``component.to_ical()``, byte for byte, without folding the lines that need no folding.
+
+    icalendar folds every content line character by character; a line of at most 74
+    octets comes out unchanged, and most lines are that short.
+    """
+    out = []
+    for line in component.content_lines():
+        if not line:
+            continue
+        encoded = line.encode("utf-8")
+        if len(encoded) < 75:
+            out.append(encoded)
+        elif len(encoded) == len(line):  # ASCII
+            out.append(_fold_ascii(line).encode("ascii"))
+        else:
+            out.append(line.to_ical())
+    return b"\r\n".join(out) + b"\r\n"
+
+
+def _fold_ascii(line: str) -> str:
+    """icalendar's folding of an ASCII line (74 octets a line), a slice at a time.
+
+    Like icalendar, an escape character (backslash, caret) that would end a line
+    starts the next one instead, so that no escape is split across a fold.
+    """
+    parts = []
+    start, size = 0, len(line)
+    while size - start > 74:
+        if line[start + 73] in "\\^":
+            parts.append(line[start:start + 73])
+            start += 73
+        else:
+            parts.append(line[start:start + 74])
+            start += 74
+    parts.append(line[start:])
+    return "\r\n ".join(parts)
+
+
+def _vtimezone(tzid: str, first: date, last: date, *, strict: bool = False) -> tuple[bytes, str] | None:
+    """A VTIMEZONE's bytes and name (None for a zone icalendar does not know, unless ``strict``)."""
+    key = (tzid, first, last)
+    found = _ZONE_CACHE.get(key)
+    if found is None:
+        try:
+            vtz = Timezone.from_tzid(tzid, first_date=first, last_date=last)
+        except ValueError:
+            if strict:
+                raise
+            found = ("", "")
+        else:
+            _split_rdates(vtz)
+            found = (vtz.to_ical(), vtz.tz_name)
+        _ZONE_CACHE.put(key, found)
+    if not found[0]:
+        if strict:
+            Timezone.from_tzid(tzid, first_date=first, last_date=last)  # raises as before
+        return None
+    return found
+
+
+def _split_rdates(cal: Calendar | Timezone) -> None:
     """Write each VTIMEZONE transition on its own ``RDATE`` line.
 
     ``icalendar`` emits one comma-separated RDATE list per observance; some

@@ -39,6 +39,8 @@ from requests.adapters import HTTPAdapter
 from mattermostdriver import Driver
 from mattermostdriver.client import Client as _DriverClient
 
+from integrations.mattermost.messages import neutralise_mentions
+
 __all__ = [
     "MattermostClient",
     "MattermostError",
@@ -520,7 +522,7 @@ class MattermostClient:
 
     def create_post(self, channel_id: str, message: str, *, props: dict | None = None,
                     root_id: str | None = None, file_ids: list[str] | None = None) -> dict:
-        post: dict[str, Any] = {"channel_id": channel_id, "message": message}
+        post: dict[str, Any] = {"channel_id": channel_id, "message": neutralise_mentions(message)}
         if props:
             post["props"] = props
         if root_id:
@@ -534,7 +536,7 @@ class MattermostClient:
         """``PUT /posts/{id}/patch``; ``props`` replaces the whole property bag."""
         patch: dict[str, Any] = {}
         if message is not None:
-            patch["message"] = message
+            patch["message"] = neutralise_mentions(message)
         if props is not None:
             patch["props"] = props
         return self._call(lambda: self._driver.posts.patch_post(_seg(post_id), patch))
@@ -551,7 +553,7 @@ class MattermostClient:
 
     def create_ephemeral_post(self, user_id: str, channel_id: str, message: str, *,
                               props: dict | None = None) -> dict:
-        post: dict[str, Any] = {"channel_id": channel_id, "message": message}
+        post: dict[str, Any] = {"channel_id": channel_id, "message": neutralise_mentions(message)}
         if props:
             post["props"] = props
         return self._call(lambda: self._driver.posts.create_ephemeral_post(

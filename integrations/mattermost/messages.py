@@ -26,6 +26,7 @@ __all__ = [
     "escape_markdown",
     "escape_markdown_block",
     "mention",
+    "neutralise_mentions",
     "attachment",
     "button",
     "select",
@@ -121,6 +122,18 @@ def escape_markdown_block(text: str | None) -> str:
 
 _USERNAME_RE = re.compile(r"^[a-z0-9._-]+$")
 _RESERVED_MENTIONS = {"channel", "all", "here", "everyone"}
+_LOUD_MENTION_RE = re.compile(r"(?<![A-Za-z0-9])@(?=(?:channel|all|here|everyone)(?![A-Za-z0-9]))",
+                              re.IGNORECASE)
+
+
+def neutralise_mentions(text: str | None) -> str:
+    """``@channel``, ``@all``, ``@here`` and ``@everyone`` (any case) made silent, nothing else touched.
+
+    The last line of defence for whole messages (which carry intended Markdown and
+    @user mentions): the service never means to notify a whole channel, so a value
+    echoed without :func:`escape_markdown` still notifies no one.
+    """
+    return _LOUD_MENTION_RE.sub("@" + ZWSP, text) if text else (text or "")
 
 
 def mention(username: str | None) -> str:
@@ -252,14 +265,15 @@ def command_response(text: str, *, in_channel: bool = False,
     """
     out: dict[str, Any] = {
         "response_type": "in_channel" if in_channel else "ephemeral",
-        "text": _truncate_text(text or "", MAX_POST_TEXT, truncated_notice),
+        "text": _truncate_text(neutralise_mentions(text), MAX_POST_TEXT, truncated_notice),
     }
     if attachments:
         out["attachments"] = [dict(a) for a in attachments]
     if props:
         out["props"] = dict(props)
     if extra_responses:
-        out["extra_responses"] = [dict(r) for r in extra_responses]
+        out["extra_responses"] = [dict(r, text=neutralise_mentions(r["text"])) if isinstance(r.get("text"), str)
+                                  else dict(r) for r in extra_responses]
     return out
 
 
@@ -271,13 +285,13 @@ def action_response(*, update_message: str | None = None,
     out: dict[str, Any] = {}
     update: dict[str, Any] = {}
     if update_message is not None:
-        update["message"] = update_message
+        update["message"] = neutralise_mentions(update_message)
     if update_props is not None:
         update["props"] = dict(update_props)
     if update:
         out["update"] = update
     if ephemeral_text:
-        out["ephemeral_text"] = ephemeral_text
+        out["ephemeral_text"] = neutralise_mentions(ephemeral_text)
     return out
 
 

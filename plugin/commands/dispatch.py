@@ -10,6 +10,8 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
+from integrations.mattermost.messages import escape_markdown
+
 from plugin.commands.context import CommandContext, CommandRequest, Reply
 from plugin.commands.grammar import Trigger
 from plugin.commands.parser import ParseError, ParsedCommand, parse
@@ -72,7 +74,7 @@ def dispatch(services, request: CommandRequest) -> Reply:
     """Run one slash command in one transaction; never lets an exception reach the user."""
     trigger = find_trigger(request.command)
     if trigger is None:
-        return error_reply(_("Unknown command {command}.", command=request.command[:40]))
+        return error_reply(_("Unknown command {command}.", command=escape_markdown(request.command[:40])))
     try:
         with services.db.transaction(read_only=_declared_read_only(trigger, request.text)) as session:
             reply = _run(services, session, trigger, request)

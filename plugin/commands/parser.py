@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from integrations.mattermost.messages import escape_markdown
 from plugin.commands.grammar import (
     HELP_WORDS, Arg, Kind, Option, SubCommand, Trigger, date_span, fold, time_span,
 )
@@ -84,9 +85,10 @@ def parse(trigger: Trigger, text: str) -> ParsedCommand:
         raise ParseError(_("This command is too long ({length} characters, at most {limit}).",
                            length=len(text), limit=MAX_TEXT_LENGTH))
     tokens = tokenize(text)
-    if not tokens:
+    if not tokens or (tokens[0].is_option and trigger.default_sub):
+        # `/checklist` alone, or `/checklist --consortium x`: the trigger's default sub-command
         if trigger.default_sub:
-            tokens = [Token(trigger.default_sub)]
+            tokens = [Token(trigger.default_sub), *tokens]
         else:
             return ParsedCommand(trigger, None, text=text)
     head = tokens[0]
@@ -97,8 +99,8 @@ def parse(trigger: Trigger, text: str) -> ParsedCommand:
         suggestion = trigger.suggest(head.value)
         if suggestion:
             raise ParseError(_("Unknown sub-command “{word}”. Did you mean “{suggestion}”?",
-                               word=head.value[:40], suggestion=suggestion))
-        raise ParseError(_("Unknown sub-command “{word}”.", word=head.value[:40]))
+                               word=escape_markdown(head.value[:40]), suggestion=suggestion))
+        raise ParseError(_("Unknown sub-command “{word}”.", word=escape_markdown(head.value[:40])))
     values, positionals = _split_options(sub, tokens[1:])
     _assign_positionals(sub, positionals, values)
     return ParsedCommand(trigger, sub, values, text=text)
@@ -124,14 +126,14 @@ def _split_options(sub: SubCommand, tokens: list[Token]) -> tuple[dict, list[Tok
             continue
         option = _find_option(sub, token.value[2:])
         if option is None:
-            raise ParseError(_("Unknown option “{option}”.", option=token.value[:40]), sub)
+            raise ParseError(_("Unknown option “{option}”.", option=escape_markdown(token.value[:40])), sub)
         i += 1
         if option.kind is Kind.FLAG:
             values[option.key] = True
             continue
         following = _values_until_option(tokens, i)
         if not following:
-            raise ParseError(_("The option {option} needs a value.", option=token.value), sub)
+            raise ParseError(_("The option {option} needs a value.", option=escape_markdown(token.value[:40])), sub)
         if option.kind in (Kind.USERS, Kind.NUMBERS):
             values[option.key] = [_clean(option.kind, t) for t in following]
             i += len(following)
@@ -234,5 +236,5 @@ def _assign_positionals(sub: SubCommand, tokens: list[Token], values: dict) -> N
             i += 1
     if i < len(tokens):
         extra = " ".join(t.value for t in tokens[i:])
-        raise ParseError(_("Unexpected text: “{extra}”.", extra=extra[:80]), sub)
+        raise ParseError(_("Unexpected text: “{extra}”.", extra=escape_markdown(extra[:80])), sub)
 

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validates
 
 from models import STAGES
 from plugin.i18n import _
-from plugin.schemas.fields import CleanText, Username, Usernames
+from plugin.schemas.fields import CleanText, Username, Usernames, text_value
 
 
 class ChoiceField(fields.String):
@@ -18,7 +18,7 @@ class ChoiceField(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         from plugin.commands.grammar import fold
 
-        word = fold(str(value or "").strip())
+        word = fold(text_value(value).strip())
         for choice in self.choices:
             if fold(choice) == word:
                 return choice

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load
 from models import DIALOGUE_STAGES
 from plugin.i18n import _
 from plugin.schemas.consortium import ChoiceField
-from plugin.schemas.fields import CleanText, ItemNumber, Username, Usernames
+from plugin.schemas.fields import CleanText, ItemNumber, Username, Usernames, text_value
 
 _SHORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -20,7 +20,7 @@ class ShortName(fields.String):
     """An organisation's short name: one word (letters, digits, . _ -), as typed in commands."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = str(value or "").strip()
+        text = text_value(value).strip()
         if not _SHORT_NAME.match(text):
             raise ValidationError(_("“{value}” is not a valid short name: one word of letters, digits, dots, dashes "
                                     "or underscores (at most 64), such as FondationX.", value=text[:64]))
@@ -31,7 +31,7 @@ class KindField(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         from plugin.commands.grammar import fold
 
-        word = fold(str(value or "").strip())
+        word = fold(text_value(value).strip())
         if word not in KIND_WORDS:
             raise ValidationError(_("“{value}” is not a kind of funder: fondation or fonds.", value=str(value)[:30]))
         return KIND_WORDS[word]

@@ -15,6 +15,17 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_ITEM_NUMBER = 1_000_000_000
 
 
+def text_value(value) -> str:
+    """A value typed as text: a string, or a number written as one; a list, an object or a boolean is refused."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ValidationError(_("Text expected."))
+
+
 class CleanText(fields.String):
     """Trimmed, NFC-normalised text of bounded length, without control characters.
 
@@ -48,7 +59,7 @@ class CleanText(fields.String):
 
 class Username(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
-        name = str(value or "").strip().lstrip("@").lower()
+        name = text_value(value).strip().lstrip("@").lower()
         if not _USERNAME.match(name):
             raise ValidationError(_("“{value}” is not a valid @username.", value=str(value)[:64]))
         return name

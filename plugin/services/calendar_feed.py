@@ -6,12 +6,13 @@ import os
 import threading
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from integrations.calendar.ics import Attendee, EventData, build_calendar, etag_for
 from models import Consortium, Membership, Person, Rsvp, WorkingSession
@@ -89,8 +90,7 @@ def _members_with_email(session: Session, consortium_ids: list[int]) -> dict[int
     return out
 
 
-def _attendees(people: list[Person], working_session: WorkingSession) -> list[Attendee]:
-    answers = {r.person_id: r.answer for r in working_session.rsvps}
+def _attendees(people: list[Person], answers: dict[int, str]) -> list[Attendee]:
     return [Attendee(email=p.email, name=p.display_name or p.username,
                      partstat=PARTSTAT.get(answers.get(p.id, "needs-action"), "NEEDS-ACTION")) for p in people]
 
@@ -103,22 +103,41 @@ def session_calendar(session: Session, working_session: WorkingSession, consorti
     return build_calendar([event], name=consortium.name, method=method, tzid=working_session.timezone)
 
 
-def _events(session: Session, sessions: list[WorkingSession], consortia: dict[int, Consortium], *,
-            organizer_email: str, base_url: str, channel_urls: dict[int, str]) -> list[EventData]:
-    members = _members_with_email(session, list(consortia))
-    return [event_for(s, consortia[s.consortium_id], attendees=_attendees(members[s.consortium_id], s),
+# A feed reads plain rows, not ORM objects: three queries (the sessions, their answers,
+# the members), no identity map to fill for a thousand sessions and their answers.
+_FEED_COLUMNS = (WorkingSession.id, WorkingSession.consortium_id, WorkingSession.uid, WorkingSession.title,
+                 WorkingSession.starts_at, WorkingSession.ends_at, WorkingSession.timezone,
+                 WorkingSession.location, WorkingSession.video_url, WorkingSession.agenda, WorkingSession.minutes,
+                 WorkingSession.sequence, WorkingSession.status, WorkingSession.created_at,
+                 WorkingSession.updated_at)
+
+
+def _feed_events(session: Session, consortia: dict[int, Consortium], *, organizer_email: str, base_url: str,
+                 channel_urls: dict[int, str]) -> list[EventData]:
+    ids = list(consortia)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(*_FEED_COLUMNS).where(WorkingSession.consortium_id.in_(ids))
+        .order_by(WorkingSession.starts_at, WorkingSession.id)
+    ).all()
+    answers: dict[int, dict[int, str]] = {}
+    for session_id, person_id, answer in session.execute(
+        select(Rsvp.session_id, Rsvp.person_id, Rsvp.answer).join(WorkingSession, Rsvp.session_id == WorkingSession.id)
+        .where(WorkingSession.consortium_id.in_(ids))
+    ):
+        answers.setdefault(session_id, {})[person_id] = answer
+    members = _members_with_email(session, ids)
+    return [event_for(row, consortia[row.consortium_id],
+                      attendees=_attendees(members[row.consortium_id], answers.get(row.id, {})),
                       organizer_email=organizer_email, base_url=base_url,
-                      channel_url=channel_urls.get(s.consortium_id, "")) for s in sessions]
+                      channel_url=channel_urls.get(row.consortium_id, "")) for row in rows]
 
 
 def consortium_feed(session: Session, consortium: Consortium, *, organizer_email: str, base_url: str,
                     channel_url: str = "") -> bytes:
-    sessions = list(session.scalars(
-        select(WorkingSession).where(WorkingSession.consortium_id == consortium.id)
-        .options(selectinload(WorkingSession.rsvps)).order_by(WorkingSession.starts_at, WorkingSession.id)
-    ))
-    events = _events(session, sessions, {consortium.id: consortium}, organizer_email=organizer_email,
-                     base_url=base_url, channel_urls={consortium.id: channel_url})
+    events = _feed_events(session, {consortium.id: consortium}, organizer_email=organizer_email,
+                          base_url=base_url, channel_urls={consortium.id: channel_url})
     return build_calendar(events, name=consortium.name,
                           description=_("Working sessions of the consortium {name}", name=consortium.name),
                           tzid=consortium.timezone, refresh_interval=timedelta(hours=1))
@@ -135,12 +154,8 @@ def personal_feed(session: Session, person: Person, *, organizer_email: str, bas
                   channel_urls: dict[int, str] | None = None, tzid: str = "Europe/Paris") -> bytes:
     """Every session of every consortium the person belongs to, in one calendar."""
     consortia = {c.id: c for c in person_consortia(session, person)}
-    sessions = list(session.scalars(
-        select(WorkingSession).where(WorkingSession.consortium_id.in_(list(consortia) or [-1]))
-        .options(selectinload(WorkingSession.rsvps)).order_by(WorkingSession.starts_at, WorkingSession.id)
-    )) if consortia else []
-    events = _events(session, sessions, consortia, organizer_email=organizer_email, base_url=base_url,
-                     channel_urls=channel_urls or {})
+    events = _feed_events(session, consortia, organizer_email=organizer_email, base_url=base_url,
+                          channel_urls=channel_urls or {})
     return build_calendar(events, name=_("My consortium sessions"),
                           description=_("Working sessions of all my consortiums"),
                           tzid=tzid, refresh_interval=timedelta(hours=1))
@@ -148,10 +163,11 @@ def personal_feed(session: Session, person: Person, *, organizer_email: str, bas
 
 # --------------------------------------------------------------------------- warm feeds
 #
-# Building a feed of 1,000 events costs tens of milliseconds; a calendar client polls
-# it every few minutes and almost always gets "304 Not Modified". A fingerprint of
-# everything the feed depends on (a few indexed aggregate queries) names the built
-# body in a small in-process cache, so a warm request never rebuilds it.
+# A calendar client polls its feed every few minutes and almost always gets "304 Not
+# Modified". A fingerprint of everything the feed depends on (a few indexed aggregate
+# queries) is its ETag: a 304 is answered without building anything. The fingerprint
+# also names the built body in a small in-process cache, so a warm 200 never rebuilds
+# it; a cold build assembles the events' cached VEVENT bytes (integrations.calendar.ics).
 
 
 def fingerprint(session: Session, consortium_ids: list[int], *extra: object) -> str:
@@ -168,39 +184,61 @@ def fingerprint(session: Session, consortium_ids: list[int], *extra: object) -> 
     ).one()
     people = session.execute(
         select(Membership.consortium_id, Person.id, Person.email, Person.display_name, Person.username,
-               Membership.left_at)
+               Membership.left_at, Person.erased_at)
         .join(Person, Membership.person_id == Person.id)
         .where(Membership.consortium_id.in_(ids)).order_by(Membership.id)
     ).all()
-    digest = hashlib.sha256(repr((ids, tuple(sessions), tuple(answers), [tuple(p) for p in people],
+    digest = hashlib.sha256(repr((_build_tag(), ids, tuple(sessions), tuple(answers), [tuple(p) for p in people],
                                   extra)).encode()).hexdigest()
     return digest
 
 
+# Bump when the feed's bytes change for the same data (the ETag is the fingerprint's).
+FEED_FORMAT = 2
+_BUILD_TAG: str | None = None
+
+
+def _build_tag() -> str:
+    """What the bytes depend on besides the data: this code's format, icalendar, the translations."""
+    global _BUILD_TAG
+    if _BUILD_TAG is None:
+        import icalendar
+
+        catalogs = Path(__file__).resolve().parent.parent / "translations"
+        digest = hashlib.sha256(repr((FEED_FORMAT, icalendar.__version__)).encode())
+        for path in sorted(catalogs.glob("*/LC_MESSAGES/*.[pm]o")):  # the same tag on every host
+            digest.update(str(path.relative_to(catalogs)).encode() + b"\0" + path.read_bytes())
+        _BUILD_TAG = digest.hexdigest()[:16]
+    return _BUILD_TAG
+
+
+def feed_etag(key: str) -> str:
+    """The strong ETag of the feed named by ``key`` (a fingerprint): same data, same bytes, same tag."""
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
 class FeedCache:
-    """A small LRU of built feeds: fingerprint -> (body, etag)."""
+    """A small LRU of built feeds: fingerprint -> body."""
 
     def __init__(self, size: int = 256):
         self.size = size
-        self._items: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self._items: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_build(self, key: str, build: Callable[[], bytes]) -> tuple[bytes, str]:
+    def get_or_build(self, key: str, build: Callable[[], bytes]) -> bytes:
         if self.size <= 0:
-            body = build()
-            return body, etag_for(body)
+            return build()
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
                 return found
         body = build()
-        item = (body, etag_for(body))
         with self._lock:
-            self._items[key] = item
+            self._items[key] = body
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return item
+        return body
 
     def clear(self) -> None:
         with self._lock:
@@ -212,4 +250,4 @@ FEEDS = FeedCache(int(os.environ.get("CONSORTIA_FEED_CACHE_SIZE", "256") or 0))
 
 
 __all__ = ["consortium_feed", "personal_feed", "session_calendar", "event_for", "attendees_for", "etag_for",
-           "fingerprint", "FEEDS", "channel_link", "Rsvp"]
+           "fingerprint", "feed_etag", "FEEDS", "channel_link", "Rsvp"]

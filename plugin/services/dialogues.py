@@ -14,10 +14,11 @@ language (``channel_locale``); replies to the actor in the actor's language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from integrations.mattermost.messages import escape_markdown
@@ -370,14 +371,68 @@ class NetworkPage:
     per_stage: dict[str, int] = field(default_factory=dict)
 
 
+def _stage_counts_query(conditions: tuple, stage: str | None):
+    """One statement: a count per stage, plus the count of any stage outside the known ones.
+
+    Each known stage is one equality range of the (stage, closed_at) index — no sort, no
+    grouping over the whole table; the extra count reads the gaps between the known
+    stages (a few empty ranges of the same index).
+    """
+    from models import DIALOGUE_STAGES
+
+    stages = (stage,) if stage else DIALOGUE_STAGES
+    parts = [select(literal(s).label("stage"), func.count().label("n")).select_from(FoundationDialogue)
+             .where(FoundationDialogue.stage == s, *conditions) for s in stages]
+    if not stage:
+        ordered = sorted(stages)
+        gaps = [FoundationDialogue.stage < ordered[0], FoundationDialogue.stage > ordered[-1]]
+        gaps += [and_(FoundationDialogue.stage > low, FoundationDialogue.stage < high)
+                 for low, high in zip(ordered, ordered[1:])]
+        parts.append(select(literal(None, String).label("stage"), func.count().label("n"))
+                     .select_from(FoundationDialogue).where(or_(*gaps), *conditions))
+    return union_all(*parts)
+
+
+_unfiltered_counts = lru_cache(maxsize=16)(lambda stage: _stage_counts_query((), stage))
+
+
+def _stage_counts(session: Session, conditions: list, stage: str | None) -> dict[str, int]:
+    """The count per stage under ``conditions``, zero counts left out.
+
+    Should a stage outside the known ones turn up, the grouped count gives its name.
+    """
+    query = _stage_counts_query(tuple(conditions), stage) if conditions else _unfiltered_counts(stage)
+    found = session.execute(query).all()
+    per_stage = {name: n for name, n in found if name is not None and n}
+    if any(name is None and n for name, n in found):
+        per_stage = {name: n for name, n in session.execute(
+            select(FoundationDialogue.stage, func.count()).where(*conditions)
+            .group_by(FoundationDialogue.stage)).all() if n}
+    return per_stage
+
+
+def _page_query(conditions: tuple):
+    """The page's dialogues with their foundation and consortium, most recently active first:
+    the ids come from the (last_activity_at, id) index walked backwards, then the rows by id."""
+    order = (FoundationDialogue.last_activity_at.desc(), FoundationDialogue.id.desc())
+    page_ids = (select(FoundationDialogue.id).where(*conditions).order_by(*order)
+                .limit(bindparam("page_limit")).offset(bindparam("page_offset")))
+    return _base().where(FoundationDialogue.id.in_(page_ids.scalar_subquery())).order_by(*order)
+
+
+_unfiltered_page = lru_cache(maxsize=1)(lambda: _page_query(()))
+
+
 def network_list(session: Session, network: Network, *, limit: int = 50, offset: int = 0,
                  consortium_slug: str | None = None, foundation: str | None = None, stage: str | None = None,
                  open_only: bool = False) -> NetworkPage:
     """Dialogues across the network, most recently active first, with the count per stage.
 
-    Constant work per page whatever the number of dialogues: the page walks the
-    (last_activity_at, id) index backwards; the counts read the (consortium_id, stage)
-    index only (no join when the database holds a single network, the usual case).
+    Constant work per page whatever the number of dialogues, in three statements: the
+    page walks the (last_activity_at, id) index backwards and its rows are read by id
+    with their foundation and consortium; the counts read short ranges of the
+    (stage, closed_at) index (no join when the database holds a single network, the
+    usual case).
     """
     in_network = select(Consortium.id).where(Consortium.network_id == network.id)
     single_network = (session.scalar(select(func.count()).select_from(Network)) or 0) <= 1
@@ -387,21 +442,16 @@ def network_list(session: Session, network: Network, *, limit: int = 50, offset:
     if foundation:
         conditions.append(FoundationDialogue.foundation_id.in_(select(Organisation.id).where(
             Organisation.network_id == network.id, func.lower(Organisation.short_name) == foundation.lower())))
-    if stage:
-        conditions.append(FoundationDialogue.stage == stage)
     if open_only:
         conditions.append(FoundationDialogue.closed_at.is_(None))
-    per_stage = dict(session.execute(
-        select(FoundationDialogue.stage, func.count()).where(*conditions).group_by(FoundationDialogue.stage)).all())
+    per_stage = _stage_counts(session, conditions, stage)
     total = sum(per_stage.values())
-    page_ids = (select(FoundationDialogue.id).where(*conditions)
-                .order_by(FoundationDialogue.last_activity_at.desc(), FoundationDialogue.id.desc())
-                .limit(limit).offset(offset)
-                .with_hint(FoundationDialogue, "INDEXED BY ix_foundation_dialogues_activity", "sqlite"))
-    ids = list(session.scalars(page_ids))
-    rows = _rows(session, _base().where(FoundationDialogue.id.in_(ids))) if ids else []
-    order = {dialogue_id: index for index, dialogue_id in enumerate(ids)}
-    rows.sort(key=lambda row: order[row.dialogue.id])
+    if stage:
+        conditions.append(FoundationDialogue.stage == stage)
+    if not total or offset >= total:
+        return NetworkPage([], total, per_stage)
+    query = _page_query(tuple(conditions)) if conditions else _unfiltered_page()
+    rows = [DialogueRow(d, f, c) for d, f, c in session.execute(query, {"page_limit": limit, "page_offset": offset})]
     return NetworkPage(rows, total, per_stage)
 
 

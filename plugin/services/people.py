@@ -120,7 +120,12 @@ def resolve_actor(session: Session, network: Network, directory: Directory, *, u
             info = None
         person = upsert_person(session, network, info or UserInfo(id=user_id, username=username or user_id))
     elif username and person.username != username.lower():
-        person.username = username.lower()
+        # Renamed in Mattermost. A name another person still holds here (names swapped or reused) waits
+        # for that person's own rename: taking it would break the unique name and the command.
+        taken = session.scalar(select(Person.id).where(Person.network_id == person.network_id,
+                                                       Person.username == username.lower(), Person.id != person.id))
+        if taken is None:
+            person.username = username.lower()
     locale = normalize_locale(person.locale or default_locale)
     return Actor(person=person, is_admin=is_admin(person, admins), locale=locale)
 

@@ -40,8 +40,8 @@ class Integrations:
 @dataclass
 class SessionOutcome:
     working_session: WorkingSession
-    invited: list[Person] = field(default_factory=list)      # e-mails queued
-    without_email: list[Person] = field(default_factory=list)  # members skipped
+    invited: list[Person] = field(default_factory=list)      # e-mails queued (SMTP on)
+    without_email: list[Person] = field(default_factory=list)  # members skipped (SMTP on)
 
 
 @dataclass
@@ -115,18 +115,17 @@ def _follow(session: Session, consortium: Consortium, ws: WorkingSession, integr
     if integrations.caldav:
         queue(session, "caldav.session", {"session_id": ws.id}, consortium_id=consortium.id)
     outcome = SessionOutcome(ws)
-    if method is None:
-        return outcome
+    if method is None or not integrations.smtp:
+        return outcome  # no e-mail goes out: nobody to list (the reply says e-mail is off)
     for person in active_members(session, consortium.id):
         if not person.email:
             outcome.without_email.append(person)
             continue
         outcome.invited.append(person)
-        if integrations.smtp:
-            queue(session, "imip.session",
-                  {"session_id": ws.id, "person_id": person.id, "sequence": ws.sequence, "method": method},
-                  consortium_id=consortium.id,
-                  dedupe_key=f"imip:{ws.uid}:{ws.sequence}:{method}:{person.id}")
+        queue(session, "imip.session",
+              {"session_id": ws.id, "person_id": person.id, "sequence": ws.sequence, "method": method},
+              consortium_id=consortium.id,
+              dedupe_key=f"imip:{ws.uid}:{ws.sequence}:{method}:{person.id}")
     return outcome
 
 
@@ -144,6 +143,7 @@ def plan(session: Session, actor: Actor, consortium: Consortium, data: dict, *,
         ends_at=starts_at + data["duration_value"], timezone=consortium.timezone,
         location=data.get("place") or "", video_url=data.get("video") or "", agenda=data.get("agenda") or "",
         sequence=0, status="confirmed", created_by_id=actor.id,
+        rsvps=[],  # a new session has no answer yet: the card needs no query to know it
     )
     session.add(ws)
     session.flush()

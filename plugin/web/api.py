@@ -23,6 +23,7 @@ from plugin.services.people import ensure_network
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 _DOCS: list[tuple[str, str, dict]] = []
+MAX_OFFSET = 1_000_000_000  # past any real list, within every database's integers
 
 
 def documented(path: str, method: str, operation: dict):
@@ -121,7 +122,7 @@ def create_consortium():
 @require_token
 def list_consortia():
     limit = min(max(request.args.get("limit", 50, type=int) or 50, 1), 500)
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    offset = min(max(request.args.get("offset", 0, type=int) or 0, 0), MAX_OFFSET)
     with services().db.reader() as session:
         rows, total = consortia.network_list(session, _network(session), limit=limit, offset=offset)
         items = [dict(ConsortiumOutSchema().dump(row.consortium), members=row.member_count,

@@ -10,7 +10,7 @@ from plugin.schemas.dialogues import DialogueOutSchema, FoundationImportSchema, 
 from plugin.schemas.fields import field_errors
 from plugin.services import dialogues as dialogue_service
 from plugin.services import foundations as foundation_service
-from plugin.web.api import API_SCHEMAS, _network, blueprint, documented, require_token, services
+from plugin.web.api import API_SCHEMAS, MAX_OFFSET, _network, blueprint, documented, require_token, services
 
 API_SCHEMAS["Dialogue"] = DialogueOutSchema
 API_SCHEMAS["Foundation"] = FoundationOutSchema
@@ -60,7 +60,7 @@ def _foundation(row: foundation_service.FoundationRow) -> dict:
 @require_token
 def list_dialogues():
     limit = min(max(request.args.get("limit", 50, type=int) or 50, 1), 500)
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    offset = min(max(request.args.get("offset", 0, type=int) or 0, 0), MAX_OFFSET)
     stage = request.args.get("stage") or None
     if stage is not None and stage not in DIALOGUE_STAGES:
         return jsonify(error="invalid", fields={"stage": _("“{value}” is not one of: {choices}.", value=stage[:40],

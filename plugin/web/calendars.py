@@ -2,23 +2,29 @@
 from __future__ import annotations
 
 import hmac
+from typing import Callable
 
 from flask import Blueprint, Response, abort, current_app, request
 
 from integrations.calendar.ics import etag_for
 from plugin.i18n import use_locale
 from plugin.services import consortia
-from plugin.services.calendar_feed import FEEDS, channel_link, consortium_feed, fingerprint, personal_feed
+from plugin.services.calendar_feed import (
+    FEEDS, channel_link, consortium_feed, feed_etag, fingerprint, personal_feed,
+)
 
 blueprint = Blueprint("calendars", __name__, url_prefix="/calendars")
 
 
-def ics_response(body: bytes, filename: str, etag: str | None = None) -> Response:
-    etag = etag or etag_for(body)
+def ics_response(body: bytes | Callable[[], bytes], filename: str, etag: str | None = None) -> Response:
+    """The feed, or ``304 Not Modified``; ``body`` may be a function, called only for a 200."""
+    if etag is None:
+        body = body() if callable(body) else body
+        etag = etag_for(body)
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = Response(status=304)
     else:
-        response = Response(body, mimetype="text/calendar")
+        response = Response(body() if callable(body) else body, mimetype="text/calendar")
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["ETag"] = etag
@@ -34,9 +40,8 @@ def consortium_calendar(slug: str, token: str):
         # Same answer for an unknown slug and a wrong token: nothing to probe.
         if consortium is None or not hmac.compare_digest(consortium.feed_token.encode(), token.encode()):
             abort(404)
-        body, etag = _consortium_body(services, session, consortium)
-        filename = f"{consortium.slug}.ics"
-    return ics_response(body, filename, etag)
+        build, etag = _consortium_body(services, session, consortium)
+        return ics_response(build, f"{consortium.slug}.ics", etag)
 
 
 def _organizer(services) -> str:
@@ -48,7 +53,8 @@ def _channel_url(services, consortium) -> str:
     return channel_link(settings.mattermost_url, settings.mattermost_team, consortium)
 
 
-def _consortium_body(services, session, consortium) -> tuple[bytes, str]:
+def _consortium_body(services, session, consortium) -> tuple[Callable[[], bytes], str]:
+    """The feed's ETag (from its fingerprint, nothing built) and how to get its bytes."""
     settings = services.settings
     channel_url = _channel_url(services, consortium)
     key = "c:" + fingerprint(session, [consortium.id], consortium.name, consortium.timezone, settings.locale,
@@ -59,7 +65,7 @@ def _consortium_body(services, session, consortium) -> tuple[bytes, str]:
             return consortium_feed(session, consortium, organizer_email=_organizer(services),
                                    base_url=services.base_url, channel_url=channel_url)
 
-    return FEEDS.get_or_build(key, build)
+    return (lambda: FEEDS.get_or_build(key, build)), feed_etag(key)
 
 
 @blueprint.get("/me/<token>.ics")
@@ -73,7 +79,6 @@ def personal_calendar(token: str):
     services = current_app.extensions["consortia"]
     settings = services.settings
     token = token[:128]
-    body = etag = None
     with services.db.reader() as session:
         person = session.scalar(select(Person).where(Person.personal_feed_token == token,
                                                      Person.erased_at.is_(None))) if token else None
@@ -83,7 +88,7 @@ def personal_calendar(token: str):
             locale = person.locale or settings.locale
             key = "p:" + fingerprint(session, list(channel_urls), person.id, locale, _organizer(services),
                                      services.base_url, sorted(channel_urls.items()),
-                                     [(c.id, c.name, c.timezone) for c in consortia_list])
+                                     [(c.id, c.name, c.timezone) for c in consortia_list], settings.timezone)
 
             def build() -> bytes:
                 with use_locale(locale):
@@ -91,8 +96,6 @@ def personal_calendar(token: str):
                                          base_url=services.base_url, channel_urls=channel_urls,
                                          tzid=settings.timezone)
 
-            body, etag = FEEDS.get_or_build(key, build)
-    if body is None:
-        # A consortium whose slug happens to be "me" keeps its own feed (404 otherwise).
-        return consortium_calendar("me", token)
-    return ics_response(body, "consortia.ics", etag)
+            return ics_response(lambda: FEEDS.get_or_build(key, build), "consortia.ics", feed_etag(key))
+    # A consortium whose slug happens to be "me" keeps its own feed (404 otherwise).
+    return consortium_calendar("me", token)

@@ -39,9 +39,23 @@ def command():
     return jsonify(body)
 
 
+# What Mattermost always sends as text; anything else is not a request from Mattermost.
+_TEXT_KEYS = ("user_id", "user_name", "channel_id", "channel_name", "team_id", "team_domain", "post_id",
+              "trigger_id", "callback_id", "state", "type", "data_source")
+
+
 def _json_payload() -> dict | None:
     payload = request.get_json(silent=True)
-    return payload if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        return None
+    if any(payload.get(key) is not None and not isinstance(payload[key], str) for key in _TEXT_KEYS):
+        return None
+    if any(payload.get(key) is not None and not isinstance(payload[key], dict) for key in ("context", "submission")):
+        return None
+    # A dialog's fields hold text, numbers, booleans or nothing: never lists nor objects.
+    if any(isinstance(value, (list, dict)) for value in (payload.get("submission") or {}).values()):
+        return None
+    return payload
 
 
 @blueprint.post("/action")

@@ -16,13 +16,17 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import (
     Blueprint, Flask, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
+from markupsafe import Markup
 from sqlalchemy import select
 
 from models import STAGES, SIAE_TYPES, Consortium, Network, Person, UsedNonce
@@ -217,10 +221,63 @@ def dashboard():
         chart = service.stage_chart(db, network, current=board.stage_counts)
         call = service.latest_call(db, network)
         return render_template("dashboard.html", board=board, chart=chart, chart_svg=_chart_svg(chart),
-                               theme=theme, stage=stage, stages=STAGES, call=call,
+                               theme=theme, stage=stage, stages=STAGES, call=call, rows=_dashboard_rows(board),
                                page_link=lambda n: url_for("web.dashboard", **{k: v for k, v in
                                                                                (("theme", theme), ("stage", stage),
                                                                                 ("page", n)) if v}))
+
+
+_PLAIN_SLUG = re.compile(r"[a-z0-9-]+")
+
+
+def consortium_href(slug: str) -> str:
+    """``url_for("web.consortium", slug=slug)`` without the routing work per row: a slug
+    (lowercase letters, digits, dashes) needs no quoting, so the link is a known prefix."""
+    if not _PLAIN_SLUG.fullmatch(slug or ""):
+        return url_for("web.consortium", slug=slug)
+    prefix = g.get("consortium_href_prefix")
+    if prefix is None:
+        prefix = g.consortium_href_prefix = url_for("web.consortium", slug="slug")[:-len("slug")]
+    return prefix + slug
+
+
+@dataclass(frozen=True)
+class _BoardRow:
+    """One dashboard row with every label ready: the template only places them."""
+
+    href: str
+    name: str
+    theme: str
+    failed: bool
+    stage: str
+    stage_label: str
+    members: int
+    checklist_max: int
+    checklist_done: int
+    checklist_total: int
+    commitments: str
+    next_session: str
+    open_dialogues: int
+    last_activity: str
+
+
+def _dashboard_rows(board) -> list[_BoardRow]:
+    days = _("days")
+    rows = []
+    for row in board.rows:
+        c = row.consortium
+        commitments = str(row.commitments)
+        if row.commitments_money:
+            commitments += f" · {row.commitments_money:.0f} €"
+        if row.commitments_days:
+            commitments += f" · {row.commitments_days:.1f} {days}"
+        rows.append(_BoardRow(
+            href=consortium_href(c.slug), name=c.name, theme=c.theme, failed=bool(row.failed_steps), stage=c.stage,
+            stage_label=stage_label(c.stage), members=row.member_count, checklist_max=row.checklist_total or 1,
+            checklist_done=row.checklist_done, checklist_total=row.checklist_total, commitments=commitments,
+            next_session=fmt_short(row.next_session), open_dialogues=row.open_dialogues,
+            last_activity=fmt_short(c.last_activity_at)))
+    return rows
 
 
 def _chart_svg(series) -> dict:
@@ -385,8 +442,24 @@ def ami_results(call_id: int):
         ids = [c.formed_id for c in view.themes if c.formed_id]
         if ids:
             slugs = dict(db.execute(select(Consortium.id, Consortium.slug).where(Consortium.id.in_(ids))).all())
-        return render_template("ami_results.html", call=call, view=view, slugs=slugs,
+        return render_template("ami_results.html", call=call, view=view, slugs=slugs, cells=_rank_cells(view),
                                form_url=_public_form_url(call))
+
+
+def _rank_cells(view) -> list[Markup]:
+    """The theme cells of each matrix row as one piece of HTML (ranks are integers: nothing to
+    escape), built in one pass instead of a template loop per cell."""
+    made: dict[int, str] = {}
+    cells = []
+    for ranks in view.rank_lists:
+        parts = []
+        for rank in ranks:
+            cell = made.get(rank)
+            if cell is None:
+                cell = made[rank] = f'<td class="rank rank-{rank}">{rank if rank else ""}</td>'
+            parts.append(cell)
+        cells.append(Markup("".join(parts)))
+    return cells
 
 
 def ami_results_csv(call_id: int):
@@ -518,6 +591,30 @@ def profile_print(slug: str, token: str):
 
 # --- wiring -------------------------------------------------------------------------------
 
+def stage_label(stage: str | None) -> str:
+    """``consortia.stage_label``, with the labels translated once per request instead of once per call."""
+    labels = g.get("stage_labels")
+    if labels is None or labels[0] != get_locale():
+        labels = g.stage_labels = (get_locale(), {s: consortia.stage_label(s) for s in STAGES})
+    return labels[1].get(stage or "", stage or "")
+
+
+@lru_cache(maxsize=4096)
+def _short(moment, tz, locale: str) -> str:
+    return format_short(moment, tz=tz, locale=locale)
+
+
+def fmt_short(value):
+    """``format_short`` in the network's time zone; a datetime shows no seconds, so equal minutes
+    share one formatting (a small cache: lists repeat the same moments and days)."""
+    if value is None:
+        return "—"
+    tz = services().settings.tz
+    if isinstance(value, datetime):
+        value = service.aware(value).astimezone(tz).replace(second=0, microsecond=0)
+    return _short(value, tz, get_locale())
+
+
 def _template_helpers() -> dict:
     def fmt_date(value, with_time=None):
         if value is None:
@@ -525,19 +622,13 @@ def _template_helpers() -> dict:
         return format_date(service.aware(value) if isinstance(value, datetime) else value,
                            tz=services().settings.tz, with_time=with_time)
 
-    def fmt_short(value):
-        if value is None:
-            return "—"
-        return format_short(service.aware(value) if isinstance(value, datetime) else value,
-                            tz=services().settings.tz)
-
     def lang_link(lang: str) -> str:
         args = {k: v for k, v in request.args.items() if k not in ("lang", "token")}
         args["lang"] = lang
         return f"{request.path}?{urlencode(args)}"
 
     return {"_": _, "ngettext": ngettext, "csrf_token": csrf_token, "fmt_date": fmt_date, "fmt_short": fmt_short,
-            "stage_label": consortia.stage_label, "lang_link": lang_link, "current_locale": get_locale,
+            "stage_label": stage_label, "lang_link": lang_link, "current_locale": get_locale,
             "stage_colours": STAGE_COLOURS}
 
 

@@ -53,9 +53,9 @@ def open_(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         _("✅ Call **{title}** opened until {date}.", title=escape_markdown(call.title),
           date=format_date(day)),
         _("Themes: {themes}", themes=", ".join(escape_markdown(t) for t in call.themes)),
-        _("Members answer with `/ami repondre`; structures without a chat account use the public form: {url}",
+        _("Members answer with `/ami respond`; structures without a chat account use the public form: {url}",
           url=form_url(ctx.services, call)),
-        _("Follow the answers with `/ami resultats`."),
+        _("Follow the answers with `/ami results`."),
     ]
     return Reply("\n".join(lines))
 
@@ -144,7 +144,7 @@ def respond_submitted(ctx: InteractionContext) -> DialogResult:
 def _call_for_results(ctx: CommandContext):
     call = service.latest_call(ctx.session, ctx.network)
     if call is None:
-        raise NotFound(_("No call for expressions of interest yet. Open one with `/ami ouvrir`."))
+        raise NotFound(_("No call for expressions of interest yet. Open one with `/ami open`."))
     return call
 
 
@@ -168,8 +168,9 @@ def results(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     lines.append(_("Structures and their priorities:"))
     for answer, ranks in view.rows[:60]:
         ordered = " > ".join(escape_markdown(t) for t in sorted(ranks, key=ranks.get))
-        lines.append(f"- **{escape_markdown(answer.structure_name)}**"
-                     + (f" ({escape_markdown(answer.departement)})" if answer.departement else "") + f": {ordered}")
+        who = f"**{escape_markdown(answer.structure_name)}**" + (
+            f" ({escape_markdown(answer.departement)})" if answer.departement else "")
+        lines.append(_("- {structure}: {themes}", structure=who, themes=ordered))
     if len(view.rows) > 60:
         lines.append(_("… and {n} more: see the web page (`/consortium admin`) or the CSV export.",
                        n=len(view.rows) - 60))
@@ -182,8 +183,9 @@ def results(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
                               "Suggested grouping (at least {n} structures per theme):", call.min_group_size))
         for column in view.groups:
             formed = _(" — formed") if column.formed_id else ""
-            lines.append(f"- **{escape_markdown(column.theme)}** ({column.count}){formed}: `/ami former "
-                         f"\"{column.theme.replace('`', '')}\"`")
+            lines.append(_("- **{theme}** ({n}){formed}: `/ami form \"{command_theme}\"`",
+                           theme=escape_markdown(column.theme), n=column.count, formed=formed,
+                           command_theme=column.theme.replace("`", "")))
     else:
         lines.append(ngettext("No theme has {n} structure yet.", "No theme has {n} structures yet.",
                               call.min_group_size))
@@ -208,7 +210,7 @@ def render_form_outcome(outcome: service.FormOutcome) -> str:
     lines = [(_("✅ Consortium **{name}** formed (slug `{slug}`).") if outcome.created else
               _("✅ Consortium **{name}** completed (slug `{slug}`).")).format(
         name=escape_markdown(consortium.name), slug=consortium.slug)]
-    lines.append(_("Members: {members}.", members=", ".join(f"@{u}" for u in outcome.members) or _("none yet")))
+    lines.append(_("Members: {members}.", members=", ".join(f"@{u}" for u in outcome.members) or _("nobody yet")))
     if outcome.without_account:
         lines.append(ngettext("{n} contact has no chat account yet; invite them, then run the command again:",
                               "{n} contacts have no chat account yet; invite them, then run the command again:",
@@ -238,7 +240,7 @@ def _email_lookup(client):
 def close(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     access.require_admin(ctx.actor)
     result = service.close_call(ctx.session, ctx.actor, service.open_call_of(ctx.session, ctx.network))
-    return Reply(result.message + "\n" + _("Results stay available with `/ami resultats`."))
+    return Reply(result.message + "\n" + _("Results stay available with `/ami results`."))
 
 
 __all__ = ["form_url", "render_form_outcome", "split_themes"]

@@ -82,6 +82,14 @@ def _pages(view: checklist.ListView, locale: str, today: date) -> list[list[tupl
     return pages
 
 
+def _shown_date(value) -> str:
+    """A date kept as ISO text in the history, shown the way the user reads dates."""
+    try:
+        return format_date(date.fromisoformat(str(value)))
+    except (TypeError, ValueError):
+        return str(value or "—")
+
+
 def render_list(services, actor: Actor, consortium: Consortium, view: checklist.ListView, *, filters: dict,
                 page: int, tz: ZoneInfo, now: datetime) -> tuple[str, list[dict]]:
     locale = actor.locale
@@ -104,7 +112,7 @@ def render_list(services, actor: Actor, consortium: Consortium, view: checklist.
     if not view.rows:
         lines.append("")
         lines.append(_("No item matches.") if active else
-                     _("The checklist is empty. Add an item with `/checklist ajouter \"<text>\"`."))
+                     _("The checklist is empty. Add an item with `/checklist add \"<text>\"`."))
         return "\n".join(lines), []
     per_section = {label: (d, t) for label, d, t in view.sections}
     attachments = []
@@ -241,9 +249,9 @@ def _event_line(event, view: checklist.HistoryView, tz: ZoneInfo) -> str:
         if old:
             what += " " + _("(was @{user})", user=old)
     elif event.action == "checklist.due":
-        what = _("due date set to {when}", when=after.get("due_date"))
+        what = _("due date set to {when}", when=_shown_date(after.get("due_date")))
         if before.get("due_date"):
-            what += " " + _("(was {when})", when=before["due_date"])
+            what += " " + _("(was {when})", when=_shown_date(before["due_date"]))
     elif event.action == "checklist.note":
         what = _("note: {text}", text=escape_markdown(checklist._short(after.get("text") or "", 120)))
     elif event.action == "checklist.remove":
@@ -286,7 +294,7 @@ def template(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         title = (row.template.title_en or row.template.title) if ctx.locale == "en" else row.template.title
         lines.append("- " + _("`{name}` — {title}: {present}/{items} items in this checklist", name=row.template.name,
                               title=escape_markdown(title), present=row.present, items=row.items))
-    lines.append(_("Add a template's missing items with `/checklist modele <name>`."))
+    lines.append(_("Add a template's missing items with `/checklist template <name>`."))
     return Reply("\n".join(lines))
 
 

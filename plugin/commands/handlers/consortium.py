@@ -27,7 +27,7 @@ def create(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     outcome = consortia.provision(ctx.session, ctx.network, ctx.actor, data, directory=ctx.services.directory,
                                   caldav_enabled=ctx.settings.caldav_configured, reuse_existing=False)
     consortium = outcome.consortium
-    members = ", ".join(f"@{name}" for name in outcome.added_members) or _("none yet")
+    members = ", ".join(f"@{name}" for name in outcome.added_members) or _("nobody yet")
     lines = [
         _("✅ Consortium **{name}** recorded (slug `{slug}`).", name=escape_markdown(consortium.name),
           slug=consortium.slug),
@@ -115,7 +115,7 @@ def members(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     access.require_member(ctx.session, ctx.actor, consortium)
     rows = consortia.members(ctx.session, consortium)
     if not rows:
-        return Reply(_("No members yet. Add one with `/consortium ajouter @user`."))
+        return Reply(_("No members yet. Add one with `/consortium add @user`."))
     lines = [ngettext("**{n} member** of {name}:", "**{n} members** of {name}:", len(rows),
                       name=escape_markdown(consortium.name))]
     for membership in rows:
@@ -159,7 +159,7 @@ def list_all(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     access.require_admin(ctx.actor)
     rows, total = consortia.network_list(ctx.session, ctx.network, limit=50)
     if not rows:
-        return Reply(_("No consortium yet. Create one with `/consortium creer \"<name>\"`."))
+        return Reply(_("No consortium yet. Create one with `/consortium create \"<name>\"`."))
     lines = [ngettext("**{n} consortium**", "**{n} consortiums**", total),
              "", _("| Consortium | Stage | Members | Checklist | Last activity |"), "|---|---|---|---|---|"]
     for row in rows:

@@ -129,9 +129,12 @@ def summary(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         if last is not None:
             text += " " + _("(last one on {date})", date=format_date(last.astimezone(tz), with_time=True))
         lines.append(text + ".")
-    lines.append(_("Open for {days} days; last activity {ago} days ago.",
-                   days=service.days_since(dialogue.opened_at, ctx.now),
-                   ago=service.days_since(dialogue.last_activity_at, ctx.now)))
+    opened = service.days_since(dialogue.opened_at, ctx.now)
+    idle = service.days_since(dialogue.last_activity_at, ctx.now)
+    lines.append(_("{opened}; {activity}",
+                   opened=ngettext("Open for {n} day", "Open for {n} days", opened) if opened else _("Opened today"),
+                   activity=ngettext("last activity {n} day ago.", "last activity {n} days ago.", idle) if idle
+                   else _("last activity today.")))
     return Reply("\n".join(lines))
 
 
@@ -165,17 +168,39 @@ def _table(ctx: CommandContext, rows: list[service.DialogueRow], *, with_consort
     head = (_("| No. | Consortium | Foundation | Subject | Stage | Next step | Idle |") if with_consortium
             else _("| No. | Foundation | Subject | Stage | Next step | Idle |"))
     lines = [head, "|---" * (7 if with_consortium else 6) + "|"]
+    # Labels computed once per table, not once per row: the stage column, the idle days,
+    # the short dates and the consortium and foundation cells repeat across rows.
+    stages: dict[str | None, str] = {}
+    idle_labels: dict[int, str] = {}
+    short_dates: dict = {}
+    names: dict[int, str] = {}
+    consortium_cells: dict[int, str] = {}
     for row in rows:
         d = row.dialogue
         nxt = "—"
         if d.next_step_date is not None:
-            nxt = f"{format_short(d.next_step_date)} {escape_markdown(d.next_step_action)[:60]}"
-        idle = ngettext("{n} day", "{n} days", service.days_since(d.last_activity_at, ctx.now))
+            day = short_dates.get(d.next_step_date)
+            if day is None:
+                day = short_dates[d.next_step_date] = format_short(d.next_step_date)
+            nxt = f"{day} {escape_markdown(d.next_step_action)[:60]}"
+        days = service.days_since(d.last_activity_at, ctx.now)
+        idle = idle_labels.get(days)
+        if idle is None:
+            idle = idle_labels[days] = ngettext("{n} day", "{n} days", days)
+        stage = stages.get(d.stage)
+        if stage is None:
+            stage = stages[d.stage] = f"{service.STAGE_ICONS.get(d.stage, '')} {service.stage_label(d.stage)}"
         cells = [str(d.number)]
         if with_consortium:
-            cells.append(f"{escape_markdown(row.consortium.name)} (`{row.consortium.slug}`)")
-        cells += [escape_markdown(row.foundation.short_name), escape_markdown(d.subject)[:80],
-                  f"{service.STAGE_ICONS.get(d.stage, '')} {service.stage_label(d.stage)}", nxt, idle]
+            consortium = row.consortium
+            cell = consortium_cells.get(consortium.id)
+            if cell is None:
+                cell = consortium_cells[consortium.id] = f"{escape_markdown(consortium.name)} (`{consortium.slug}`)"
+            cells.append(cell)
+        foundation = names.get(row.foundation.id)
+        if foundation is None:
+            foundation = names[row.foundation.id] = escape_markdown(row.foundation.short_name)
+        cells += [foundation, escape_markdown(d.subject)[:80], stage, nxt, idle]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -202,7 +227,7 @@ def list_(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     scope = service.require_scope(ctx.session, ctx.actor, consortium)
     rows = service.list_for_consortium(ctx.session, consortium, scope)
     if not rows:
-        return Reply(_("No dialogue with a foundation yet. Open one with `/dialogue ouvrir <foundation> "
+        return Reply(_("No dialogue with a foundation yet. Open one with `/dialogue open <foundation> "
                        "\"<subject>\"`."))
     title = _("**Dialogues of {name}** ({count})", name=escape_markdown(consortium.name),
               count=service.count_label(len(rows)))
@@ -222,14 +247,14 @@ def _outside_consortium(ctx: CommandContext) -> Reply:
     mine = consortia.consortia_of(ctx.session, ctx.actor.person)
     if not mine:
         if ctx.actor.is_admin:
-            return Reply(_("This is not a consortium's channel. Use `/dialogue liste --tout` for every dialogue of "
+            return Reply(_("This is not a consortium's channel. Use `/dialogue list --all` for every dialogue of "
                            "the network, or add `--consortium <slug>`."))
         raise access.Forbidden(_("This channel is not a consortium's channel, and you do not take part in any "
                                  "consortium's dialogues."))
     listing = ", ".join(f"`{c.slug}`" for c in mine[:20])
     raise Invalid(_("This channel is not a consortium's channel. Use the command in your consortium's channel or "
                     "its dialogue channel, or add `--consortium <slug>`. Your consortiums: {listing}.",
-                    listing=listing), usage=f"`/dialogue liste --consortium {mine[0].slug}`")
+                    listing=listing), usage=_("For example: `/dialogue list --consortium {slug}`", slug=mine[0].slug))
 
 
 def _network_view(ctx: CommandContext) -> Reply:
@@ -237,7 +262,7 @@ def _network_view(ctx: CommandContext) -> Reply:
     page = service.network_list(ctx.session, ctx.network, limit=MAX_ROWS)
     if not page.total:
         return Reply(_("No dialogue with a foundation in the network yet."))
-    stages = " · ".join(f"{service.stage_label(s)} {page.per_stage[s]}"
+    stages = " · ".join(f"{page.per_stage[s]} {service.stage_label(s)}"
                         for s in ("premier-contact", "exploration", "candidature", "instruction", "accorde",
                                   "decline", "clos") if page.per_stage.get(s))
     lines = [_("**Foundation dialogues of the network**: {count} — {stages}",

@@ -134,8 +134,8 @@ def list_commitments(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     if not listing.items:
         if cmd.get("organisation"):
             return Reply(_("No commitment from {org} yet.", org=escape_markdown(cmd.get("organisation"))))
-        return Reply(_("No commitment yet. Record one with `/engagement ajouter` (a form opens) or "
-                       "`/engagement ajouter ACI-Lyon \"Animation des ateliers\" --montant 10 jours`."))
+        return Reply(_("No commitment yet. Record one with `/engagement add` (a form opens) or "
+                       "`/engagement add ACI-Lyon \"Running the workshops\" --amount 10 days`."))
     title = _("#### Commitments of {name}", name=escape_markdown(consortium.name))
     if cmd.get("organisation"):
         title += " — " + escape_markdown(cmd.get("organisation"))

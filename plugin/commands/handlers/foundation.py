@@ -21,9 +21,9 @@ ACTIONS = {
 
 
 def _syntax() -> str:
-    return _("Syntax: `/consortium fondation ajouter <short-name> \"<name>\" [--themes \"<a>, <b>\"] "
-             "[--description \"<text>\"] [--type fondation|fonds]`, `/consortium fondation liste`, "
-             "`/consortium fondation representant <short-name> @user ... [--retirer]`.")
+    return _("Syntax: `/consortium foundation add <short-name> \"<name>\" [--themes \"<a>, <b>\"] "
+             "[--description \"<text>\"] [--kind foundation|fund]`, `/consortium foundation list`, "
+             "`/consortium foundation representative <short-name> @user ... [--remove]`.")
 
 
 @handles("consortium", "foundation")
@@ -31,7 +31,7 @@ def foundation(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     access.require_admin(ctx.actor)
     action = ACTIONS.get(fold(cmd.get("action") or ""))
     if action is None:
-        raise Invalid(_("Unknown action “{word}”: ajouter, liste or representant.", word=(cmd.get("action") or "")[:40]),
+        raise Invalid(_("Unknown action “{word}”: add, list or representative.", word=(cmd.get("action") or "")[:40]),
                       usage=_syntax())
     if action == "list":
         return _list(ctx)
@@ -64,8 +64,8 @@ def foundation(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
 def _list(ctx: CommandContext) -> Reply:
     rows = foundations.list_foundations(ctx.session, ctx.network)
     if not rows:
-        return Reply(_("No foundation recorded yet. Add one with `/consortium fondation ajouter FondationX "
-                       "\"Fondation X\"`."))
+        return Reply(_("No foundation recorded yet. Add one with `/consortium foundation add FoundationX "
+                       "\"Foundation X\"`."))
     lines = [ngettext("**{n} foundation**", "**{n} foundations**", len(rows)), "",
              _("| Short name | Name | Kind | Themes | Representatives | Open dialogues |"),
              "|---|---|---|---|---|---|"]

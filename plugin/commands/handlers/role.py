@@ -39,7 +39,7 @@ def list_roles(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         lines.append(f"| {label} | {_cell(held)} | {description} |")
     if not holders.get(roles.LEAD):
         lines.append("")
-        lines.append(_("No lead partner yet: an admin can name one with `/role attribuer chef-de-file <organisation>`."))
+        lines.append(_("No lead partner yet: an admin can name one with `/role assign chef-de-file <organisation>`."))
     return Reply("\n".join(lines))
 
 
@@ -105,7 +105,7 @@ def organisation(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     rows = organisations.list_organisations(ctx.session, ctx.network)
     if not rows:
         return Reply(_("No organisation yet. An admin adds one with "
-                       "`/role organisation ajouter ACI-Lyon \"Atelier chantier d'insertion de Lyon\" --siae ACI "
+                       "`/role organisation add ACI-Lyon \"Lyon inclusion workshop\" --siae ACI "
                        "--departement 69`."))
     lines = [ngettext("**{n} organisation** in the network:", "**{n} organisations** in the network:", len(rows))]
     for org in rows[:200]:

@@ -236,7 +236,7 @@ def list_sessions(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     access.require_member(ctx.session, ctx.actor, consortium)
     views = sessions.upcoming(ctx.session, consortium, now=ctx.now)
     if not views:
-        return Reply(_("No session planned. Plan one with `/session planifier \"Title\" 10/12 14h`.")
+        return Reply(_("No session planned. Plan one with `/session plan \"Title\" 10/12 2pm`.")
                      + "\n" + _("Calendar: {url}", url=webcal(feed_url(ctx.services, consortium))))
     total = sessions.count_upcoming(ctx.session, consortium, now=ctx.now)
     lines = [ngettext("#### {n} upcoming session — {name}", "#### {n} upcoming sessions — {name}", total,
@@ -326,19 +326,19 @@ def subscribe(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
             lines.append(_("🔒 New link created: the previous link of your personal calendar no longer works."))
         lines += [
             _("Your personal calendar (the sessions of all your consortiums): {url}", url=webcal(url)),
-            _("Same link over HTTPS, for Google Calendar or Outlook: {url}", url=url),
+            _("The same link as a web address, for Google Calendar or Outlook: {url}", url=url),
             _("Keep this link to yourself: anyone who has it can read your sessions. Revoke it with "
-              "`/session abonner --nouveau-lien`."),
+              "`/session subscribe --new-link`."),
         ]
         return Reply("\n".join(lines))
     consortium = ctx.consortium or _consortium_here(ctx, cmd)
     access.require_member(ctx.session, ctx.actor, consortium)
     url = feed_url(ctx.services, consortium)
     return Reply("\n".join([
-        _("Calendar of {name}: {url}", name=escape_markdown(consortium.name), url=webcal(url)),
-        _("Same link over HTTPS, for Google Calendar or Outlook: {url}", url=url),
+        _("Shared calendar of the consortium {name}: {url}", name=escape_markdown(consortium.name), url=webcal(url)),
+        _("The same link as a web address, for Google Calendar or Outlook: {url}", url=url),
         _("Add it as a subscription in Nextcloud, Thunderbird, Outlook, Apple or Google calendars. "
-          "Your own calendar across all your consortiums: `/session abonner --moi`."),
+          "Your own calendar across all your consortiums: `/session subscribe --mine`."),
     ]))
 
 
@@ -350,5 +350,5 @@ def _consortium_here(ctx: CommandContext, cmd: ParsedCommand) -> Consortium:
         mine = consortia_service.consortia_of(ctx.session, ctx.actor.person)
         listing = ", ".join(f"`{c.slug}`" for c in mine[:20]) or "—"
         raise NotFound(_("Which consortium? Use this command in its channel or add `--consortium <slug>` "
-                         "(yours: {listing}); `/session abonner --moi` gives your own calendar.", listing=listing))
+                         "(yours: {listing}); `/session subscribe --mine` gives your own calendar.", listing=listing))
     return found
