@@ -322,7 +322,15 @@ def _add_consortia(net, total: int) -> None:
     """Consortiums up to ``total``, each with a member, a ticked checklist item, a commitment and a dialogue."""
     from sqlalchemy import func
 
-    from models import ChecklistItem, Commitment, FoundationDialogue, Membership, Network, Organisation, Person
+    from models import (
+        ChecklistItem,
+        Commitment,
+        FoundationDialogue,
+        Membership,
+        Network,
+        Organisation,
+        Person,
+    )
 
     with net.db() as session:
         network = session.scalar(select(Network))

@@ -9,7 +9,7 @@ from plugin.services.base import Result
 
 def usage_text(trigger: Trigger, sub: SubCommand | None) -> str:
     if sub is None:
-        return _("Type `/{trigger} aide` for the list of sub-commands.", trigger=trigger.name)
+        return _("Type `/{trigger} help` for the list of sub-commands.", trigger=trigger.name)
     return _("Syntax: `{usage}` — for example `/{trigger} {example}`", usage=sub.usage(trigger.name),
              trigger=trigger.name, example=sub.example())
 

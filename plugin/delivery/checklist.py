@@ -150,7 +150,7 @@ def digest_text(consortium: Consortium, entries: list, today, done: int, total: 
     if commitment_lines:  # the commitments register's due dates belong in the same weekly look
         lines += ["", f"**{_('🤝 Commitments due soon')}** ({len(commitment_lines)})"]
         lines += [f"- {line}" for line in commitment_lines[:MAX_LINES]]
-    lines += ["", _("`/checklist liste --ouvert` shows every open item; `/checklist rappels off` stops this digest.")]
+    lines += ["", _("`/checklist list --open` shows every open item; `/checklist reminders off` stops this digest.")]
     return "\n".join(lines)
 
 
@@ -163,7 +163,7 @@ def dm_text(consortium: Consortium, entries: list, today, locale: str) -> str:
         if entry.item.due_date < today:
             line += " " + _("**(overdue)**")
         lines.append(line)
-    lines.append(_("Tick an item with `/checklist cocher <n>` in the consortium's channel."))
+    lines.append(_("Tick an item with `/checklist check <n>` in the consortium's channel."))
     return "\n".join(lines)
 
 

@@ -20,7 +20,7 @@ def _channel_texts(consortium: Consortium) -> tuple[str, str, str]:
     display = _("{name} · foundations", name=consortium.name)[:64]
     purpose = _("Dialogue threads between the consortium “{name}” and foundations (Consortia).",
                 name=consortium.name)[:250]
-    header = _("One thread per dialogue · `/dialogue liste` · `/dialogue aide`")
+    header = _("One thread per dialogue · `/dialogue list` · `/dialogue help`")
     return display, purpose, header
 
 
@@ -54,7 +54,7 @@ def _report_refusals(ctx: DeliveryContext, client, consortium_id: int, channel_i
         reasons = "; ".join(f"@{u}: {reason[:200]}" for u, reason in refused)
         message = _("⚠️ Mattermost refused to add {names} to this channel ({reasons}). Everything else is done. A "
                     "guest account must first be invited to the team by a system admin; then "
-                    "`/consortium fondation representant <foundation> @user` adds them here.",
+                    "`/consortium foundation representative <foundation> @user` adds them here.",
                     names=names, reasons=reasons)
         notice = _("⚠️ Consortium “{name}”: Mattermost refused to add {names} to its dialogue channel ({reasons}).",
                    name=name, names=names, reasons=reasons)

@@ -50,7 +50,7 @@ def open_call(session: Session, network: Network, actor: Actor, data: dict, *, n
     now = now or utcnow()
     current = open_call_of(session, network)
     if current is not None:
-        raise Conflict(_("The call “{title}” is still open: close it first with `/ami cloturer`.",
+        raise Conflict(_("The call “{title}” is still open: close it first with `/ami close`.",
                          title=current.title))
     if data["deadline"] <= now:
         raise Invalid(_("The deadline must be in the future."))

@@ -114,9 +114,9 @@ def find_item(session: Session, consortium: Consortium, number: int, *, for_upda
     item = session.scalar(query)
     if item is None:
         raise NotFound(_("There is no item {n} in this consortium's checklist. "
-                         "`/checklist liste` shows the numbers.", n=number))
+                         "`/checklist list` shows the numbers.", n=number))
     if item.deleted_at is not None:
-        raise NotFound(_("Item {n} was deleted; `/checklist historique {n}` still shows its history.", n=number))
+        raise NotFound(_("Item {n} was deleted; `/checklist history {n}` still shows its history.", n=number))
     return item
 
 
@@ -318,7 +318,7 @@ def _shift_after(session: Session, consortium: Consortium, position: int) -> Non
 def _require_assignable(session: Session, consortium: Consortium, person: Person) -> None:
     if not access.is_member(session, consortium, person):
         raise Invalid(_("@{user} is not a member of this consortium; add them first with "
-                        "`/consortium ajouter @{user}`.", user=person.username))
+                        "`/consortium add @{user}`.", user=person.username))
 
 
 def assign(session: Session, network: Network, actor: Actor, consortium: Consortium, number: int, username: str, *,
@@ -398,7 +398,7 @@ def remove_item(session: Session, actor: Actor, consortium: Consortium, number: 
     audit(session, actor, "checklist.remove", consortium_id=consortium.id, target_type=TARGET, target_id=item.id,
           before={"text": item.text, **_state(item)}, after={"deleted": True})
     _touch(consortium, now)
-    return Result(_("Item {n} removed. Its history is kept: `/checklist historique {n}`.", n=number))
+    return Result(_("Item {n} removed. Its history is kept: `/checklist history {n}`.", n=number))
 
 
 def set_reminders(session: Session, actor: Actor, consortium: Consortium, enabled: bool) -> Result:
@@ -434,7 +434,7 @@ def history(session: Session, actor: Actor, consortium: Consortium, number: int)
                                                       ChecklistItem.number == number))
     if item is None:
         raise NotFound(_("There is no item {n} in this consortium's checklist. "
-                         "`/checklist liste` shows the numbers.", n=number))
+                         "`/checklist list` shows the numbers.", n=number))
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.target_type == TARGET,
                                                            AuditEvent.target_id == item.id)
                                   .order_by(AuditEvent.at, AuditEvent.id)))

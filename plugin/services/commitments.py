@@ -197,7 +197,7 @@ def get(session: Session, consortium: Consortium, number: int) -> Commitment:
                                                          Commitment.number == number))
     if commitment is None or commitment.deleted_at is not None:
         raise NotFound(_("There is no commitment number {n} in this consortium. "
-                         "See the list with `/engagement liste`.", n=number))
+                         "See the list with `/engagement list`.", n=number))
     return commitment
 
 
@@ -362,7 +362,7 @@ def history(session: Session, actor: Actor, consortium: Consortium, number: int)
                                                          Commitment.number == number))
     if commitment is None:
         raise NotFound(_("There is no commitment number {n} in this consortium. "
-                         "See the list with `/engagement liste`.", n=number))
+                         "See the list with `/engagement list`.", n=number))
     events = session.scalars(select(AuditEvent).where(AuditEvent.target_type == "commitment",
                                                       AuditEvent.target_id == commitment.id)
                              .order_by(AuditEvent.at, AuditEvent.id))
@@ -472,7 +472,7 @@ def queue_due_reminders(session: Session, now: datetime, *, default_locale: str 
                 from plugin.dates import format_date
 
                 message = _("⏰ Reminder: commitment #{n} in “{consortium}” is due {date}: {line}\n"
-                            "When it is kept: `/engagement tenu {n} --consortium {slug}`.",
+                            "When it is kept: `/engagement done {n} --consortium {slug}`.",
                             n=commitment.number, consortium=escape_markdown(consortium.name),
                             date=format_date(commitment.due_date),
                             line=summary_line(commitment, person_name, org_name), slug=consortium.slug)

@@ -14,8 +14,9 @@ language (``channel_locale``); replies to the actor in the actor's language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, bindparam, func, literal, or_, select, union_all
@@ -112,14 +113,14 @@ def require_full(session: Session, actor: Actor, consortium: Consortium, *, what
     scope = require_scope(session, actor, consortium)
     if not scope.full:
         raise Forbidden(_("Only the consortium's members can {what}. You can follow your foundation's dialogues "
-                          "with `/dialogue liste`, `/dialogue resume` and `/dialogue prochaine-etape`.", what=what))
+                          "with `/dialogue list`, `/dialogue summary` and `/dialogue next`.", what=what))
 
 
 def _not_found(number: int | None) -> NotFound:
     if number is None:
-        return NotFound(_("Give the dialogue's number (see `/dialogue liste`), or type the command in the "
+        return NotFound(_("Give the dialogue's number (see `/dialogue list`), or type the command in the "
                           "dialogue's thread."))
-    return NotFound(_("There is no dialogue number {n} here. See `/dialogue liste`.", n=number))
+    return NotFound(_("There is no dialogue number {n} here. See `/dialogue list`.", n=number))
 
 
 def resolve(session: Session, scope: Scope, consortium: Consortium, number: int | None,
@@ -168,8 +169,8 @@ def card_message(session: Session, dialogue: FoundationDialogue, *, locale: str)
             lines.append(_("Opened by @{user} on {date}.", user=opener.username,
                            date=format_date(aware(dialogue.opened_at).astimezone(ZoneInfo(consortium.timezone)).date())))
         if dialogue.closed_at is None:
-            lines.append(_("_In this thread: `/dialogue etape <stage>`, `/dialogue prochaine-etape <date> "
-                           "\"<action>\"`, `/dialogue resume`._"))
+            lines.append(_("_In this thread: `/dialogue stage <stage>`, `/dialogue next <date> "
+                           "\"<action>\"`, `/dialogue summary`._"))
         else:
             lines.append(_("_This dialogue is closed._"))
     return "\n".join(lines)
@@ -257,11 +258,11 @@ def open_dialogue(session: Session, network: Network, actor: Actor, consortium: 
         lines.append(_("Invited: {people}.", people=", ".join(f"@{p.username}" for p in reps)))
     else:
         lines.append(_("⚠️ {foundation} has no representative yet: the network's admins have been told. They add "
-                       "one with `/consortium fondation representant {foundation} @user`.",
+                       "one with `/consortium foundation representative {foundation} @user`.",
                        foundation=foundation.short_name))
         with use_locale(channel_locale):
             notice = _("⚠️ @{user} opened dialogue no. {n} of the consortium “{name}” with {foundation}, which has no "
-                       "representative yet. Add one with `/consortium fondation representant {foundation} @user`.",
+                       "representative yet. Add one with `/consortium foundation representative {foundation} @user`.",
                        user=actor.username, n=dialogue.number, name=escape_markdown(consortium.name),
                        foundation=foundation.short_name)
         queue(session, "dialogue.notify_admins", {"message": notice}, consortium_id=consortium.id,
@@ -302,7 +303,7 @@ def change_stage(session: Session, actor: Actor, consortium: Consortium, dialogu
     _post_in_thread(session, dialogue, news)
     _update_card(session, dialogue, channel_locale)
     if stage == "clos":
-        return Result(_("Dialogue no. {n} is closed. Its history stays available with `/dialogue resume {n}`.",
+        return Result(_("Dialogue no. {n} is closed. Its history stays available with `/dialogue summary {n}`.",
                         n=dialogue.number))
     return Result(_("Dialogue no. {n}: stage changed to “{stage}”; posted in its thread.", n=dialogue.number,
                     stage=stage_label(stage)))
@@ -387,7 +388,7 @@ def _stage_counts_query(conditions: tuple, stage: str | None):
         ordered = sorted(stages)
         gaps = [FoundationDialogue.stage < ordered[0], FoundationDialogue.stage > ordered[-1]]
         gaps += [and_(FoundationDialogue.stage > low, FoundationDialogue.stage < high)
-                 for low, high in zip(ordered, ordered[1:])]
+                 for low, high in pairwise(ordered)]
         parts.append(select(literal(None, String).label("stage"), func.count().label("n"))
                      .select_from(FoundationDialogue).where(or_(*gaps), *conditions))
     return union_all(*parts)

@@ -57,7 +57,7 @@ def find_foundation(session: Session, network: Network, name: str) -> Organisati
         raise NotFound(_("Unknown foundation “{name}”. Known foundations: {listing}.", name=name[:64],
                          listing=listing))
     raise NotFound(_("Unknown foundation “{name}”: no foundation is recorded yet. The network's admins add "
-                     "them with `/consortium fondation ajouter`.", name=name[:64]))
+                     "them with `/consortium foundation add`.", name=name[:64]))
 
 
 def foundation_of(session: Session, person: Person | None) -> Organisation | None:
@@ -142,7 +142,7 @@ def save_foundation(session: Session, network: Network, actor: Actor | None, dat
 def add_foundation(session: Session, network: Network, actor: Actor, data: dict) -> Result:
     foundation, _created = save_foundation(session, network, actor, data)
     return Result(_("✅ Foundation **{name}** recorded (short name `{short}`). Add its representatives with "
-                    "`/consortium fondation representant {short} @user`.", name=foundation.name,
+                    "`/consortium foundation representative {short} @user`.", name=foundation.name,
                     short=foundation.short_name), data={"id": foundation.id})
 
 

@@ -138,12 +138,12 @@ def resolve_role(session: Session, consortium: Consortium, text: str) -> RoleInf
     if close:
         suggestion = ALIASES.get(close[0], close[0])
         raise NotFound(_("Unknown role “{role}”. Did you mean “{suggestion}”?", role=shown, suggestion=suggestion),
-                       usage=_("To create a role of your own, add `--nouveau`: "
-                               "`/role attribuer \"{role}\" @user --nouveau`.", role=shown))
+                       usage=_("To create a role of your own, add `--new`: "
+                               "`/role assign \"{role}\" @user --new`.", role=shown))
     raise NotFound(_("Unknown role “{role}”. Roles: {roles}.", role=shown,
                      roles=", ".join(role.key for role in roles)),
-                   usage=_("To create a role of your own, add `--nouveau`: "
-                           "`/role attribuer \"{role}\" @user --nouveau`.", role=shown))
+                   usage=_("To create a role of your own, add `--new`: "
+                           "`/role assign \"{role}\" @user --new`.", role=shown))
 
 
 def _create_custom(session: Session, actor: Actor, consortium: Consortium, text: str) -> RoleInfo:
@@ -176,12 +176,12 @@ def _resolve_holder(session: Session, network: Network, consortium: Consortium, 
         person = resolve_usernames(session, network, directory, [target["user"]])[target["user"]]
         if not access.is_member(session, consortium, person):
             raise NotFound(_("@{user} is not a member of “{name}”: add them first with "
-                             "`/consortium ajouter @{user}`.", user=person.username, name=consortium.name))
+                             "`/consortium add @{user}`.", user=person.username, name=consortium.name))
     else:
         organisation = find_organisation(session, network, target["organisation"])
     if data.get("organisation"):
         if organisation is not None:
-            raise Invalid(_("Name the organisation once: `/role attribuer <role> @user --organisation <org>`."))
+            raise Invalid(_("Name the organisation once: `/role assign <role> @user --organisation <org>`."))
         organisation = find_organisation(session, network, data["organisation"])
     return person, organisation
 
@@ -225,7 +225,7 @@ def assign(session: Session, network: Network, actor: Actor, consortium: Consort
             raise Conflict(
                 _("{holder} is already the lead partner: a consortium has one at a time.",
                   holder=", ".join(_label_of(session, a) for a in current)),
-                usage=_("To hand the role over, say so: `/role attribuer {role} {target} --remplacer`.",
+                usage=_("To hand the role over, say so: `/role assign {role} {target} --replace`.",
                         role=role.key, target=target))
         now = utcnow()
         for existing in current:

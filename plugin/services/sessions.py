@@ -76,7 +76,7 @@ def find(session: Session, consortium: Consortium, number: int, *, for_update: b
         query = query.with_for_update()
     found = session.scalar(query)
     if found is None:
-        raise NotFound(_("There is no session number {n} in this consortium. See `/session liste`.", n=number))
+        raise NotFound(_("There is no session number {n} in this consortium. See `/session list`.", n=number))
     return found
 
 

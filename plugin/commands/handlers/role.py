@@ -106,7 +106,7 @@ def organisation(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     if not rows:
         return Reply(_("No organisation yet. An admin adds one with "
                        "`/role organisation add ACI-Lyon \"Lyon inclusion workshop\" --siae ACI "
-                       "--departement 69`."))
+                       "--department 69`."))
     lines = [ngettext("**{n} organisation** in the network:", "**{n} organisations** in the network:", len(rows))]
     for org in rows[:200]:
         lines.append(f"- **{escape_markdown(org.short_name)}** — {escape_markdown(org.name)} "
