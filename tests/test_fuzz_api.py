@@ -27,10 +27,10 @@ import requests
 hypothesis = pytest.importorskip("hypothesis")
 jsonschema = pytest.importorskip("jsonschema")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.conftest import API_TOKEN  # noqa: E402
+from tests.conftest import API_TOKEN
 
 # CONSORTIA_FUZZ_EXAMPLES=2000 CONSORTIA_FUZZ_RANDOM=1 for a deeper, non-reproducible hunt.
 FUZZ = settings(max_examples=int(os.environ.get("CONSORTIA_FUZZ_EXAMPLES") or 40), deadline=None,
@@ -233,7 +233,7 @@ def test_no_input_makes_the_api_fail(api):
     for op in ops:  # each operation gets its own bounded run
         @FUZZ
         @given(call=_request(op))
-        def run(call):
+        def run(call, op=op):
             response, sent = _send(base, op, call)
             _check(op, copy.deepcopy(call), response, sent, base)
 
@@ -288,3 +288,18 @@ def test_bug_an_offset_beyond_64_bits_was_a_500(net, path):
                             headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=10)
     assert response.status_code == 200
     assert response.json()["items"] == []
+
+
+def test_bug_a_slug_already_taken_was_a_500(net):
+    auth = {"Authorization": f"Bearer {API_TOKEN}", "Accept-Language": "en"}
+    first = requests.post(f"{net.server.url}/api/v1/consortia", json={"name": "Alimentation durable"}, headers=auth,
+                          timeout=10)
+    assert first.status_code == 201
+    response = requests.post(f"{net.server.url}/api/v1/consortia",
+                             json={"name": "Another one", "slug": first.json()["slug"]}, headers=auth, timeout=10)
+    assert response.status_code == 409
+    assert response.json()["error"] == "conflict" and "Alimentation durable" in response.json()["fields"]["slug"]
+    # Nothing lost, nothing half-made.
+    again = requests.get(f"{net.server.url}/api/v1/consortia/{first.json()['slug']}", headers=auth, timeout=10)
+    assert again.json()["name"] == "Alimentation durable"
+    assert requests.get(f"{net.server.url}/api/v1/consortia", headers=auth, timeout=10).json()["total"] == 1

@@ -25,10 +25,10 @@ import requests
 
 hypothesis = pytest.importorskip("hypothesis")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.conftest import COMMAND_TOKEN  # noqa: E402
+from tests.conftest import COMMAND_TOKEN
 
 # CONSORTIA_FUZZ_EXAMPLES=2000 CONSORTIA_FUZZ_RANDOM=1 for a deeper, non-reproducible hunt.
 FUZZ = settings(max_examples=int(os.environ.get("CONSORTIA_FUZZ_EXAMPLES") or 150), deadline=None,

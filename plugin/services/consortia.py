@@ -94,6 +94,10 @@ def provision(session: Session, network: Network, actor: Actor | None, data: dic
                          name=existing.name, channel=existing.channel_name or existing.slug))
     people = resolve_usernames(session, network, directory, data.get("members", []))
     created = existing is None
+    if created and data.get("slug") and find_by_slug(session, data["slug"]) is not None:
+        taken = find_by_slug(session, data["slug"])
+        message = _("The slug “{slug}” is already used by the consortium “{name}”.", slug=taken.slug, name=taken.name)
+        raise Conflict(message, fields={"slug": message})
     if created:
         slug = data.get("slug") or _unique_slug(session, slugify(data["name"]))
         consortium = Consortium(
