@@ -214,3 +214,18 @@ def test_every_command_is_audited(net):
     with net.db() as session:
         actions = set(session.scalars(select(AuditEvent.action)))
     assert {"consortium.provision", "consortium.stage"} <= actions
+
+
+def test_a_reused_username_never_inherits_the_previous_accounts_memberships(net):
+    """Mattermost names can be reused: the new account must not act as the old one."""
+    from models import Person
+
+    make(net)
+    with net.db() as session:
+        ines = session.scalar(select(Person).where(Person.username == "ines"))
+        ines.mattermost_user_id = "x" * 26  # the account that held the name is another one now
+    reply = net.reply("ines", "/consortium membres --consortium alimentation-durable")
+    assert "réservé aux membres" in reply
+    with net.db() as session:
+        names = set(session.scalars(select(Person.username)))
+    assert "ines" in names and any(name.startswith("ines~") for name in names)

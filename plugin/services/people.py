@@ -95,6 +95,13 @@ def upsert_person(session: Session, network: Network, info: UserInfo) -> Person:
         person = session.scalar(
             select(Person).where(Person.network_id == network.id, Person.username == info.username.lower())
         )
+        if person is not None and person.mattermost_user_id not in (None, info.id):
+            # The name now belongs to another account (renamed or reused in Mattermost): never hand the
+            # previous holder's memberships and roles to it. The previous holder keeps its data under a
+            # name that no command can reach until Mattermost tells us its new one.
+            person.username = f"{person.username}~{person.id}"[:64]
+            session.flush()
+            person = None
     if person is None:
         person = Person(network_id=network.id, username=info.username.lower(), display_name=info.display_name,
                         personal_feed_token=new_token())
