@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Iterator
 
@@ -22,7 +23,27 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
     engine = create_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         _tune_sqlite(engine)
+    event.listen(engine, "before_cursor_execute", _strip_nul_bytes, retval=True)
     return engine
+
+
+def _without_nul(parameters):
+    """The same parameters with NUL removed from strings (a new object only when needed)."""
+    if isinstance(parameters, Mapping):
+        if any(isinstance(v, str) and "\x00" in v for v in parameters.values()):
+            return {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in parameters.items()}
+        return parameters
+    if isinstance(parameters, (list, tuple)):
+        if parameters and isinstance(parameters[0], (Mapping, list, tuple)):  # several rows
+            return type(parameters)(_without_nul(row) for row in parameters)
+        if any(isinstance(v, str) and "\x00" in v for v in parameters):
+            return type(parameters)(v.replace("\x00", "") if isinstance(v, str) else v for v in parameters)
+    return parameters
+
+
+def _strip_nul_bytes(conn, cursor, statement, parameters, context, executemany):
+    """NUL never means anything in text, and PostgreSQL refuses it: every database gets the same text."""
+    return statement, _without_nul(parameters) if parameters else parameters
 
 
 def _tune_sqlite(engine: Engine) -> None:

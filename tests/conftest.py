@@ -139,6 +139,23 @@ class Network:
             time.sleep(0.06)
         return total
 
+    def statements(self, action):
+        """Run ``action`` and count the SQL statements it issued (transaction control excluded)."""
+        from sqlalchemy import event
+
+        issued = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            issued.append(statement)
+
+        event.listen(self.services.db.engine, "before_cursor_execute", record)
+        try:
+            result = action()
+        finally:
+            event.remove(self.services.db.engine, "before_cursor_execute", record)
+        control = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
+        return len([s for s in issued if not s.lstrip().upper().startswith(control)]), result
+
     def channel_of(self, slug: str) -> dict | None:
         return self.emulator.channel(self.team["name"], slug)
 

@@ -312,21 +312,6 @@ def test_help_lists_the_subcommands(net):
 
 # --- speed ---------------------------------------------------------------------------------------
 
-def _statements_of(net, action):
-    from sqlalchemy import event
-
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(net.services.db.engine, "before_cursor_execute", count)
-    try:
-        result = action()
-    finally:
-        event.remove(net.services.db.engine, "before_cursor_execute", count)
-    return len([s for s in statements if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"))]), result
-
 
 def _add_answers(net, total: int) -> int:
     """Answers up to ``total``: the n-th ranks one to three of the call's themes, from theme n on."""
@@ -352,10 +337,10 @@ def test_the_matrix_issues_the_same_statements_with_3_and_60_answers(net):
     call_id = _add_answers(net, 3)
     url = f"{net.server.url}/web/ami/{call_id}"
     http.get(url, timeout=10)  # warm up
-    with_3, page_3 = _statements_of(net, lambda: http.get(url, timeout=10).text)
+    with_3, page_3 = net.statements(lambda: http.get(url, timeout=10).text)
     assert "3 réponses" in page_3 and "Structure 002" in page_3
     _add_answers(net, 60)
-    with_60, page_60 = _statements_of(net, lambda: http.get(url, timeout=10).text)
+    with_60, page_60 = net.statements(lambda: http.get(url, timeout=10).text)
     assert with_60 == with_3 <= 6, (with_3, with_60)
     assert "60 réponses" in page_60
     # Structure 001 ranks the 2nd theme then the 3rd: one row, one cell per theme.

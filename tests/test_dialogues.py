@@ -462,21 +462,6 @@ def test_foundation_command_bad_input(net):
 
 # --- speed ---------------------------------------------------------------------------------------
 
-def _statements_of(net, action) -> int:
-    from sqlalchemy import event
-
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(net.services.db.engine, "before_cursor_execute", count)
-    try:
-        result = action()
-    finally:
-        event.remove(net.services.db.engine, "before_cursor_execute", count)
-    return len([s for s in statements if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"))]), result
-
 
 def _add_dialogues(net, total: int) -> None:
     """Dialogues spread over one consortium each, every stage represented, up to ``total`` in all."""
@@ -503,10 +488,10 @@ def test_the_network_view_issues_the_same_statements_with_3_and_60_dialogues(wor
     net = world
     net.reply("admin", "/dialogue liste --tout")  # warm up: the admin is known
     _add_dialogues(net, 3)
-    with_3, listing_3 = _statements_of(net, lambda: net.reply("admin", "/dialogue liste --tout"))
+    with_3, listing_3 = net.statements(lambda: net.reply("admin", "/dialogue liste --tout"))
     assert "3 dialogues" in listing_3 and "Sujet 002" in listing_3 and "plus" not in listing_3
     _add_dialogues(net, 60)
-    with_60, listing_60 = _statements_of(net, lambda: net.reply("admin", "/dialogue liste --tout"))
+    with_60, listing_60 = net.statements(lambda: net.reply("admin", "/dialogue liste --tout"))
     assert with_60 == with_3 <= 8, (with_3, with_60)
     # The counts per stage, the 50 most recently active rows first, and what is left.
     assert "60 dialogues" in listing_60

@@ -302,21 +302,6 @@ def test_templates_are_translated():
 
 # --- speed ---------------------------------------------------------------------------------------
 
-def _statements_of(net, action):
-    from sqlalchemy import event
-
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(net.services.db.engine, "before_cursor_execute", count)
-    try:
-        result = action()
-    finally:
-        event.remove(net.services.db.engine, "before_cursor_execute", count)
-    return len([s for s in statements if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"))]), result
-
 
 def _add_consortia(net, total: int) -> None:
     """Consortiums up to ``total``, each with a member, a ticked checklist item, a commitment and a dialogue."""
@@ -363,12 +348,12 @@ def test_the_dashboard_issues_the_same_statements_with_3_and_60_consortiums(net)
     base = f"{net.server.url}/web/"
     http.get(base, timeout=10)  # warm up
     _add_consortia(net, 3)
-    with_3, page_3 = _statements_of(net, lambda: http.get(base, timeout=10).text)
+    with_3, page_3 = net.statements(lambda: http.get(base, timeout=10).text)
     assert "3 consortiums" in page_3 and "Groupe 002" in page_3 and "1/1" in page_3 and "2.0 jours" in page_3
     _add_consortia(net, 60)
-    with_60, page_60 = _statements_of(net, lambda: http.get(base, timeout=10).text)
+    with_60, page_60 = net.statements(lambda: http.get(base, timeout=10).text)
     assert with_60 == with_3 <= 16, (with_3, with_60)
     assert "60 consortiums" in page_60 and page_60.count('<tr>\n      <th scope="row"><a href="/web/c/groupe-') == 50
     assert 'href="/web/c/groupe-059"' in page_60 and "Page 1 sur 2" in page_60
-    filtered, page = _statements_of(net, lambda: http.get(base, params={"stage": "finance"}, timeout=10).text)
+    filtered, page = net.statements(lambda: http.get(base, params={"stage": "finance"}, timeout=10).text)
     assert filtered == with_3 and "15 consortiums" in page and "Groupe 003" in page and "Groupe 004" not in page

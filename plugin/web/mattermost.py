@@ -1,6 +1,8 @@
 """Endpoints Mattermost calls: slash commands, message actions, dialog submissions."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from integrations.mattermost import messages
@@ -30,13 +32,29 @@ def command():
         if not verify_command_token(token, services.command_tokens()):
             return _unauthorized()
     form = {name: (request.form.get(name) or "")[:10000] for name in _FIELDS}
-    if not form["user_id"] or not form["command"]:
+    if not form["user_id"] or not form["command"] or not _ids_look_like_mattermost(form):
         return jsonify(messages.command_response(_("This request is missing its user or command.")))
     reply = dispatch(services, CommandRequest(**form))
     body = messages.command_response(reply.text, in_channel=reply.in_channel, attachments=reply.attachments,
                                      props=reply.props, extra_responses=reply.extra or None,
                                      truncated_notice=_("… (truncated)"))
     return jsonify(body)
+
+
+# Mattermost ids are 26 lowercase letters and digits; the database columns are sized for them.
+_ID = re.compile(r"^[A-Za-z0-9]{1,26}$")
+_ID_KEYS = ("user_id", "channel_id", "team_id", "post_id", "root_id")
+
+
+# Names as Mattermost allows them (and as our columns hold them).
+_NAMES = {"user_name": re.compile(r"^[A-Za-z0-9._-]{1,64}$"), "team_domain": re.compile(r"^[A-Za-z0-9_-]{1,64}$"),
+          "channel_name": re.compile(r"^[A-Za-z0-9_.-]{1,64}$|^[a-z0-9]{26}__[a-z0-9]{26}$")}
+
+
+def _ids_look_like_mattermost(payload: dict) -> bool:
+    if any(payload.get(key) and not pattern.match(payload[key]) for key, pattern in _NAMES.items()):
+        return False
+    return all(not payload.get(key) or _ID.match(payload[key]) for key in _ID_KEYS)
 
 
 # What Mattermost always sends as text; anything else is not a request from Mattermost.
@@ -55,7 +73,7 @@ def _json_payload() -> dict | None:
     # A dialog's fields hold text, numbers, booleans or nothing: never lists nor objects.
     if any(isinstance(value, (list, dict)) for value in (payload.get("submission") or {}).values()):
         return None
-    return payload
+    return payload if _ids_look_like_mattermost(payload) else None
 
 
 @blueprint.post("/action")
