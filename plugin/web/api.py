@@ -168,3 +168,36 @@ def openapi():
 API_SCHEMAS: dict[str, type[Schema]] = {}
 from plugin.web import api_registers  # noqa
 from plugin.web import api_dialogues  # noqa
+
+
+@blueprint.get("/people/<username>/export")
+@documented("/people/{username}/export", "get", {
+    "summary": "Everything Consortia holds about one person (GDPR access and portability)",
+    "parameters": [{"in": "path", "name": "username", "required": True, "schema": {"type": "string"}}],
+    "responses": {"200": {"description": "the person's data"}, "404": {"description": "unknown person"}},
+})
+@require_token
+def export_person(username: str):
+    from plugin.services import privacy
+
+    with services().db.reader() as session:
+        return jsonify(privacy.export_person(session, privacy.find_person(session, _network(session), username[:64])))
+
+
+@blueprint.delete("/people/<username>")
+@documented("/people/{username}", "delete", {
+    "summary": "Erase a person's personal data (GDPR): pseudonymised, removed from channels, group work kept",
+    "parameters": [{"in": "path", "name": "username", "required": True, "schema": {"type": "string"}}],
+    "responses": {"200": {"description": "erased; what changed"}, "404": {"description": "unknown person"},
+                  "409": {"description": "already erased"}},
+})
+@require_token
+def erase_person(username: str):
+    from plugin.services import privacy
+
+    svc = services()
+    with svc.db.transaction() as session:
+        person = privacy.find_person(session, _network(session), username[:64])
+        outcome = privacy.erase_person(session, None, person)
+    svc.notify_outbox()
+    return jsonify(erased=True, **outcome)

@@ -1,0 +1,66 @@
+"""`consortia privacy export|erase`: a person's data, for GDPR requests made to the network."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from plugin.cli import cli
+
+
+@cli.group()
+def privacy() -> None:
+    """Export or erase one person's personal data (GDPR)."""
+
+
+def _services():
+    from plugin.app import Services
+    from plugin.cli.core import _ready_settings
+
+    settings, _ = _ready_settings(embedded_ok=False)
+    return Services(settings)
+
+
+@privacy.command("export")
+@click.argument("username")
+def export(username: str) -> None:
+    """Print everything held about @username as JSON."""
+    from plugin.services import privacy as service
+    from plugin.services.base import ServiceError
+    from plugin.services.people import ensure_network
+
+    services = _services()
+    try:
+        with services.db.reader() as session:
+            network = ensure_network(session, services.settings.mattermost_team or "default")
+            data = service.export_person(session, service.find_person(session, network, username))
+    except ServiceError as error:
+        click.echo(error.message, err=True)
+        sys.exit(1)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@privacy.command("erase")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def erase(username: str, yes: bool) -> None:
+    """Erase @username's personal data; what the group built stays, unattributed."""
+    from plugin.delivery.worker import OutboxWorker
+    from plugin.services import privacy as service
+    from plugin.services.base import ServiceError
+    from plugin.services.people import ensure_network
+
+    if not yes and not click.confirm(f"Erase the personal data of @{username.lstrip('@')}? This cannot be undone"):
+        sys.exit(1)
+    services = _services()
+    try:
+        with services.db.transaction() as session:
+            network = ensure_network(session, services.settings.mattermost_team or "default")
+            outcome = service.erase_person(session, None, service.find_person(session, network, username))
+    except ServiceError as error:
+        click.echo(error.message, err=True)
+        sys.exit(1)
+    if services.settings.mattermost_configured:
+        OutboxWorker(services).run_until_idle()
+    click.echo(f"Erased: {outcome}")
