@@ -82,3 +82,17 @@ def test_cli_exports_and_erases(net, monkeypatch):
     assert erased.exit_code == 0 and "memberships_ended" in erased.output
     again = CliRunner().invoke(cli, ["privacy", "erase", "samir", "--yes"])
     assert again.exit_code == 1
+
+
+def test_anyone_gets_a_copy_of_their_data_by_direct_message(net):
+    setup_consortium(net)
+    reply = net.reply("samir", "/consortium mes-donnees")
+    assert "message direct" in reply
+    net.deliver()
+    samir = net.users["samir"]["id"]
+    direct = [c for c in net.emulator._channels.values() if c["type"] == "D" and samir in c["name"]]
+    posts = [p for c in direct for p in net.emulator.posts(c["id"])]
+    assert len(posts) == 1 and posts[0]["file_ids"]
+    content = json.loads(net.emulator.files[posts[0]["file_ids"][0]]["data"])
+    assert content["person"]["username"] == "samir"
+    assert [m["consortium"] for m in content["memberships"]] == ["alimentation-durable"]

@@ -66,6 +66,8 @@ CONSORTIUM = Trigger(
           needs_consortium=False),
         S("admin", "admin", "admin", _l("A single-use link to the web dashboard (admins)"),
           "admin", "admin", needs_consortium=False),
+        S("my_data", "mes-donnees", "my-data", _l("A copy of your personal data, by direct message"),
+          "mes-donnees", "my-data", aliases=("mes-données",), needs_consortium=False),
     ),
 )
 

@@ -110,11 +110,12 @@ def archive_channel(ctx: DeliveryContext, payload: dict) -> None:
 
 @delivers("mattermost.upload")
 def upload(ctx: DeliveryContext, payload: dict) -> None:
-    """Attach a file (exports) in a channel, with a message."""
+    """Attach a file (exports) in a channel, or in a direct message when ``direct_to`` names a user."""
     import base64
 
     client = client_of(ctx)
-    channel = channel_of(ctx, payload)
+    channel = client.direct_channel(payload["direct_to"])["id"] if payload.get("direct_to") else \
+        channel_of(ctx, payload)
     file_ids = [client.upload_file(channel, f["name"], base64.b64decode(f["content"])) for f in payload["files"]]
     client.create_post(channel, payload.get("message", ""), file_ids=file_ids, root_id=payload.get("root_id"))
 
