@@ -173,6 +173,12 @@ def test_dashboard_filters_and_pagination(net):
     assert "2 consortiums" in page and "Alimentation durable" in page and "Mobilité solidaire" in page
     assert "<svg" in page and "Étapes au fil du temps" in page
     assert "0/26" in page
+    from datetime import date
+
+    from babel.dates import format_date
+
+    this_month = date.today().replace(day=1)
+    assert f">{format_date(this_month, 'MMM y', locale='fr_FR')}</text>" in page  # months in the reader's language
     by_theme = http.get(base, params={"theme": "Mobilité"}, timeout=10).text
     assert "1 consortium" in by_theme and "Alimentation durable" not in by_theme
     by_stage = http.get(base, params={"stage": "emergence"}, timeout=10).text
@@ -181,6 +187,7 @@ def test_dashboard_filters_and_pagination(net):
     assert http.get(base, params={"stage": "<script>"}, timeout=10).status_code == 200
     english = http.get(base, params={"lang": "en"}, timeout=10).text
     assert "All consortiums" in english and 'lang="en"' in english
+    assert f">{format_date(this_month, 'MMM y', locale='en_GB')}</text>" in english
 
 
 def test_dashboard_paginates(net):

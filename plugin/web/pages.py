@@ -218,13 +218,29 @@ def dashboard():
         stage = request.args.get("stage") or ""
         stage = stage if stage in STAGES else ""
         board = service.dashboard(db, network, theme=theme, stage=stage, page=_int_arg("page"), per_page=PER_PAGE)
-        chart = service.stage_chart(db, network, current=board.stage_counts)
+        chart = [(_month_label(label), counts)
+                 for label, counts in service.stage_chart(db, network, current=board.stage_counts)]
         call = service.latest_call(db, network)
         return render_template("dashboard.html", board=board, chart=chart, chart_svg=_chart_svg(chart),
                                theme=theme, stage=stage, stages=STAGES, call=call, rows=_dashboard_rows(board),
                                page_link=lambda n: url_for("web.dashboard", **{k: v for k, v in
                                                                                (("theme", theme), ("stage", stage),
                                                                                 ("page", n)) if v}))
+
+
+def _month_label(label: str) -> str:
+    """'2026-11' -> 'nov. 2026' / 'Nov 2026', in the reader's language."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    from plugin.i18n import get_locale
+
+    try:
+        year, month = (int(part) for part in label.split("-"))
+    except ValueError:
+        return label
+    return format_date(date(year, month, 1), "MMM y", locale="fr_FR" if get_locale() == "fr" else "en_GB")
 
 
 _PLAIN_SLUG = re.compile(r"[a-z0-9-]+")
