@@ -152,13 +152,21 @@ def plan(session: Session, actor: Actor, consortium: Consortium, data: dict, *,
     return _follow(session, consortium, ws, integrations, method="REQUEST")
 
 
-def move(session: Session, actor: Actor, consortium: Consortium, number: int, starts_at: datetime, *,
-         integrations: Integrations) -> SessionOutcome:
+def _open_session(session: Session, actor: Actor, consortium: Consortium, number: int, *,
+                  organiser_only: bool = False) -> WorkingSession:
+    """The session a member is about to change: locked, not cancelled, and theirs when it must be."""
     access.require_member(session, actor, consortium)
     access.require_active(consortium)
     ws = find(session, consortium, number, for_update=True)
     _require_open(ws)
-    _require_organiser(session, actor, consortium, ws)
+    if organiser_only:
+        _require_organiser(session, actor, consortium, ws)
+    return ws
+
+
+def move(session: Session, actor: Actor, consortium: Consortium, number: int, starts_at: datetime, *,
+         integrations: Integrations) -> SessionOutcome:
+    ws = _open_session(session, actor, consortium, number, organiser_only=True)
     before = _snapshot(ws)
     starts_at = as_utc(starts_at)
     duration = ends(ws) - starts(ws)
@@ -177,11 +185,7 @@ def move(session: Session, actor: Actor, consortium: Consortium, number: int, st
 
 def cancel(session: Session, actor: Actor, consortium: Consortium, number: int, *,
            integrations: Integrations) -> SessionOutcome:
-    access.require_member(session, actor, consortium)
-    access.require_active(consortium)
-    ws = find(session, consortium, number, for_update=True)
-    _require_open(ws)
-    _require_organiser(session, actor, consortium, ws)
+    ws = _open_session(session, actor, consortium, number, organiser_only=True)
     before = _snapshot(ws)
     ws.status = "cancelled"
     ws.sequence += 1
@@ -192,10 +196,7 @@ def cancel(session: Session, actor: Actor, consortium: Consortium, number: int, 
 
 def record_minutes(session: Session, actor: Actor, consortium: Consortium, number: int, text: str, *,
                    integrations: Integrations) -> WorkingSession:
-    access.require_member(session, actor, consortium)
-    access.require_active(consortium)
-    ws = find(session, consortium, number, for_update=True)
-    _require_open(ws)
+    ws = _open_session(session, actor, consortium, number)
     before = {"minutes": ws.minutes}
     ws.minutes = text
     ws.sequence += 1  # the event's description changed
