@@ -84,20 +84,6 @@ def grow_items(url: str, consortium_ids: list[int], per_consortium: int, *, firs
     return added
 
 
-def _all_ids(url: str) -> list[int]:
-    from sqlalchemy import select
-
-    from models import Consortium
-    from models.db import make_engine
-
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return list(conn.scalars(select(Consortium.id).order_by(Consortium.id)))
-    finally:
-        engine.dispose()
-
-
 def _check(service, seeded, consortium, text: str, expect: str) -> None:
     member = consortium.members[0]
     response = common.slash_command(service.url, service.command_token, command="/checklist", text=text,
@@ -159,7 +145,7 @@ def run(argv=None) -> dict:
             rows += _measure(kind, f"{args.small:,} consortiums", url, seeded, small_sample, big_sample, baseline,
                              options, args, args.small, items)
             grown = common.seed_consortia(url, args.large - args.small, sample=2)
-            ids = [i for i in _all_ids(url) if i not in {c.id for c in sample}]
+            ids = [i for i in common.consortium_ids(url) if i not in {c.id for c in sample}]
             missing = max(0, args.items - (args.large * 26 + len(big_sample) * (BIG - 26)))
             per = missing // max(1, len(ids))
             added = grow_items(url, ids, per) if per else 0

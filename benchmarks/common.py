@@ -948,3 +948,18 @@ def print_flatness(rows: list, size_key: str, size_label: str) -> None:
         print(f"[{kind}] {scenario}: {large.extra[size_key]:,} vs {small.extra[size_key]:,} {size_label} — "
               f"req/s {q(a['rps'], b['rps'])}, p50 {q(a['p50'], b['p50'])}, p99 {q(a['p99'], b['p99'])} "
               f"(baseline-normalised; 1.00 = flat)")
+
+
+def consortium_ids(url: str) -> list[int]:
+    """Every consortium id of a seeded database, in order."""
+    from sqlalchemy import select
+
+    from models import Consortium
+    from models.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.scalars(select(Consortium.id).order_by(Consortium.id)))
+    finally:
+        engine.dispose()

@@ -104,20 +104,6 @@ def seed_dialogues(url: str, network_id: int, consortium_ids: list[int], listed_
     return count, admin_id
 
 
-def _all_ids(url: str) -> list[int]:
-    from sqlalchemy import select
-
-    from models import Consortium
-    from models.db import make_engine
-
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return list(conn.scalars(select(Consortium.id).order_by(Consortium.id)))
-    finally:
-        engine.dispose()
-
-
 def _check(service, seeded, *, user_id, username, channel_id, text, expect) -> None:
     response = common.slash_command(service.url, service.command_token, command="/dialogue", text=text,
                                     user_id=user_id, user_name=username, channel_id=channel_id,
@@ -138,7 +124,7 @@ def run(argv=None) -> dict:
             common.prepare_database(url)
             seeded = common.seed_consortia(url, args.consortia, sample=args.rotate, checklist=False)
             sample = list(seeded.consortia)
-            count, admin_id = seed_dialogues(url, seeded.network_id, _all_ids(url), {c.id for c in sample},
+            count, admin_id = seed_dialogues(url, seeded.network_id, common.consortium_ids(url), {c.id for c in sample},
                                              args.dialogues, args.foundations)
             print(f"[{kind}] {seeded.total:,} consortiums, {count:,} dialogues (seeded in {seeded.seconds:.0f}s + "
                   f"dialogues)")

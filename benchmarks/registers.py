@@ -125,20 +125,6 @@ def grow_registers(url: str, consortium_ids: list[int], commitments_each: int) -
     return added
 
 
-def _all_ids(url: str) -> list[int]:
-    from sqlalchemy import select
-
-    from models import Consortium
-    from models.db import make_engine
-
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return list(conn.scalars(select(Consortium.id).order_by(Consortium.id)))
-    finally:
-        engine.dispose()
-
-
 def _check(service, seeded, consortium, command: str, text: str, expect: str) -> None:
     member = consortium.members[0]
     response = common.slash_command(service.url, service.command_token, command=command, text=text,
@@ -189,7 +175,7 @@ def run(argv=None) -> dict:
             rows += _measure(kind, f"{args.small:,} consortiums", url, seeded, sample, baseline, options, args,
                              args.small, commitments)
             grown = common.seed_consortia(url, args.large - args.small, sample=2)
-            others = [i for i in _all_ids(url) if i not in sample_ids][::2]
+            others = [i for i in common.consortium_ids(url) if i not in sample_ids][::2]
             commitments += grow_registers(url, others, args.background)
             print(f"[{kind}] grown to {grown.total:,} consortiums, {commitments:,} commitments "
                   f"(seeded in {grown.seconds:.0f}s)")
