@@ -63,7 +63,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 #: The PostgreSQL server benchmarks use (a dedicated database is created on it).
-POSTGRES_SERVER = os.environ.get("CONSORTIA_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+POSTGRES_SERVER = os.environ.get("CONSORTIA_BENCH_POSTGRES", "postgresql+psycopg://consortia:consortia@127.0.0.1:5432")
 DEFAULT_DATABASE_NAME = "consortia_bench"
 TEAM_NAME = "reseau"
 _RESERVED_DATABASES = {"test", "postgres", "template0", "template1"}

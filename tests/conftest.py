@@ -1,7 +1,8 @@
 """Shared fixtures: a real database (SQLite, or PostgreSQL when asked), the Mattermost
 emulator, the service served on a loopback port, and its outbox worker.
 
-Set ``CONSORTIA_TEST_DATABASE_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
+Set ``CONSORTIA_TEST_DATABASE_URL`` (e.g. ``postgresql+psycopg://consortia:consortia@127.0.0.1:5432/test``;
+``tools/postgres-setup`` starts the cluster and creates that role and database)
 to run the whole suite against PostgreSQL; the default is a fresh SQLite file per test.
 """
 from __future__ import annotations
