@@ -11,10 +11,18 @@ from zoneinfo import ZoneInfo
 import caldav
 from sqlalchemy import select
 
+from integrations.mattermost.client import MattermostClient
 from models import OutboxMessage
 from plugin.delivery.worker import OutboxWorker
 from plugin.services.base import queue
 from tests.test_outbox_faults import POSTS, created_posts, wait_until
+
+
+def patient_client(net) -> None:
+    """Mattermost answers only when the test lets it: no client timeout must cut in first."""
+    net.services._clients["mattermost"] = MattermostClient(
+        net.emulator.url, net.services.settings.mattermost_token, timeout=120, max_retries=2, backoff_base=0.01,
+        max_wait=0.05)
 
 
 def rows(net) -> dict[str, OutboxMessage]:
@@ -29,6 +37,7 @@ def test_a_session_planned_during_provisioning_lands_on_caldav_as_soon_as_the_ca
     second worker takes its CalDAV event, which must wait for the calendar. Polls and safety-net
     re-checks are an hour long: only the provisioning's delivery can make the event go out."""
     net = network_factory(caldav=radicale_server)
+    patient_client(net)
     net.services.settings = net.services.settings.with_overrides(worker_poll_seconds=3600)
     provisioner = OutboxWorker(net.services, recheck=3600)
     other = OutboxWorker(net.services, recheck=3600)
@@ -92,6 +101,7 @@ def test_a_member_added_before_the_channel_exists_waits_for_it_without_failing(n
 def test_a_lease_is_renewed_while_a_slow_delivery_goes_on(net):
     """Mattermost takes longer than the lease to answer: the worker's heartbeat keeps the message,
     another worker never takes it over, and the post is made once."""
+    patient_client(net)
     channel = net.channels["town-square"]
     net.emulator.add_to_channel(channel, net.users["bot"]["id"])
     with net.db() as session:
