@@ -25,8 +25,17 @@ class OutboxMessage(Base):
     consortium_id: Mapped[int | None] = mapped_column(ForeignKey("consortia.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
+    # When due; while a worker holds the message, the end of its lease (renewed as it works).
     available_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column()
+    # The worker holding the lease: only it renews the lease and records the outcome.
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    # First claim: an earlier attempt may have created things since then (posts are looked up).
+    started_at: Mapped[datetime | None] = mapped_column()
+    # What each step created, recorded as soon as known (e.g. {"post": "<post id>"}).
+    progress: Mapped[dict] = mapped_column(default=dict)
+    # A prerequisite this message waits for (the channel, the calendar, a thread's root).
+    blocked_on: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column()

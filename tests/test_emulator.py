@@ -301,6 +301,35 @@ def test_fail_next(mm):
     assert ("GET", "/api/v4/users/me", 429) in mm.requests_log
 
 
+def test_a_repeated_pending_post_id_gets_the_first_post_back_for_a_while(mm):
+    """As the real server (app/post.go): 30 s, in memory; then, or after a restart, a new post."""
+    bot = Api(mm, "bot")
+    ch = mm.channel("acme", "off-topic")
+    body = {"channel_id": ch["id"], "message": "une fois", "pending_post_id": "k-1"}
+    first, again = bot.post("/posts", json=body), bot.post("/posts", json=body)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"] and again.json()["pending_post_id"] == "k-1"
+    mm.forget_pending_posts()
+    assert bot.post("/posts", json=body).json()["id"] != first.json()["id"]
+    assert [p["message"] for p in mm.posts(ch["id"])].count("une fois") == 2
+
+
+def test_drop_after_commit_and_delay(mm):
+    api = Api(mm, "alice")
+    ch = mm.channel("acme", "off-topic")
+    mm.drop_after_commit(method="POST", path_contains="/posts")
+    with pytest.raises(requests.ConnectionError):
+        api.post("/posts", json={"channel_id": ch["id"], "message": "perdu"})
+    assert [p["message"] for p in mm.posts(ch["id"])].count("perdu") == 1  # made, though unanswered
+    served = len(mm.requests_log)
+    mm.delay_next(30, method="GET", path_contains="/users/me")
+    with pytest.raises(requests.Timeout):  # served and logged, the answer held back
+        requests.get(mm.url + "/api/v4/users/me", headers=api.headers, timeout=0.5)
+    assert mm.requests_log[served:] == [("GET", "/api/v4/users/me", 200)]
+    mm.release_delayed()
+    assert api.get("/users/me").status_code == 200
+
+
 def test_files(mm):
     api = Api(mm, "alice")
     ch = mm.channel("acme", "town-square")

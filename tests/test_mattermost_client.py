@@ -219,6 +219,9 @@ class FakeMattermost:
             if (m, sub) == ("POST", "/members"):
                 self.members[ch["id"]].add(body["user_id"])
                 return ok({"channel_id": ch["id"], "user_id": body["user_id"]}, 201)
+            if (m, sub) == ("GET", "/posts"):
+                posts = [post for post in self.posts.values() if post["channel_id"] == ch["id"]][::-1]
+                return ok({"order": [post["id"] for post in posts], "posts": {post["id"]: post for post in posts}})
             if (m, sub) == ("GET", "/members"):
                 page, per_page = int(request.args.get("page", 0)), int(request.args.get("per_page", 60))
                 ids = sorted(self.members[ch["id"]])[page * per_page:(page + 1) * per_page]
@@ -491,6 +494,24 @@ def test_persistent_500_raises_unavailable_with_backoff(fake):
     assert "GET /api/v4/users/me" in str(err)
 
 
+def test_a_post_with_an_idempotency_key_is_looked_up_before_it_is_sent_again(client, fake):
+    channel, _ = client.ensure_channel(TEAM_ID, "keyed", "Keyed")
+    fake.script("POST", "/api/v4/posts", app_error(502, "app.proxy", "bad gateway"))
+    post = client.create_post(channel["id"], "hello", props={"a": 1}, idempotency_key="outbox-7-post-00ff")
+    sent = [(r["method"], r["path"]) for r in fake.requests if "/posts" in r["path"]]
+    assert sent == [("POST", "/api/v4/posts"), ("GET", f"/api/v4/channels/{channel['id']}/posts"),
+                    ("POST", "/api/v4/posts")]
+    bodies = [r["json"] for r in fake.requests if r["path"] == "/api/v4/posts"]
+    # The same key both times, where Mattermost looks for it (pending_post_id) and where we do (props).
+    assert all(b["pending_post_id"] == "outbox-7-post-00ff" for b in bodies)
+    assert all(b["props"] == {"a": 1, "consortia_idempotency_key": "outbox-7-post-00ff"} for b in bodies)
+    assert post["message"] == "hello"
+    # Once made, the lookup finds it and nothing is sent again.
+    fake.script("POST", "/api/v4/posts", app_error(503, "app.down", "maintenance"))
+    again = client.create_post(channel["id"], "hello", idempotency_key="outbox-7-post-00ff")
+    assert again["id"] == post["id"] and len(fake.posts) == 1
+
+
 def test_403_is_forbidden_with_app_error_message_and_not_retried(client, fake):
     fake.script("POST", "/api/v4/channels",
                 app_error(403, "api.context.permissions.app_error",
@@ -715,6 +736,8 @@ def test_requests_match_openapi_spec(client, fake):
     post = client.create_post(ch["id"], "m", props={"attachments": [{"text": "t"}]},
                               root_id="r" * 26, file_ids=["f" * 26])
     client.update_post(post["id"], message="m2", props={"attachments": []})
+    client.create_post(ch["id"], "once", idempotency_key="outbox-1-post-0123456789abcdef")
+    assert client.find_post_by_key(ch["id"], "outbox-1-post-0123456789abcdef", time.time())["message"] == "once"
     client.get_post(post["id"])
     client.pin_post(post["id"])
     client.create_ephemeral_post("alice0000000000000000000aa", ch["id"], "e", props={"x": 1})

@@ -14,7 +14,10 @@ What this module adds to ``mattermostdriver``:
 * typed errors (:class:`MattermostError` and subclasses) carrying the ``AppError``
   ``id`` and ``message``;
 * quiet logs: the driver logs every HTTP error at ERROR level; its logger is silenced
-  and this module logs retries and failures at WARNING, without ever the token.
+  and this module logs retries and failures at WARNING, without ever the token;
+* posts created at most once: :meth:`MattermostClient.create_post` with an
+  ``idempotency_key`` never re-sends a post whose first request may have been served
+  (see the method).
 
 Every request matches ``openapi-v4.yaml`` (checked by
 ``tests/test_mattermost_client.py::test_requests_match_openapi_spec``), with one
@@ -63,6 +66,12 @@ for _name in ("mattermostdriver.websocket", "mattermostdriver.api"):
 T = TypeVar("T")
 
 PER_PAGE = 200  # Mattermost's maximum page size for members/bots listings
+
+# The post property carrying an idempotency key, and how far back a lookup goes beyond
+# the first attempt (Mattermost stamps posts with its own clock, which may differ from ours).
+IDEMPOTENCY_PROP = "consortia_idempotency_key"
+CLOCK_SKEW = 300.0
+LOOKUP_PAGES = 10  # at most 2,000 posts are searched; a busier channel since then is not expected
 
 
 # --------------------------------------------------------------------------- errors
@@ -310,12 +319,23 @@ class MattermostClient:
         text = (response.text or "").strip()
         return None, (text[:200] if text else (response.reason or "no message"))
 
-    def _call(self, fn: Callable[[], T], *, retries: int | None = None) -> T:
-        """Run one API call with the retry policy and map failures to our errors."""
+    def _call(self, fn: Callable[[], T], *, retries: int | None = None,
+              recover: Callable[[], T | None] | None = None) -> T:
+        """Run one API call with the retry policy and map failures to our errors.
+
+        ``recover`` is asked, before each retry that follows an unknown outcome (no answer,
+        a timeout, a 5xx), whether the first request took effect after all; what it returns
+        (when not None) is the call's result.
+        """
         max_retries = self.max_retries if retries is None else retries
         attempt = 0
+        unknown = False
         while True:
             try:
+                if unknown and recover is not None:
+                    found = recover()
+                    if found is not None:
+                        return found
                 return fn()
             except requests.HTTPError as exc:
                 response = exc.response
@@ -337,6 +357,7 @@ class MattermostClient:
                         message, retry_after=wait, status=status, error_id=error_id,
                         method=method, path=path) from None
                 if status >= 500:
+                    unknown = True
                     if attempt < max_retries:
                         delay = self._backoff(attempt)
                         log.warning("Mattermost answered %d on %s %s; retrying in %.2fs (%d/%d)",
@@ -356,6 +377,7 @@ class MattermostClient:
                 raise cls(message, status=status, error_id=error_id, method=method,
                           path=path) from None
             except (requests.ConnectionError, requests.Timeout) as exc:
+                unknown = True
                 method, path = self._where(exc)
                 kind = type(exc).__name__
                 if attempt < max_retries:
@@ -521,15 +543,58 @@ class MattermostClient:
     # ------------------------------------------------------------------ posts
 
     def create_post(self, channel_id: str, message: str, *, props: dict | None = None,
-                    root_id: str | None = None, file_ids: list[str] | None = None) -> dict:
+                    root_id: str | None = None, file_ids: list[str] | None = None,
+                    idempotency_key: str | None = None) -> dict:
+        """``POST /posts``; with ``idempotency_key``, the post is created at most once.
+
+        A request whose answer is lost (connection dropped, timeout, 5xx) may still have
+        created the post. Two guards, in this order:
+
+        * the key is sent as ``pending_post_id``: Mattermost answers a repeated
+          ``pending_post_id`` with the post it already made — but only from an in-memory
+          cache of each server process, for 30 seconds (``pendingPostIDsCacheTTL`` in
+          the server's ``app/post.go``), and with a 500 while the first request is still
+          being saved; a restart, another cluster node or a later retry escapes it;
+        * so the key is also stored in the post's props (:data:`IDEMPOTENCY_PROP`), and
+          before any retry that follows an unknown outcome the channel's posts since the
+          first attempt are searched for it (:meth:`find_post_by_key`). This is the guard
+          we rely on; the first only saves a lookup.
+        """
         post: dict[str, Any] = {"channel_id": channel_id, "message": neutralise_mentions(message)}
-        if props:
-            post["props"] = props
+        if props or idempotency_key:
+            post["props"] = dict(props or {})
+        if idempotency_key:
+            post["props"][IDEMPOTENCY_PROP] = idempotency_key
+            post["pending_post_id"] = idempotency_key
         if root_id:
             post["root_id"] = root_id
         if file_ids:
             post["file_ids"] = list(file_ids)
-        return self._call(lambda: self._driver.posts.create_post(post))
+        recover = None
+        if idempotency_key:
+            since = time.time()
+            recover = functools.partial(self.find_post_by_key, channel_id, idempotency_key, since)
+        return self._call(lambda: self._driver.posts.create_post(post), recover=recover)
+
+    def find_post_by_key(self, channel_id: str, key: str, since: float) -> dict | None:
+        """The bot's post of ``channel_id`` carrying the idempotency ``key``, created after ``since``
+        (a Unix time of our clock; :data:`CLOCK_SKEW` is allowed for the server's), or None.
+
+        Pages through ``GET /channels/{id}/posts`` newest first, replies included, and stops
+        at the first post older than ``since``.
+        """
+        me = self.me()["id"]
+        oldest = int((since - CLOCK_SKEW) * 1000)
+        for page in range(LOOKUP_PAGES):
+            listing = self._call(lambda: self._driver.posts.get_posts_for_channel(
+                _seg(channel_id), params={"page": page, "per_page": PER_PAGE}))
+            posts = [listing["posts"][i] for i in listing.get("order") or [] if i in listing.get("posts", {})]
+            for post in posts:
+                if post.get("user_id") == me and (post.get("props") or {}).get(IDEMPOTENCY_PROP) == key:
+                    return post
+            if len(posts) < PER_PAGE or any(p.get("create_at", 0) < oldest for p in posts):
+                return None
+        return None
 
     def update_post(self, post_id: str, *, message: str | None = None,
                     props: dict | None = None) -> dict:
@@ -564,9 +629,10 @@ class MattermostClient:
         return self._call(lambda: self._driver.channels.create_direct_message_channel(
             [me_id, user_id]))
 
-    def direct_message(self, user_id: str, message: str, *, props: dict | None = None) -> dict:
+    def direct_message(self, user_id: str, message: str, *, props: dict | None = None,
+                       idempotency_key: str | None = None) -> dict:
         channel = self.direct_channel(user_id)
-        return self.create_post(channel["id"], message, props=props)
+        return self.create_post(channel["id"], message, props=props, idempotency_key=idempotency_key)
 
     # ------------------------------------------------------------------ dialogs & files
 

@@ -117,6 +117,18 @@ class _FailRule:
 
 
 @dataclass
+class _Fault:
+    """A request served normally, then answered late (``delay`` seconds) or not at all (``drop``)."""
+
+    delay: float
+    drop: bool
+    count: int
+    skip: int
+    path_contains: str | None
+    method: str | None
+
+
+@dataclass
 class _Ctx:
     request: Request
     method: str
@@ -149,7 +161,7 @@ class MattermostEmulator:
     """A fake Mattermost server. See the module docstring."""
 
     def __init__(self, spec_path: Path | None | str = "auto", host: str = "127.0.0.1", port: int = 0,
-                 *, trigger_ttl: float = 3.0, http_timeout: float = 5.0):
+                 *, trigger_ttl: float = 3.0, http_timeout: float = 5.0, pending_post_ttl: float = 30.0):
         if spec_path == "auto":
             spec_path = find_spec_path()
         self.spec: OpenAPISpec | None = OpenAPISpec.load(spec_path) if spec_path else None
@@ -180,7 +192,14 @@ class MattermostEmulator:
         self._dialogs: list[dict] = []
         self._response_hooks: dict[str, dict] = {}
         self._requests_log: list[tuple[str, str, int]] = []
+        self._log_changed = threading.Condition(self._lock)
         self._fail_rules: list[_FailRule] = []
+        self._faults: list[_Fault] = []
+        self._release = threading.Event()
+        # Mattermost's dedupe of POST /posts by pending_post_id: an in-memory cache of each server
+        # process, 30 s (app/post.go, pendingPostIDsCacheTTL). pending_post_id -> (post id, expiry).
+        self.pending_post_ttl = pending_post_ttl
+        self._pending_posts: dict[str, tuple[str, float]] = {}
         self._rate: dict[str, tuple[int, int]] = {}
         # routing
         self._handlers: dict[tuple[str, str], Callable[[_Ctx], Any]] = {}
@@ -283,15 +302,49 @@ class MattermostEmulator:
             self._fail_rules.append(_FailRule(status, count, path_contains, method.upper() if method else None,
                                               dict(headers or {}), body))
 
+    def delay_next(self, seconds: float, *, count: int = 1, skip: int = 0, path_contains: str | None = None,
+                   method: str | None = None) -> None:
+        """Serve the next ``count`` matching requests (after letting ``skip`` through), then hold
+        their answer ``seconds``: the effect is committed and logged, the client waits (a slow
+        server; a lost answer when the client gives up or dies first). :meth:`release_delayed`
+        sends held answers at once."""
+        with self._lock:
+            self._faults.append(_Fault(seconds, False, count, skip, path_contains, method.upper() if method else None))
+
+    def drop_after_commit(self, *, count: int = 1, skip: int = 0, path_contains: str | None = None,
+                          method: str | None = None) -> None:
+        """Serve the next ``count`` matching requests (after letting ``skip`` through), then close
+        the connection without an answer: the effect is committed and logged, the client sees
+        the connection dropped."""
+        with self._lock:
+            self._faults.append(_Fault(0.0, True, count, skip, path_contains, method.upper() if method else None))
+
+    def release_delayed(self) -> None:
+        with self._lock:
+            released, self._release = self._release, threading.Event()
+        released.set()
+
     def clear_failures(self) -> None:
         with self._lock:
             self._fail_rules.clear()
+            self._faults.clear()
+        self.release_delayed()
+
+    def forget_pending_posts(self) -> None:
+        """Empty the ``pending_post_id`` cache, as a server restart (or another cluster node) does."""
+        with self._lock:
+            self._pending_posts.clear()
 
     @property
     def requests_log(self) -> list[tuple[str, str, int]]:
         """(method, path, status) of every request served, oldest first."""
         with self._lock:
             return list(self._requests_log)
+
+    def wait_for_requests(self, predicate: Callable[[list[tuple[str, str, int]]], bool], timeout: float = 30.0) -> bool:
+        """Block until ``predicate(requests_log)`` holds (checked on each logged request); False on timeout."""
+        with self._log_changed:
+            return self._log_changed.wait_for(lambda: predicate(list(self._requests_log)), timeout)
 
     def clear_requests_log(self) -> None:
         with self._lock:
@@ -778,7 +831,29 @@ class MattermostEmulator:
         resp.headers.setdefault("X-Version-Id", SERVER_VERSION)
         with self._lock:
             self._requests_log.append((req.method, req.path, resp.status_code))
+            self._log_changed.notify_all()
+            fault, release = self._take_fault(req.method.upper(), req.path), self._release
+        if fault is not None and fault.drop:
+            connection = environ.get("werkzeug.socket")
+            if connection is not None:
+                connection.shutdown(socket.SHUT_RDWR)
+            raise ConnectionAbortedError("emulator: connection dropped after commit")
+        if fault is not None and fault.delay:
+            release.wait(fault.delay)
         return resp(environ, start_response)
+
+    def _take_fault(self, method: str, path: str) -> _Fault | None:
+        for fault in self._faults:
+            if (fault.method and fault.method != method) or (fault.path_contains and fault.path_contains not in path):
+                continue
+            if fault.skip > 0:
+                fault.skip -= 1
+                continue
+            fault.count -= 1
+            if fault.count <= 0:
+                self._faults.remove(fault)
+            return fault
+        return None
 
     def _rate_headers(self, key: str) -> dict[str, str]:
         now = int(time.time())
@@ -1276,9 +1351,21 @@ class MattermostEmulator:
         file_ids = body.get("file_ids") or []
         if not body["message"] and not file_ids and not props.get("attachments"):
             raise _bad("api.post.create_post.empty.app_error", "Message, file or attachment is required.")
+        pending = body.get("pending_post_id") or ""
+        if not isinstance(pending, str):
+            raise _bad("api.context.invalid_body_param.app_error", "Invalid pending_post_id.")
+        seen = self._pending_posts.get(pending) if pending else None
+        if seen is not None and seen[1] > time.monotonic() and seen[0] in self._posts:
+            first = self._posts[seen[0]]
+            if self._can_read_channel(ctx.user, self._channels[first["channel_id"]]):
+                return 201, dict(first, pending_post_id=pending)  # the post made the first time
         post = self._create_post(ctx.user["id"], ch["id"], body["message"], props=props,
                                  root_id=body.get("root_id") or "", file_ids=file_ids)
-        return 201, post
+        if pending and self.pending_post_ttl > 0:
+            if len(self._pending_posts) >= 25000:  # the server's cache size (PendingPostIDsCacheSize)
+                self._pending_posts.pop(next(iter(self._pending_posts)))
+            self._pending_posts[pending] = (post["id"], time.monotonic() + self.pending_post_ttl)
+        return 201, dict(post, pending_post_id=pending)
 
     def _check_post_read(self, ctx: _Ctx, post: dict) -> dict:
         if not self._can_read_channel(ctx.user, self._channels[post["channel_id"]]):

@@ -80,7 +80,10 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
 @cli.command()
 @click.option("--once", is_flag=True, help="deliver what is due, then stop")
-def worker(once: bool) -> None:
+@click.option("--lease", default=30.0, show_default=True, type=click.FloatRange(min=1),
+              help="seconds a claim survives without renewal (the worker renews it while it works): "
+                   "how long the messages of a crashed worker wait before another takes them over")
+def worker(once: bool, lease: float) -> None:
     """Deliver the outbox and run scheduled jobs (digests, reminders) in this process."""
     from plugin.app import Services
     from plugin.delivery.worker import OutboxWorker
@@ -89,7 +92,8 @@ def worker(once: bool) -> None:
     settings, _ = _ready_settings(embedded_ok=False)
     configure_logging(secrets=tuple(filter(None, (settings.mattermost_token, settings.caldav_password))))
     services = Services(settings)
-    outbox = OutboxWorker(services)
+    outbox = OutboxWorker(services, lease=lease)
+    services.worker = outbox
     if once:
         outbox.run_periodic()
         click.echo(f"{outbox.run_until_idle()} message(s) processed")

@@ -102,8 +102,9 @@ def outbox(ctx) -> None:
         click.echo("  ".join(f"{status}: {counts.get(status, 0)}" for status in ("pending", "delivered", "dead")))
         for message in session.scalars(select(OutboxMessage).where(OutboxMessage.status != "delivered")
                                        .order_by(OutboxMessage.id).limit(50)):
+            state = f"held by {message.locked_by}" if message.locked_by else message.last_error[:80]
             click.echo(f"#{message.id} {message.status:8} {message.kind:28} attempts={message.attempts} "
-                       f"next={message.available_at:%Y-%m-%d %H:%M:%S} {message.last_error[:80]}")
+                       f"next={message.available_at:%Y-%m-%d %H:%M:%S} {state}")
 
 
 @outbox.command("retry")
@@ -116,7 +117,8 @@ def outbox_retry(message_id: int | None) -> None:
         query = update(OutboxMessage).where(OutboxMessage.status == "dead")
         if message_id:
             query = update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status != "delivered")
-        count = session.execute(query.values(status="pending", attempts=0, available_at=utcnow())).rowcount
+        count = session.execute(query.values(status="pending", attempts=0, available_at=utcnow(), locked_by=None,
+                                             blocked_on=None)).rowcount
     click.echo(f"{count} message(s) queued again.")
 
 

@@ -27,7 +27,7 @@ from integrations.calendar.imip import build_invitation
 from integrations.mattermost.messages import escape_markdown
 from models import Consortium, Person, WorkingSession
 from plugin.dates import format_date
-from plugin.delivery import DeliveryContext, Permanent, Retry, delivers, periodic
+from plugin.delivery import DeliveryContext, Permanent, Retry, Waiting, delivers, periodic
 from plugin.i18n import _, use_locale
 from plugin.services import sessions as sessions_service
 from plugin.services.base import queue
@@ -62,7 +62,7 @@ def put_session(ctx: DeliveryContext, payload: dict) -> None:
             return
         consortium = session.get(Consortium, ws.consortium_id)
         if consortium.caldav_calendar_url is None:
-            raise Retry("the consortium's CalDAV calendar is not created yet", retry_after=30)
+            raise Waiting("the consortium's CalDAV calendar is not created yet")
         with use_locale(services.settings.locale):
             ics = session_calendar(session, ws, consortium, organizer_email=_organizer(services),
                                    base_url=services.base_url, channel_url=_channel_url(services, consortium))

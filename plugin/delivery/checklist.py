@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from integrations.mattermost.messages import MAX_POST_TEXT, escape_markdown, progress_bar
 from models import ChecklistItem, Consortium, OutboxMessage, Person, utcnow
 from plugin.dates import format_short
-from plugin.delivery import DeliveryContext, Permanent, Retry, delivers, periodic
-from plugin.delivery.mattermost import channel_of, client_of
+from plugin.delivery import DeliveryContext, Permanent, Waiting, delivers, periodic
+from plugin.delivery.mattermost import channel_of, client_of, post_once
 from plugin.i18n import _, ngettext, normalize_locale, use_locale
 from plugin.services.base import queue
 from plugin.services.checklist import due_items, item_text
@@ -62,12 +62,11 @@ def news(ctx: DeliveryContext, payload: dict) -> None:
     if current.get("post_id"):  # a retry after the post was made: bring it up to date instead
         client_of(ctx).update_post(current["post_id"], message=_news_text(current.get("lines", [])))
         return
-    client = client_of(ctx)
-    created = client.create_post(channel_of(ctx, current), _news_text(current.get("lines", [])))
+    post_id = post_once(ctx, "post", channel_of(ctx, current), _news_text(current.get("lines", [])))
     with ctx.services.db.transaction() as session:
         row = _locked_row(session, select(OutboxMessage).where(OutboxMessage.id == ctx.message_id))
         if row is not None:
-            row.payload = {**(row.payload or {}), "post_id": created["id"]}
+            row.payload = {**(row.payload or {}), "post_id": post_id}
 
 
 @delivers("checklist.news_refresh")
@@ -80,7 +79,7 @@ def news_refresh(ctx: DeliveryContext, payload: dict) -> None:
     if not current.get("post_id"):
         if status == "dead":
             raise Permanent("the news post was never made")
-        raise Retry("the news post is not posted yet", retry_after=2)
+        raise Waiting("the news post is not posted yet")
     client_of(ctx).update_post(current["post_id"], message=_news_text(current.get("lines", [])))
 
 

@@ -6,8 +6,8 @@ import logging
 from datetime import timedelta
 
 from models import Consortium
-from plugin.delivery import DeliveryContext, Permanent, Retry, delivers, periodic
-from plugin.delivery.mattermost import client_of, team_id
+from plugin.delivery import DeliveryContext, Permanent, Waiting, delivers, periodic
+from plugin.delivery.mattermost import client_of, direct_message_once, post_once, team_id
 from plugin.i18n import _, use_locale
 from plugin.services import dialogues as service
 
@@ -60,7 +60,7 @@ def _report_refusals(ctx: DeliveryContext, client, consortium_id: int, channel_i
                    name=name, names=names, reasons=reasons)
     log.warning("dialogue channel %s: Mattermost refused %s", channel_id, reasons)
     try:
-        client.create_post(channel_id, message)
+        post_once(ctx, "refusal-notice", channel_id, message)
     except Exception:
         log.exception("could not post the refusal notice in %s", channel_id)
     _dm_admins(ctx, client, notice)
@@ -73,7 +73,7 @@ def _dm_admins(ctx: DeliveryContext, client, message: str) -> int:
         return 0
     sent = 0
     for user in client.get_users_by_usernames(admins):
-        client.direct_message(user["id"], message)
+        direct_message_once(ctx, f"dm:{user['id']}", user["id"], message)
         sent += 1
     return sent
 
@@ -112,7 +112,7 @@ def _dialogue_channel(ctx: DeliveryContext, consortium_id: int) -> str:
             raise Permanent("consortium no longer exists")
         channel = consortium.dialogue_channel_id
     if not channel:
-        raise Retry("the dialogue channel is not created yet", retry_after=30)
+        raise Waiting("the dialogue channel is not created yet")
     return channel
 
 

@@ -1,10 +1,17 @@
-"""Mattermost deliveries: posts, updates, pins, direct messages, channel membership."""
+"""Mattermost deliveries: posts, updates, pins, direct messages, channel membership.
+
+Creating a post is the one call here that is not idempotent (pins, edits, membership,
+channel adoption are). Every post goes through :func:`post_once`: its result is recorded
+in the outbox row as soon as it is known, it carries an idempotency key (the message id
+and the step), and a message taken over after a crash or a lost answer first looks up
+the post its earlier attempt may have created.
+"""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from models import Consortium, FoundationDialogue, WorkingSession
-from plugin.delivery import DeliveryContext, Permanent, Retry, delivers
+from plugin.delivery import DeliveryContext, Permanent, Retry, Waiting, delivers
 
 # Where a delivered post's id may be written back: "name" -> (model, column).
 POST_REFERENCES = {
@@ -30,7 +37,7 @@ def channel_of(ctx: DeliveryContext, payload: dict) -> str:
             raise Permanent("consortium no longer exists")
         channel = consortium.dialogue_channel_id if payload.get("target") == "dialogue" else consortium.channel_id
     if not channel:
-        raise Retry("the consortium's channel is not created yet", retry_after=30)
+        raise Waiting("the consortium's channel is not created yet")
     return channel
 
 
@@ -55,37 +62,66 @@ def root_of(ctx: DeliveryContext, payload: dict) -> str | None:
     if payload.get("root_ref"):
         root = read_reference(ctx, payload["root_ref"])
         if not root:
-            raise Retry("the thread's root post is not posted yet", retry_after=30)
+            raise Waiting("the thread's root post is not posted yet")
         return root
     return None
 
 
+def post_once(ctx: DeliveryContext, step: str, channel_id: str, message: str, *, props: dict | None = None,
+              root_id: str | None = None, file_ids: list[str] | None = None) -> str:
+    """Create the post of ``step`` of this outbox message at most once; returns its id.
+
+    The id is recorded in the outbox row right away. A message claimed before (a worker
+    died, or an earlier attempt ended without knowing whether Mattermost made the post)
+    first searches the channel's posts since its first claim for its key; within one
+    call, the client does the same before each retry (``MattermostClient.create_post``).
+    """
+    done = ctx.progress.get(step)
+    if done:
+        return done
+    client = client_of(ctx)
+    key = ctx.idempotency_key(step)
+    found = None
+    if ctx.resumed:
+        found = client.find_post_by_key(channel_id, key, ctx.started_at.timestamp() if ctx.started_at else 0.0)
+    created = found or client.create_post(channel_id, message, props=props, root_id=root_id, file_ids=file_ids,
+                                          idempotency_key=key)
+    ctx.record(step, created["id"])
+    return created["id"]
+
+
+def direct_message_once(ctx: DeliveryContext, step: str, user_id: str, message: str, *,
+                        props: dict | None = None) -> str:
+    """A direct message from the bot, at most once (opening the DM channel is idempotent)."""
+    channel = client_of(ctx).direct_channel(user_id)["id"]
+    return post_once(ctx, step, channel, message, props=props)
+
+
 @delivers("mattermost.post")
 def post(ctx: DeliveryContext, payload: dict) -> None:
-    """Post in a channel; ``store`` records the post id so a retry never posts twice."""
+    """Post in a channel; ``store`` writes the post id back to its row (the card of a session...)."""
     store = payload.get("store")
     if store and read_reference(ctx, store):
         return
-    client = client_of(ctx)
-    created = client.create_post(channel_of(ctx, payload), payload["message"], props=payload.get("props"),
-                                 root_id=root_of(ctx, payload), file_ids=payload.get("file_ids"))
+    post_id = post_once(ctx, "post", channel_of(ctx, payload), payload["message"], props=payload.get("props"),
+                        root_id=root_of(ctx, payload), file_ids=payload.get("file_ids"))
     if store:
-        write_reference(ctx, store, created["id"])
+        write_reference(ctx, store, post_id)
     if payload.get("pin"):
-        client.pin_post(created["id"])
+        client_of(ctx).pin_post(post_id)  # pinning twice is harmless
 
 
 @delivers("mattermost.update_post")
 def update_post(ctx: DeliveryContext, payload: dict) -> None:
     post_id = payload.get("post_id") or (read_reference(ctx, payload["ref"]) if payload.get("ref") else None)
     if not post_id:
-        raise Retry("the post to update is not posted yet", retry_after=30)
+        raise Waiting("the post to update is not posted yet")
     client_of(ctx).update_post(post_id, message=payload.get("message"), props=payload.get("props"))
 
 
 @delivers("mattermost.dm")
 def direct_message(ctx: DeliveryContext, payload: dict) -> None:
-    client_of(ctx).direct_message(payload["user_id"], payload["message"], props=payload.get("props"))
+    direct_message_once(ctx, "dm", payload["user_id"], payload["message"], props=payload.get("props"))
 
 
 @delivers("mattermost.ephemeral")
@@ -116,8 +152,11 @@ def upload(ctx: DeliveryContext, payload: dict) -> None:
     client = client_of(ctx)
     channel = client.direct_channel(payload["direct_to"])["id"] if payload.get("direct_to") else \
         channel_of(ctx, payload)
-    file_ids = [client.upload_file(channel, f["name"], base64.b64decode(f["content"])) for f in payload["files"]]
-    client.create_post(channel, payload.get("message", ""), file_ids=file_ids, root_id=payload.get("root_id"))
+    file_ids = ctx.progress.get("files")
+    if not file_ids:  # an upload without its post is an orphan file, never a visible duplicate
+        file_ids = [client.upload_file(channel, f["name"], base64.b64decode(f["content"])) for f in payload["files"]]
+        ctx.record("files", file_ids)
+    post_once(ctx, "post", channel, payload.get("message", ""), file_ids=file_ids, root_id=payload.get("root_id"))
 
 
 def team_id(ctx: DeliveryContext, session, consortium: Consortium) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from models import Consortium, Membership, Person, ProvisioningStep, utcnow
 from plugin.delivery import DeliveryContext, Permanent, Retry, delivers
-from plugin.delivery.mattermost import client_of, team_id
+from plugin.delivery.mattermost import client_of, post_once, team_id
 from plugin.i18n import _, use_locale
 from plugin.messages import channel_header, channel_purpose, welcome_message
 
@@ -101,10 +101,10 @@ def _step_welcome(ctx: DeliveryContext, consortium_id: int) -> str:
         channel = consortium.channel_id
         with use_locale(ctx.services.settings.locale):
             message = welcome_message(consortium, ctx.services.base_url)
-    created = client.create_post(channel, message)
+    post_id = post_once(ctx, "welcome", channel, message)
     with ctx.services.db.transaction() as session:
-        session.get(Consortium, consortium_id).welcome_post_id = created["id"]
-    client.pin_post(created["id"])
+        session.get(Consortium, consortium_id).welcome_post_id = post_id
+    client.pin_post(post_id)
     return _("posted and pinned")
 
 
