@@ -384,6 +384,23 @@ def test_admin_rights_follow_the_id_not_the_name(world):
     assert person(net, admin).username == "admin" and person(net, mallory).username == "mallory"
 
 
+def test_a_web_session_follows_the_roles_mattermost_gives(world):
+    """A system admin signed in to the dashboard is asked about again once the time-to-live has passed."""
+    net = world
+    from tests.test_web import magic_link, sign_in
+
+    root = net.users["root"]["id"]
+    http, page = sign_in(magic_link(net, "root"))
+    assert page.status_code == 200 and "Tous les consortiums" in page.text
+    age(net, root)
+    assert http.get(f"{net.server.url}/web/", timeout=10).status_code == 200  # still a system admin
+    assert person(net, root).directory_synced_at > utcnow() - timedelta(minutes=1)
+    net.emulator.set_roles(root, "system_user")
+    assert http.get(f"{net.server.url}/web/", timeout=10).status_code == 200  # within the time-to-live
+    age(net, root)
+    assert http.get(f"{net.server.url}/web/", timeout=10).status_code == 403
+
+
 def test_names_and_roles_follow_mattermost_after_the_time_to_live(world):
     net = world
     samir, root = net.users["samir"]["id"], net.users["root"]["id"]
