@@ -64,5 +64,8 @@ class Person(Base):
     personal_feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None] = mapped_column()
+    # When name, e-mail, locale and roles were last read from Mattermost: in the database so that
+    # every process shares one refresh per person and time-to-live.
+    directory_synced_at: Mapped[datetime | None] = mapped_column()
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="representatives")

@@ -4,16 +4,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from flask import Flask, g, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from integrations.mattermost.verification import verify_command_token
 from models.db import Database
 from plugin.config import Settings, load_settings
 from plugin.logging_setup import configure_logging, new_request_id, request_id_var
 from plugin.security import Signer
-from plugin.services.people import Directory, NetworkCache, OfflineDirectory
+from plugin.services.people import AdminIds, Directory, NetworkCache, OfflineDirectory
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +35,10 @@ class Services:
         self.signer = Signer(settings.secret_key)
         self.worker = None  # set when an in-process outbox worker runs
         self.networks = NetworkCache()
+        self.admins = AdminIds()
         self._lock = threading.Lock()
         self._clients: dict[str, object] = {}
-        self._command_tokens: tuple[float, tuple[str, ...]] = (0.0, ())
+        self._command_tokens: tuple[float, dict[str, str]] = (0.0, {})
 
     @property
     def base_url(self) -> str:
@@ -67,12 +71,17 @@ class Services:
 
     @property
     def directory(self) -> Directory:
+        ttl = timedelta(seconds=self.settings.directory_ttl_seconds)
         client = self.mattermost(interactive=True)
         if client is None:
-            return OfflineDirectory()
+            return OfflineDirectory(ttl)
         from plugin.directory import MattermostDirectory
 
-        return self._client("directory", lambda: MattermostDirectory(client))
+        return MattermostDirectory(client, ttl)
+
+    def admin_ids(self, session: Session) -> frozenset[str]:
+        """The Mattermost ids of the network's admins named in ``CONSORTIA_ADMINS``."""
+        return self.admins.ids(self.settings.admins, self.directory, session)
 
     def caldav(self):
         if not self.settings.caldav_configured:
@@ -95,20 +104,29 @@ class Services:
 
     # --- slash command tokens -------------------------------------------------------------
 
-    def command_tokens(self) -> tuple[str, ...]:
-        """Tokens from the environment plus those `consortia mattermost install` stored."""
+    def command_token_valid(self, token: str | None, command: str) -> bool:
+        """A hand-listed token (``CONSORTIA_COMMAND_TOKENS``) is valid for every trigger; a token
+        `consortia mattermost install` stored only for the trigger it was registered for."""
+        if verify_command_token(token, self.settings.command_tokens):
+            return True
+        trigger = command.strip().lstrip("/").lower()
+        for fresh in (False, True):  # a command registered a moment ago: read the table again, once
+            registered = self._registered_tokens(refresh=fresh)
+            if trigger in registered and verify_command_token(token, (registered[trigger],)):
+                return True
+        return False
+
+    def _registered_tokens(self, *, refresh: bool) -> dict[str, str]:
         fetched_at, tokens = self._command_tokens
-        if time.monotonic() - fetched_at > 30:
+        age = time.monotonic() - fetched_at
+        # However many wrong tokens arrive, the table is read at most once every two seconds.
+        if age > 30 or (refresh and age > 2):
             from models import RegisteredCommand
 
             with self.db.reader() as session:
-                stored = tuple(session.scalars(select(RegisteredCommand.token)))
-            tokens = tuple(self.settings.command_tokens) + stored
+                tokens = dict(session.execute(select(RegisteredCommand.trigger, RegisteredCommand.token)).all())
             self._command_tokens = (time.monotonic(), tokens)
         return tokens
-
-    def forget_command_tokens(self) -> None:
-        self._command_tokens = (0.0, ())
 
     def notify_outbox(self) -> None:
         if self.worker is not None:

@@ -40,6 +40,8 @@ class Settings:
     command_tokens: tuple[str, ...] = ()
     api_tokens: tuple[str, ...] = ()
     admins: tuple[str, ...] = ()
+    # How long what Mattermost said about a person (name, e-mail, roles) is trusted before asking again.
+    directory_ttl_seconds: int = 300
     caldav_url: str | None = None
     caldav_username: str | None = None
     caldav_password: str | None = None
@@ -188,6 +190,13 @@ def load_settings(env: dict[str, str] | None = None, *, instance_dir: Path | Non
     except ValueError:
         raise ConfigError(f"{PREFIX}WORKER_POLL_SECONDS must be a positive number") from None
 
+    try:
+        directory_ttl = int(get("DIRECTORY_TTL") or "300")
+        if directory_ttl < 0:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{PREFIX}DIRECTORY_TTL must be a number of seconds (0 or more)") from None
+
     secret = get("SECRET_KEY") or _default_secret(instance)
     if len(secret) < 16:
         raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 16 characters long")
@@ -203,6 +212,7 @@ def load_settings(env: dict[str, str] | None = None, *, instance_dir: Path | Non
         command_tokens=_csv(get("COMMAND_TOKENS")),
         api_tokens=_csv(get("API_TOKENS")),
         admins=tuple(name.lstrip("@").lower() for name in _csv(get("ADMINS"))),
+        directory_ttl_seconds=directory_ttl,
         caldav_url=caldav_url,
         caldav_username=get("CALDAV_USERNAME"),
         caldav_password=get("CALDAV_PASSWORD"),

@@ -1,7 +1,9 @@
 """The people directory backed by Mattermost's REST API."""
 from __future__ import annotations
 
-from integrations.mattermost.client import MattermostClient, MattermostNotFound
+from datetime import timedelta
+
+from integrations.mattermost.client import MattermostBadRequest, MattermostClient, MattermostNotFound
 from plugin.services.people import UserInfo
 
 
@@ -16,13 +18,16 @@ def _info(user: dict) -> UserInfo:
 
 
 class MattermostDirectory:
-    def __init__(self, client: MattermostClient):
+    online = True
+
+    def __init__(self, client: MattermostClient, ttl: timedelta):
         self.client = client
+        self.ttl = ttl
 
     def user_by_id(self, user_id: str) -> UserInfo | None:
         try:
             return _info(self.client.get_user(user_id))
-        except MattermostNotFound:
+        except (MattermostNotFound, MattermostBadRequest):  # 400: not even shaped like an id
             return None
 
     def users_by_usernames(self, usernames: list[str]) -> list[UserInfo]:

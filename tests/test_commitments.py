@@ -204,7 +204,7 @@ def test_dialog_with_forged_or_expired_state_is_refused(net, group, monkeypatch)
         "could not be verified" in forged["response"]["error"]
     from plugin.security import Signer
 
-    other_key = Signer("another-secret").sign("dialog", {"c": "commitment.add", "d": {"consortium_id": 1}},
+    other_key = Signer("another-secret").sign("dialog", {"a": "commitment.add", "d": {"consortium_id": 1}},
                                               single_use=True)
     assert "error" in net.emulator.submit_dialog(entry, "samir", submission, state=other_key)["response"]
 
@@ -222,7 +222,7 @@ def test_dialog_with_forged_or_expired_state_is_refused(net, group, monkeypatch)
         from models import Consortium
 
         consortium_id = session.scalar(select(Consortium.id))
-    old = net.services.signer.sign("dialog", {"c": "commitment.add", "d": {"consortium_id": consortium_id}},
+    old = net.services.signer.sign("dialog", {"a": "commitment.add", "d": {"consortium_id": consortium_id}},
                                    single_use=True)
     monkeypatch.undo()
     expired = net.emulator.submit_dialog(entry, "samir", submission, state=old)

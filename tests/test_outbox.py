@@ -43,6 +43,7 @@ def test_mattermost_outage_loses_nothing_and_delivers_once(net):
 
 
 def test_unknown_people_cannot_be_checked_while_mattermost_is_down(net):
+    net.reply("admin", "/consortium aide")  # the admin is known; @nouvelle is not
     net.emulator.go_down()
     try:
         reply = net.reply("admin", '/consortium creer "Mobilité" --membres @nouvelle')

@@ -412,6 +412,32 @@ class MattermostEmulator:
                 self._add_team_member(t["id"], user["id"])
             return copy.deepcopy(user)
 
+    def rename_user(self, user_id: str, username: str) -> dict:
+        """Change an account's username, as a system admin does in the System Console."""
+        with self._lock:
+            username = username.lower()
+            user = self._users.get(user_id)
+            if user is None:
+                raise ValueError(f"no user {user_id!r}")
+            other = self._user_by_name(username)
+            if other is not None and other["id"] != user_id:
+                raise ValueError(f"user {username!r} exists")
+            user["username"] = username
+            user["update_at"] = self._ts()
+            if user_id in self._bots:
+                self._bots[user_id]["username"] = username
+            return copy.deepcopy(user)
+
+    def set_roles(self, user_id: str, roles: str) -> dict:
+        """Change an account's system roles (``"system_user"``, ``"system_admin system_user"``)."""
+        with self._lock:
+            user = self._users.get(user_id)
+            if user is None:
+                raise ValueError(f"no user {user_id!r}")
+            user["roles"] = roles
+            user["update_at"] = self._ts()
+            return copy.deepcopy(user)
+
     def create_token(self, user_id: str) -> str:
         with self._lock:
             if user_id not in self._users:

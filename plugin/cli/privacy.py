@@ -23,9 +23,9 @@ def _services():
 
 
 @privacy.command("export")
-@click.argument("username")
-def export(username: str) -> None:
-    """Print everything held about @username as JSON."""
+@click.argument("user")
+def export(user: str) -> None:
+    """Print everything held about USER (a Mattermost user id, or @username checked with Mattermost) as JSON."""
     from plugin.services import privacy as service
     from plugin.services.base import ServiceError
     from plugin.services.people import ensure_network
@@ -34,7 +34,7 @@ def export(username: str) -> None:
     try:
         with services.db.reader() as session:
             network = ensure_network(session, services.settings.mattermost_team or "default")
-            data = service.export_person(session, service.find_person(session, network, username))
+            data = service.export_person(session, service.find_person(session, network, services.directory, user))
     except ServiceError as error:
         click.echo(error.message, err=True)
         sys.exit(1)
@@ -42,22 +42,24 @@ def export(username: str) -> None:
 
 
 @privacy.command("erase")
-@click.argument("username")
+@click.argument("user")
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
-def erase(username: str, yes: bool) -> None:
-    """Erase @username's personal data; what the group built stays, unattributed."""
+def erase(user: str, yes: bool) -> None:
+    """Erase USER's personal data (a Mattermost user id, or @username checked with Mattermost); what the
+    group built stays, unattributed."""
     from plugin.delivery.worker import OutboxWorker
     from plugin.services import privacy as service
     from plugin.services.base import ServiceError
     from plugin.services.people import ensure_network
 
-    if not yes and not click.confirm(f"Erase the personal data of @{username.lstrip('@')}? This cannot be undone"):
+    if not yes and not click.confirm(f"Erase the personal data of {user}? This cannot be undone"):
         sys.exit(1)
     services = _services()
     try:
         with services.db.transaction() as session:
             network = ensure_network(session, services.settings.mattermost_team or "default")
-            outcome = service.erase_person(session, None, service.find_person(session, network, username))
+            outcome = service.erase_person(session, None,
+                                           service.find_person(session, network, services.directory, user))
     except ServiceError as error:
         click.echo(error.message, err=True)
         sys.exit(1)

@@ -11,16 +11,17 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from integrations.mattermost.messages import escape_markdown
+from models import Network
 
 from plugin.commands.context import CommandContext, CommandRequest, Reply
 from plugin.commands.grammar import Trigger
+from plugin.commands.identity import run_as
 from plugin.commands.parser import ParseError, ParsedCommand, parse
 from plugin.commands.registry import find_trigger
 from plugin.commands.replies import usage_text
 from plugin.i18n import _, use_locale
 from plugin.services import consortia as consortia_service
-from plugin.services.base import ServiceError
-from plugin.services.people import resolve_actor
+from plugin.services.base import Actor, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,13 @@ def dispatch(services, request: CommandRequest) -> Reply:
     trigger = find_trigger(request.command)
     if trigger is None:
         return error_reply(_("Unknown command {command}.", command=escape_markdown(request.command[:40])))
+    settings = services.settings
     try:
-        with services.db.transaction(read_only=_declared_read_only(trigger, request.text)) as session:
-            reply = _run(services, session, trigger, request)
+        reply = run_as(services, request.user_id, lambda session, network, actor: _run(
+            services, session, network, actor, trigger, request),
+            network_of=lambda session: services.networks.get(
+                session, request.team_domain or settings.mattermost_team or "default", request.team_id or None),
+            read_only=_declared_read_only(trigger, request.text))
         services.notify_outbox()
         return reply
     except ServiceError as error:  # raised after rollback: nothing was changed
@@ -95,12 +100,8 @@ def _declared_read_only(trigger: Trigger, text: str) -> bool:
     return bool(sub and sub.read_only)
 
 
-def _run(services, session: Session, trigger: Trigger, request: CommandRequest) -> Reply:
-    settings = services.settings
-    network = services.networks.get(session, request.team_domain or settings.mattermost_team or "default",
-                                    request.team_id or None)
-    actor = resolve_actor(session, network, services.directory, user_id=request.user_id,
-                          username=request.user_name, admins=settings.admins, default_locale=settings.locale)
+def _run(services, session: Session, network: Network, actor: Actor, trigger: Trigger,
+         request: CommandRequest) -> Reply:
     with use_locale(actor.locale):
         try:
             parsed = parse(trigger, request.text)

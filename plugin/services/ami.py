@@ -338,7 +338,7 @@ def form_consortium(session: Session, network: Network, actor: Actor, call: Call
             except Exception:  # Mattermost unreachable: list them as to invite, form anyway
                 info = None
             if info is not None and not info.is_bot:
-                person = upsert_person(session, network, info)
+                person = upsert_person(session, network.id, directory, info)
                 known[answer.email_key] = person
         if person is None:
             without.append(answer)

@@ -1,16 +1,28 @@
-"""People and the network: who is acting, who is named, who is an admin."""
+"""People and the network: who is acting, who is named, who is an admin.
+
+A person is their Mattermost user id. Their name, e-mail, display name, locale and
+system-admin and guest flags are read from Mattermost (never from a request) the first
+time the id is seen and again once the directory's time-to-live has passed.
+"""
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from datetime import datetime, timedelta
+from typing import Callable, Iterable, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from models import Network, Person, new_token
+from models import Network, Person, new_token, utcnow
 from plugin.i18n import _, normalize_locale
-from plugin.services.base import Actor, NotFound, Unavailable
+from plugin.services.base import Actor, Forbidden, NotFound, Unavailable
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,13 +40,24 @@ class UserInfo:
 
 
 class Directory(Protocol):
+    """Mattermost's word on people. ``user_by_id`` answers None for an id Mattermost does not know
+    and raises when Mattermost cannot be reached."""
+
+    online: bool        # False: no Mattermost configured; what is stored is all there is
+    ttl: timedelta      # how long what it said about a person is trusted
+
     def user_by_id(self, user_id: str) -> UserInfo | None: ...
 
     def users_by_usernames(self, usernames: list[str]) -> list[UserInfo]: ...
 
 
 class OfflineDirectory:
-    """Used when no Mattermost is configured: only people already known exist."""
+    """Used when no Mattermost is configured: only people already known exist, as stored."""
+
+    online = False
+
+    def __init__(self, ttl: timedelta = timedelta(minutes=5)) -> None:
+        self.ttl = ttl
 
     def user_by_id(self, user_id: str) -> UserInfo | None:
         return None
@@ -77,69 +100,186 @@ def ensure_network(session: Session, team_name: str, team_id: str | None = None)
     return network
 
 
-def _apply(person: Person, info: UserInfo) -> None:
-    person.username = info.username.lower()
+def person_by_user_id(session: Session, user_id: str) -> Person | None:
+    if not user_id:
+        return None
+    return session.scalar(select(Person).where(Person.mattermost_user_id == user_id))
+
+
+def is_fresh(person: Person, directory: Directory, now: datetime | None = None) -> bool:
+    """Whether what Mattermost said about ``person`` still stands (always, with no Mattermost)."""
+    if not directory.online:
+        return True
+    synced = person.directory_synced_at
+    return synced is not None and (now or utcnow()) - synced < directory.ttl
+
+
+def _copy(person: Person, info: UserInfo, now: datetime) -> None:
     person.mattermost_user_id = info.id
     if info.email:
         person.email = info.email.lower()
-    person.display_name = info.display_name or person.display_name
+    person.display_name = info.display_name[:200]
     person.is_guest = info.is_guest
     person.is_system_admin = info.is_system_admin
-    if person.locale is None and info.locale:
-        person.locale = normalize_locale(info.locale, fallback=None) if info.locale else None
+    if person.locale is None and info.locale:  # a language chosen with /consortium langue stays
+        person.locale = normalize_locale(info.locale, fallback=None)
+    person.directory_synced_at = now
 
 
-def upsert_person(session: Session, network: Network, info: UserInfo) -> Person:
-    person = session.scalar(select(Person).where(Person.mattermost_user_id == info.id))
-    if person is None:
-        person = session.scalar(
-            select(Person).where(Person.network_id == network.id, Person.username == info.username.lower())
-        )
-        if person is not None and person.mattermost_user_id not in (None, info.id):
-            # The name now belongs to another account (renamed or reused in Mattermost): never hand the
-            # previous holder's memberships and roles to it. The previous holder keeps its data under a
-            # name that no command can reach until Mattermost tells us its new one.
-            person.username = f"{person.username}~{person.id}"[:64]
-            session.flush()
-            person = None
-    if person is None:
-        person = Person(network_id=network.id, username=info.username.lower(), display_name=info.display_name,
-                        personal_feed_token=new_token())
-        session.add(person)
-    _apply(person, info)
+def _sync(session: Session, directory: Directory, person: Person, info: UserInfo, now: datetime, depth: int) -> None:
+    name = info.username.lower()
+    if person.username != name:
+        person.username = f"~{person.id}"  # let go of the old name first: two accounts may have swapped names
+        session.flush()
+        _release_name(session, directory, person.network_id, name, now, depth)
+        person.username = name
+    _copy(person, info, now)
     session.flush()
+
+
+def _release_name(session: Session, directory: Directory, network_id: int, name: str, now: datetime,
+                  depth: int) -> None:
+    """Mattermost just gave ``name`` to someone; a row that still holds it here is asked about, by its own id."""
+    holder = session.scalar(select(Person).where(Person.network_id == network_id, Person.username == name))
+    if holder is None:
+        return
+    info = None
+    if holder.mattermost_user_id and directory.online and depth < 4:
+        try:
+            info = directory.user_by_id(holder.mattermost_user_id)
+        except Exception:  # Mattermost stopped answering: parked below, renamed on its own next command
+            info = None
+    if info is not None and info.username.lower() != name:
+        _sync(session, directory, holder, info, now, depth + 1)  # renamed in Mattermost: its new name
+        return
+    # Gone from Mattermost, or no answer: the row keeps its data under a name that no command reaches
+    # ("~" is not allowed in Mattermost names) until Mattermost tells us its new one.
+    holder.username = f"{name}~{holder.id}"[:64]
+    session.flush()
+
+
+def upsert_person(session: Session, network_id: int, directory: Directory, info: UserInfo,
+                  now: datetime | None = None) -> Person:
+    """The person with ``info``'s id, created or brought up to date with what Mattermost said."""
+    now = now or utcnow()
+    person = person_by_user_id(session, info.id)
+    if person is None:
+        _release_name(session, directory, network_id, info.username.lower(), now, 0)
+        try:
+            with session.begin_nested():
+                person = Person(network_id=network_id, username=info.username.lower(), personal_feed_token=new_token())
+                _copy(person, info, now)
+                session.add(person)
+            return person
+        except IntegrityError:
+            # The same person's simultaneous first command created the row a moment ago: use it.
+            person = person_by_user_id(session, info.id)
+            if person is None:
+                raise
+    _sync(session, directory, person, info, now, 0)
     return person
 
 
-def is_admin(person: Person, admins: Iterable[str]) -> bool:
-    return person.is_system_admin or person.username.lower() in set(admins)
+@dataclass(frozen=True)
+class Lookup:
+    """What Mattermost answered about one id: ``info`` None with ``reachable`` means it has no such user."""
+
+    info: UserInfo | None
+    reachable: bool
 
 
-def resolve_actor(session: Session, network: Network, directory: Directory, *, user_id: str,
-                  username: str, admins: Iterable[str], default_locale: str) -> Actor:
-    """The acting person; looked up in Mattermost once, then known locally."""
-    person = session.scalar(select(Person).where(Person.mattermost_user_id == user_id))
+def look_up(directory: Directory, user_id: str) -> Lookup:
+    """Ask Mattermost about ``user_id`` (outside any transaction: no lock is held while waiting)."""
+    try:
+        return Lookup(directory.user_by_id(user_id), True)
+    except Exception as error:
+        log.warning("Mattermost could not say who %s is: %s", user_id, error)
+        return Lookup(None, False)
+
+
+def cannot_identify() -> Unavailable:
+    return Unavailable(_("We cannot identify you right now: Mattermost does not answer. Nothing was done; "
+                         "please try again in a moment."))
+
+
+def record_lookup(session: Session, network_id: int, directory: Directory, user_id: str, lookup: Lookup,
+                  now: datetime | None = None) -> Person:
+    """Store what Mattermost said about ``user_id``; refuse (nothing written) whom it cannot vouch for."""
+    now = now or utcnow()
+    if lookup.info is not None and lookup.info.id == user_id:
+        return upsert_person(session, network_id, directory, lookup.info, now)
+    person = person_by_user_id(session, user_id)
+    if lookup.reachable:
+        raise Forbidden(_("Mattermost does not know your account, so nothing was done."))
     if person is None:
-        info = None
+        raise cannot_identify()
+    # Known: keep what is stored, and do not make every command wait for Mattermost until the next refresh.
+    person.directory_synced_at = now
+    return person
+
+
+def is_admin(person: Person, admin_ids: Iterable[str]) -> bool:
+    """System admins (as Mattermost says) and the accounts ``CONSORTIA_ADMINS`` names, by id."""
+    return bool(person.is_system_admin or (person.mattermost_user_id and person.mattermost_user_id in admin_ids))
+
+
+def actor_of(person: Person, admin_ids: Iterable[str], default_locale: str) -> Actor:
+    return Actor(person=person, is_admin=is_admin(person, admin_ids),
+                 locale=normalize_locale(person.locale or default_locale))
+
+
+class AdminIds:
+    """``CONSORTIA_ADMINS`` names admins by username for convenience; Mattermost says whose ids those
+    are, and the ids decide. Kept for the directory's time-to-live (per process)."""
+
+    RETRY_SECONDS = 30.0  # after a failed look-up, the last known ids stand this long
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._names: tuple[str, ...] = ()
+        self._ids: frozenset[str] = frozenset()
+        self._due = 0.0
+
+    def ids(self, names: tuple[str, ...], directory: Directory, session: Session) -> frozenset[str]:
+        if not names:
+            return frozenset()
+        with self._lock:
+            if names == self._names and self._clock() < self._due:
+                return self._ids
+            previous = self._ids if names == self._names else frozenset()
+        ids, keep = self._resolve(names, directory, session, previous)
+        with self._lock:
+            self._names, self._ids, self._due = names, ids, self._clock() + keep
+        return ids
+
+    def forget(self) -> None:
+        with self._lock:
+            self._due = 0.0
+
+    def _resolve(self, names: tuple[str, ...], directory: Directory, session: Session,
+                 previous: frozenset[str]) -> tuple[frozenset[str], float]:
+        ttl = directory.ttl.total_seconds()
+        if not directory.online:
+            # No Mattermost: the names stored (read from Mattermost when it was there) are all there is.
+            return frozenset(session.scalars(select(Person.mattermost_user_id).where(
+                Person.username.in_(names), Person.mattermost_user_id.is_not(None),
+                Person.erased_at.is_(None)))), ttl
         try:
-            info = directory.user_by_id(user_id)
-        except Exception:  # Mattermost unreachable: act on what the request told us
-            info = None
-        person = upsert_person(session, network, info or UserInfo(id=user_id, username=username or user_id))
-    elif username and person.username != username.lower():
-        # Renamed in Mattermost. A name another person still holds here (names swapped or reused) waits
-        # for that person's own rename: taking it would break the unique name and the command.
-        taken = session.scalar(select(Person.id).where(Person.network_id == person.network_id,
-                                                       Person.username == username.lower(), Person.id != person.id))
-        if taken is None:
-            person.username = username.lower()
-    locale = normalize_locale(person.locale or default_locale)
-    return Actor(person=person, is_admin=is_admin(person, admins), locale=locale)
+            infos = directory.users_by_usernames(list(names))
+        except Exception as error:
+            log.warning("could not resolve CONSORTIA_ADMINS through Mattermost: %s", error)
+            return previous, min(ttl, self.RETRY_SECONDS)
+        return frozenset(info.id for info in infos if not info.is_bot and info.username.lower() in names), ttl
 
 
 def resolve_usernames(session: Session, network: Network, directory: Directory,
-                      usernames: Iterable[str]) -> dict[str, Person]:
-    """Map each @username to a Person; unknown names raise NotFound naming them all."""
+                      usernames: Iterable[str], now: datetime | None = None) -> dict[str, Person]:
+    """Map each @username to a Person; unknown names raise NotFound naming them all.
+
+    A name is taken from what is stored only while that person's data is fresh; otherwise Mattermost
+    says whose name it is now (an account renamed since, and another that took its name, are told apart).
+    """
     wanted = []
     for name in usernames:
         name = name.lstrip("@").lower()
@@ -147,24 +287,31 @@ def resolve_usernames(session: Session, network: Network, directory: Directory,
             wanted.append(name)
     if not wanted:
         return {}
-    found = {
+    now = now or utcnow()
+    stored = {
         p.username: p
         for p in session.scalars(
             select(Person).where(Person.network_id == network.id, Person.username.in_(wanted),
-                                 Person.erased_at.is_(None))
+                                 Person.erased_at.is_(None), Person.mattermost_user_id.is_not(None))
         )
     }
-    missing = [name for name in wanted if name not in found or found[name].mattermost_user_id is None]
+    found = {name: person for name, person in stored.items() if is_fresh(person, directory, now)}
+    missing = [name for name in wanted if name not in found]
     if missing:
         try:
             infos = directory.users_by_usernames(missing)
-        except Exception:  # Mattermost unreachable: say so rather than "unknown user"
-            raise Unavailable(_("Mattermost cannot be reached to check {names}; please try again in a moment.",
-                                names=", ".join("@" + name for name in missing))) from None
+        except Exception:  # Mattermost unreachable: what we knew still stands; say so for the others
+            found.update({name: stored[name] for name in missing if name in stored})
+            unreachable = [name for name in missing if name not in found]
+            if unreachable:
+                raise Unavailable(_("Mattermost cannot be reached to check {names}; please try again in a moment.",
+                                    names=", ".join("@" + name for name in unreachable))) from None
+            infos = []
         for info in infos:
             if info.is_bot:
                 continue
-            found[info.username.lower()] = upsert_person(session, network, info)
+            found[info.username.lower()] = upsert_person(session, network.id, directory, info, now)
+        found = {name: person for name, person in found.items() if person.username == name}
     unknown = [name for name in wanted if name not in found]
     if unknown:
         raise NotFound(_("Unknown user: {names}. Check the spelling (@username).",

@@ -5,6 +5,7 @@ commitments, dialogue history) stays, but nothing in it points to the person any
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
@@ -15,16 +16,33 @@ from models import (
     Network, Organisation, Person, RoleAssignment, Rsvp, WorkingSession, utcnow,
 )
 from plugin.i18n import _
-from plugin.services.base import Actor, Conflict, Forbidden, NotFound, audit, queue
+from plugin.services.base import Actor, Conflict, Forbidden, NotFound, Unavailable, audit, queue
+from plugin.services.people import Directory, person_by_user_id
 
 ERASED = "erased"
 
 
-def find_person(session: Session, network: Network, username: str) -> Person:
-    person = session.scalar(select(Person).where(Person.network_id == network.id,
-                                                 Person.username == username.lstrip("@").lower()))
+_USER_ID = re.compile(r"^[a-z0-9]{26}$")
+
+
+def find_person(session: Session, network: Network, directory: Directory, who: str) -> Person:
+    """The person a request names: a Mattermost user id, or a @username that Mattermost resolves to an
+    id first, so that a stale or taken-over name held here never picks the wrong person."""
+    who = who.strip()
+    name = who.lstrip("@").lower()
+    person = person_by_user_id(session, who) if _USER_ID.match(who) else None
+    if person is None and directory.online:
+        try:
+            infos = directory.users_by_usernames([name]) if name else []
+        except Exception:
+            raise Unavailable(_("Mattermost cannot be reached to check {names}; please try again in a moment.",
+                                names="@" + name)) from None
+        info = next((info for info in infos if info.username.lower() == name), None)
+        person = person_by_user_id(session, info.id) if info is not None else None
+    elif person is None:  # no Mattermost configured: the names stored are all there is
+        person = session.scalar(select(Person).where(Person.network_id == network.id, Person.username == name))
     if person is None:
-        raise NotFound(_("Unknown user: {names}. Check the spelling (@username).", names="@" + username.lstrip("@")))
+        raise NotFound(_("Unknown user: {names}. Check the spelling (@username).", names="@" + name))
     return person
 
 

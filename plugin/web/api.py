@@ -170,34 +170,40 @@ from plugin.web import api_registers  # noqa
 from plugin.web import api_dialogues  # noqa
 
 
-@blueprint.get("/people/<username>/export")
-@documented("/people/{username}/export", "get", {
+_PERSON = {"in": "path", "name": "user", "required": True, "schema": {"type": "string"},
+           "description": "a Mattermost user id, or a @username that Consortia resolves through Mattermost"}
+
+
+@blueprint.get("/people/<user>/export")
+@documented("/people/{user}/export", "get", {
     "summary": "Everything Consortia holds about one person (GDPR access and portability)",
-    "parameters": [{"in": "path", "name": "username", "required": True, "schema": {"type": "string"}}],
+    "parameters": [_PERSON],
     "responses": {"200": {"description": "the person's data"}, "404": {"description": "unknown person"}},
 })
 @require_token
-def export_person(username: str):
+def export_person(user: str):
     from plugin.services import privacy
 
-    with services().db.reader() as session:
-        return jsonify(privacy.export_person(session, privacy.find_person(session, _network(session), username[:64])))
+    svc = services()
+    with svc.db.reader() as session:
+        person = privacy.find_person(session, _network(session), svc.directory, user[:65])
+        return jsonify(privacy.export_person(session, person))
 
 
-@blueprint.delete("/people/<username>")
-@documented("/people/{username}", "delete", {
+@blueprint.delete("/people/<user>")
+@documented("/people/{user}", "delete", {
     "summary": "Erase a person's personal data (GDPR): pseudonymised, removed from channels, group work kept",
-    "parameters": [{"in": "path", "name": "username", "required": True, "schema": {"type": "string"}}],
+    "parameters": [_PERSON],
     "responses": {"200": {"description": "erased; what changed"}, "404": {"description": "unknown person"},
                   "409": {"description": "already erased"}},
 })
 @require_token
-def erase_person(username: str):
+def erase_person(user: str):
     from plugin.services import privacy
 
     svc = services()
     with svc.db.transaction() as session:
-        person = privacy.find_person(session, _network(session), username[:64])
+        person = privacy.find_person(session, _network(session), svc.directory, user[:65])
         outcome = privacy.erase_person(session, None, person)
     svc.notify_outbox()
     return jsonify(erased=True, **outcome)

@@ -6,7 +6,7 @@ import re
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from integrations.mattermost import messages
-from integrations.mattermost.verification import extract_command_token, verify_command_token
+from integrations.mattermost.verification import extract_command_token
 from plugin.commands.context import CommandRequest
 from plugin.commands.dispatch import dispatch
 from plugin.commands.interactive import run_action, submit_dialog
@@ -27,10 +27,9 @@ def _unauthorized() -> Response:
 def command():
     services = current_app.extensions["consortia"]
     token = extract_command_token(request.headers, request.form)
-    if not verify_command_token(token, services.command_tokens()):
-        services.forget_command_tokens()  # a command registered a moment ago: re-read once
-        if not verify_command_token(token, services.command_tokens()):
-            return _unauthorized()
+    # First of all: nothing is read or written for a request without the token of its own trigger.
+    if not services.command_token_valid(token, str(request.form.get("command") or "")[:64]):
+        return _unauthorized()
     form = {name: (request.form.get(name) or "")[:10000] for name in _FIELDS}
     if not form["user_id"] or not form["command"] or not _ids_look_like_mattermost(form):
         return jsonify(messages.command_response(_("This request is missing its user or command.")))

@@ -38,7 +38,7 @@ from plugin.security import InvalidSignature
 from plugin.services import ami as service
 from plugin.services import consortia
 from plugin.services.base import Actor, ServiceError
-from plugin.services.people import is_admin
+from plugin.services.people import is_admin, is_fresh, look_up, record_lookup
 
 log = logging.getLogger(__name__)
 
@@ -122,15 +122,37 @@ def _status_of(error: ServiceError) -> int:
 
 # --- authentication by magic link ---------------------------------------------------------
 
+def _as_mattermost_says(db, person: Person, *, writer=None) -> Person | None:
+    """``person`` with the roles Mattermost gives them now (asked at most once per time-to-live), or None
+    when Mattermost no longer knows them. ``writer``: the caller's own write transaction, if any."""
+    svc = services()
+    if person.erased_at is not None or not person.mattermost_user_id:
+        return None
+    if is_fresh(person, svc.directory):
+        return person
+    lookup = look_up(svc.directory, person.mattermost_user_id)
+    try:
+        if writer is not None:
+            return record_lookup(writer, person.network_id, svc.directory, person.mattermost_user_id, lookup)
+        with svc.db.transaction() as own:
+            fresh = record_lookup(own, person.network_id, svc.directory, person.mattermost_user_id, lookup)
+    except ServiceError:
+        return None
+    return db.merge(fresh, load=False)
+
+
 def _load_admin(db) -> tuple[Actor, Network] | None:
     person_id, network_id = session.get("uid"), session.get("nid")
     if not person_id or not network_id:
         return None
     person = db.get(Person, person_id)
     network = db.get(Network, network_id)
-    if person is None or network is None or person.erased_at is not None:
+    if person is None or network is None:
         return None
-    return Actor(person=person, is_admin=is_admin(person, services().settings.admins),
+    person = _as_mattermost_says(db, person)
+    if person is None:
+        return None
+    return Actor(person=person, is_admin=is_admin(person, services().admin_ids(db)),
                  locale=get_locale()), network
 
 
@@ -182,7 +204,8 @@ def login_submit():
         except InvalidSignature as error:
             return _magic_error(error.reason)
         person = db.get(Person, int(data.get("p") or 0))
-        if person is None or not is_admin(person, services().settings.admins):
+        person = _as_mattermost_says(db, person, writer=db) if person is not None else None
+        if person is None or not is_admin(person, services().admin_ids(db)):
             return render_message(_("Only the network's facilitators (admins) can see this page."), status=403,
                                   title=_("Access refused"))
         lang = data.get("l") if data.get("l") in SUPPORTED_LOCALES else session.get("lang")

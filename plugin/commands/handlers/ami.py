@@ -103,7 +103,8 @@ def respond(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
                                   default=previous.comment if previous else None),
     ]
     open_dialog(ctx.services, ctx.request.trigger_id, callback="ami.respond", title=_("Answer the call"),
-                elements=elements, state={"call": call.id}, submit_label=_("Send"),
+                elements=elements, state={"call": call.id}, submit_label=_("Send"), actor=ctx.actor,
+                network=ctx.network,
                 introduction=_("Call: {title}. Deadline: {date}.", title=call.title,
                                date=format_date(service.aware(call.deadline), tz=ctx.tz, with_time=False)))
     return Reply(_("The form is open: fill it in and send it."))

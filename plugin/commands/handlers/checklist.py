@@ -13,7 +13,7 @@ from models import Consortium, UsedNonce, utcnow
 from plugin.commands.context import CommandContext, Reply
 from plugin.commands.dispatch import handles
 from plugin.commands.replies import usage as _usage
-from plugin.commands.interactive import ActionResult, InteractionContext, action, button
+from plugin.commands.interactive import ActionResult, Audience, InteractionContext, action, button
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import format_date, format_short
 from plugin.i18n import _, ngettext
@@ -118,6 +118,8 @@ def render_list(services, actor: Actor, consortium: Consortium, view: checklist.
     attachments = []
     base = {"c": consortium.id, "p": page, "o": int(bool(filters.get("open"))), "m": int(bool(filters.get("mine"))),
             "s": filters.get("section") or ""}
+    # The list is a private answer: its buttons are for the person who asked, no one else.
+    mine = {"audience": Audience.person(actor), "consortium": consortium}
     for section, rows in pages[page - 1]:
         done, total = per_section.get(section, (0, 0))
         lines += ["", f"**{escape_markdown(section)}** — {done}/{total}"]
@@ -129,17 +131,17 @@ def render_list(services, actor: Actor, consortium: Consortium, view: checklist.
                                   label=f"{'☑' if item.done else '☐'} {item.number}", action_name="checklist.toggle",
                                   data={**base, "n": item.number, "d": 0 if item.done else 1,
                                         "k": secrets.token_urlsafe(12)},
-                                  style="default" if item.done else "primary"))
+                                  style="default" if item.done else "primary", **mine))
         attachments.append(attachment(text=_("Tick or untick ({section}):", section=escape_markdown(section)),
                                       actions=actions))
     nav = []
     if page > 1:
         nav.append(button(services, id="prev", label=_("◀ Previous page"), action_name="checklist.page",
-                          data={**base, "p": page - 1}))
+                          data={**base, "p": page - 1}, **mine))
     if page < len(pages):
         nav.append(button(services, id="next", label=_("Next page ▶"), action_name="checklist.page",
-                          data={**base, "p": page + 1}))
-    nav.append(button(services, id="refresh", label=_("Refresh"), action_name="checklist.page", data=base))
+                          data={**base, "p": page + 1}, **mine))
+    nav.append(button(services, id="refresh", label=_("Refresh"), action_name="checklist.page", data=base, **mine))
     attachments.append(attachment(actions=nav))
     return "\n".join(lines), attachments
 

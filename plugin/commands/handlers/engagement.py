@@ -81,7 +81,8 @@ def _open_form(ctx: CommandContext, consortium: Consortium) -> None:
                               help_text=_("For example 31/03, 2027-03-31 or “dans 2 semaines”.")),
     ]
     open_dialog(ctx.services, ctx.request.trigger_id, callback=DIALOG, title=_("New commitment"),
-                elements=elements, state={"consortium_id": consortium.id}, submit_label=_("Record"),
+                elements=elements, state={"consortium_id": consortium.id}, submit_label=_("Record"), actor=ctx.actor,
+                network=ctx.network, consortium=consortium,
                 introduction=_("Commitment to the consortium “{name}”.", name=escape_markdown(consortium.name)))
 
 

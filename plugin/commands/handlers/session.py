@@ -10,7 +10,7 @@ from models import Consortium, WorkingSession
 from plugin.commands.context import CommandContext, Reply
 from plugin.commands.dispatch import handles
 from plugin.commands.replies import usage as _usage
-from plugin.commands.interactive import ActionResult, DialogResult, action, button, dialog, open_dialog
+from plugin.commands.interactive import ActionResult, Audience, DialogResult, action, button, dialog, open_dialog
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import format_date, format_short
 from plugin.i18n import _, ngettext, use_locale
@@ -86,13 +86,15 @@ def render_card(services, session, ws: WorkingSession, consortium: Consortium) -
             lines.append(_("**Agenda:**") + "\n" + escape_markdown_block(ws.agenda))
         lines.append(_counts_line(view))
         lines.append(_("📆 Add the consortium's calendar: {url}", url=webcal(feed_url(services, consortium))))
+        # Posted in the consortium's channel: for its members.
+        members = {"audience": Audience.members(consortium), "consortium": consortium}
         actions = [
             button(services, id="sessionyes", label=_("I'm coming"), action_name="session.rsvp",
-                   data={"s": ws.id, "r": "accepted"}, style="good"),
+                   data={"s": ws.id, "r": "accepted"}, style="good", **members),
             button(services, id="sessionno", label=_("I'm not coming"), action_name="session.rsvp",
-                   data={"s": ws.id, "r": "declined"}, style="danger"),
+                   data={"s": ws.id, "r": "declined"}, style="danger", **members),
             button(services, id="sessionmaybe", label=_("Maybe"), action_name="session.rsvp",
-                   data={"s": ws.id, "r": "tentative"}),
+                   data={"s": ws.id, "r": "tentative"}, **members),
         ]
         att = messages.attachment(text="\n".join(lines), color="#1e88e5", actions=actions,
                                   fallback=f"{ws.title} — {_when(ws)}")
@@ -149,7 +151,8 @@ def _plan_dialog(ctx: CommandContext, consortium: Consortium) -> Reply:
         el.textarea_element("agenda", _("Agenda"), optional=True, max_length=3000),
     ]
     open_dialog(ctx.services, ctx.request.trigger_id, callback="session.plan", title=_("Plan a session"),
-                elements=elements, state={"c": consortium.id}, submit_label=_("Plan"),
+                elements=elements, state={"c": consortium.id}, submit_label=_("Plan"), actor=ctx.actor,
+                network=ctx.network, consortium=consortium,
                 introduction=_("Consortium: {name}", name=escape_markdown(consortium.name)))
     return Reply(_("The planning form is open."))
 
