@@ -237,7 +237,7 @@ def remove_member(session: Session, network: Network, actor: Actor, consortium: 
     membership = access.active_membership(session, consortium, person)
     if membership is None:
         raise NotFound(_("@{user} is not a member of “{name}”.", user=person.username, name=consortium.name))
-    membership.left_at = utcnow()
+    leave(session, membership)
     audit(session, actor, "member.remove", consortium_id=consortium.id, target_type="person", target_id=person.id,
           before={"username": person.username})
     if person.mattermost_user_id:
@@ -247,6 +247,18 @@ def remove_member(session: Session, network: Network, actor: Actor, consortium: 
     return Result(_("@{user} is no longer a member.", user=person.username),
                   news=_("@{user} has left the consortium (removed by @{actor}).", user=person.username,
                          actor=actor.username))
+
+
+def leave(session: Session, membership: Membership) -> None:
+    """End a membership: the member's link to the feed dies, and their personal feed when it was the last."""
+    membership.left_at = utcnow()
+    membership.feed_token = new_token()
+    session.flush()
+    person = session.get(Person, membership.person_id)
+    still_member = session.scalar(select(Membership.id).where(Membership.person_id == person.id,
+                                                              Membership.left_at.is_(None)).limit(1))
+    if still_member is None and person.personal_feed_token:
+        person.personal_feed_token = new_token()
 
 
 def members(session: Session, consortium: Consortium) -> list[Membership]:

@@ -63,6 +63,19 @@ def upgrade() -> None:
         connection.execute(sa.text("UPDATE consortia SET feed_token = :token WHERE id = :id"),
                            {"token": secrets.token_urlsafe(24), "id": consortium_id})
 
+    # Channel headers and welcome posts showed that link: the worker re-renders them without it.
+    outbox = sa.table("outbox", sa.column("kind", sa.String), sa.column("payload", sa.JSON),
+                      sa.column("consortium_id", sa.Integer), sa.column("status", sa.String),
+                      sa.column("attempts", sa.Integer), sa.column("available_at", models.base.UTCDateTime()),
+                      sa.column("last_error", sa.Text), sa.column("created_at", models.base.UTCDateTime()))
+    now = models.base.utcnow()
+    rows = connection.execute(sa.text(
+        "SELECT id FROM consortia WHERE channel_id IS NOT NULL AND archived_at IS NULL")).all()
+    if rows:
+        op.bulk_insert(outbox, [{"kind": "provision.refresh_texts", "payload": {"consortium_id": cid},
+                                 "consortium_id": cid, "status": "pending", "attempts": 0, "available_at": now,
+                                 "last_error": "", "created_at": now} for (cid,) in rows])
+
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(sa.Column("web_session_version", sa.Integer(), server_default="0", nullable=False))
 
