@@ -537,6 +537,27 @@ def _ranked_themes(call, form) -> list[str]:
     return [theme for _r, _i, theme in sorted(ranked)]
 
 
+def _answer_values(answer) -> dict:
+    """The form's fields, filled with an existing answer."""
+    return {k: getattr(answer, k) or "" for k in ("structure_name", "siae_type", "departement", "contact_name",
+                                                  "contact_email", "can_bring", "needs", "comment")}
+
+
+def _edited_answer(db, call, token: str):
+    """The answer an edit link names, or None when the link is forged, expired or outdated."""
+    try:
+        data = services().signer.load("ami-edit", token, max_age=service.EDIT_LINK_MAX_AGE)
+    except InvalidSignature:
+        return None
+    return service.answer_for_edit(db, call, data)
+
+
+def _edit_link_refused():
+    return render_message(_("This link to change an answer has expired or is no longer valid. Send the form again "
+                            "with the structure's name to receive a new one at its contact address."),
+                          status=410, title=_("Link expired"))
+
+
 def public_form(token: str):
     with services().db.transaction() as db:
         call = service.call_by_form_token(db, token)
@@ -544,9 +565,17 @@ def public_form(token: str):
             return render_message(_("This form does not exist, or its link has changed. Ask the network for the "
                                     "current link."), status=404, title=_("Form not found"))
         accepting = service.is_accepting(call)
+        edit = (request.values.get("edit") or "")[:2000]
+        edited = _edited_answer(db, call, edit) if edit else None
+        if edit and edited is None:
+            return _edit_link_refused()
         page = {"call": call, "values": {}, "ranks": {}, "errors": {}, "accepting": accepting,
-                "siae_types": SIAE_TYPES}
+                "siae_types": SIAE_TYPES, "edit": edit if edited else "", "edited": edited}
         if request.method == "GET":
+            if edited is not None:
+                page["values"] = _answer_values(edited)
+                page["ranks"] = {i: str(edited.themes.index(t) + 1) for i, t in enumerate(call.themes)
+                                 if t in (edited.themes or [])}
             return render_template("ami_form.html", **page)
         form = request.form
         values = _form_values(form)
@@ -567,13 +596,31 @@ def public_form(token: str):
         data = schema.load(raw)
         try:
             with db.begin_nested():
-                answer, created = service.respond(db, call, data, source="web")
+                answer, created = service.respond(db, call, data, source="web",
+                                                  editing=edited.id if edited is not None else None)
+        except service.EditLinkNeeded as needed:
+            return _send_edit_link(db, needed.existing, page)
         except ServiceError as error:
             page["errors"] = {**error.fields, "_": error.message}
             page["accepting"] = service.is_accepting(call)
             return render_template("ami_form.html", **page), _status_of(error)
         return render_template("ami_thanks.html", call=call, name=answer.structure_name, created=created,
-                               themes=data["themes"])
+                               themes=data["themes"], contact=service.masked_email(answer.contact_email))
+
+
+def _send_edit_link(db, existing, page: dict):
+    """Someone answered for a structure that has answered: its contact address gets a link; nothing changes."""
+    if not services().settings.smtp_configured:
+        page["errors"] = {"_": _("“{name}” has already answered this call. To change its answer, its contact can "
+                                 "answer again from the chat (`/ami repondre`) or ask the network's facilitators.",
+                                 name=existing.structure_name)}
+        return render_template("ami_form.html", **page), 409
+    masked = service.send_edit_link(db, existing, locale=get_locale())
+    return render_message(_("“{name}” has already answered this call, so its answer can only be changed by its "
+                            "contact. We have sent a link to change it to {email}: open it within {days} days. "
+                            "Nothing has changed yet.", name=existing.structure_name, email=masked,
+                            days=service.EDIT_LINK_MAX_AGE.days),
+                          status=202, title=_("Check the contact's e-mail"))
 
 
 def _rate_limited(limit):
