@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -44,7 +43,6 @@ log = logging.getLogger(__name__)
 
 MAGIC_MAX_AGE = timedelta(minutes=10)
 SESSION_LIFETIME = timedelta(hours=8)
-DEFAULT_FORM_LIMIT = "8 per minute;60 per hour"
 PER_PAGE = 50
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -696,18 +694,12 @@ def _template_helpers() -> dict:
 
 
 def register(app: Flask) -> None:
-    from flask_limiter import Limiter
-    from flask_limiter.util import get_remote_address
-
     # Only the admin's signed-in session is permanent (8 hours); other sessions end with the browser.
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     app.jinja_env.globals.update(_template_helpers())
     app.jinja_env.autoescape = True
-    limit = app.config.get("AMI_FORM_RATE_LIMIT") or os.environ.get("CONSORTIA_AMI_FORM_RATE_LIMIT") \
-        or DEFAULT_FORM_LIMIT
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[],
-                      key_prefix="consortia-pages")
-    app.extensions["consortia_pages_limiter"] = limiter
+    limiter = app.extensions["consortia_limiter"]
+    limit = app.extensions["consortia"].settings.form_rate_limit
 
     web = Blueprint("web", __name__, url_prefix="/web")
     public = Blueprint("public", __name__)
