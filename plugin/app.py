@@ -6,6 +6,7 @@ import threading
 import time
 
 from flask import Flask, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,6 +23,16 @@ log = logging.getLogger(__name__)
 _ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests",
                 500: "internal", 503: "unavailable"}
+
+
+class _JSONProvider(DefaultJSONProvider):
+    """JSON nested deeper than Python's recursion limit is malformed input (400), not a crash (500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 class Services:
@@ -131,6 +142,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             *settings.command_tokens, *settings.api_tokens))))
 
     app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()))
+    app.json = _JSONProvider(app)
     app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
                       SESSION_COOKIE_SECURE=settings.base_url.startswith("https"),
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")

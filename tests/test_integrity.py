@@ -128,3 +128,78 @@ def test_names_in_other_scripts_stay_distinct(net):
         response = requests.post(url, json={"name": name}, headers=headers, timeout=10)
         assert response.status_code == 201, (name, response.text)
     assert _consortium_count(net) == 4
+
+
+# --- small ones -----------------------------------------------------------------------------------------
+
+def test_a_web_session_cookie_replayed_after_logout_is_refused(net):
+    from tests.test_ami import csrf_of
+    from tests.test_web import admin_session, magic_link, sign_in
+
+    http = admin_session(net)
+    dashboard = http.get(f"{net.server.url}/web/", timeout=10)
+    assert dashboard.status_code == 200
+    stolen = http.cookies.get("session")
+    out = http.post(f"{net.server.url}/web/logout", data={"csrf_token": csrf_of(dashboard.text)}, timeout=10)
+    assert out.status_code == 200
+    replay = requests.Session()
+    replay.cookies.set("session", stolen, domain="127.0.0.1")
+    refused = replay.get(f"{net.server.url}/web/", timeout=10)
+    assert refused.status_code == 401 and "Tous les consortiums" not in refused.text
+    # Signing in again opens a fresh session; the old cookie stays dead.
+    again, response = sign_in(magic_link(net))
+    assert response.status_code == 200 and "Tous les consortiums" in response.text
+    assert replay.get(f"{net.server.url}/web/", timeout=10).status_code == 401
+
+
+def _json_endpoints(app) -> list[tuple[str, str]]:
+    """Every route of the API and the Mattermost callbacks that reads a JSON body."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        methods = rule.methods & {"POST", "PUT", "PATCH"}
+        if rule.rule.startswith(("/api/", "/mattermost/")) and methods and rule.endpoint != "mattermost.command":
+            found += [(method, rule.rule) for method in sorted(methods)]
+    return found
+
+
+def test_json_nested_100000_deep_gets_a_400_json_error_on_every_json_endpoint(net):
+    deep = "[" * 100_000 + "]" * 100_000
+    objects = '{"a":' * 100_000 + "1" + "}" * 100_000
+    endpoints = _json_endpoints(net.app)
+    assert {path for _m, path in endpoints} >= {"/api/v1/consortia", "/mattermost/action", "/mattermost/dialog"}
+    for method, path in endpoints:
+        for body in (deep, objects):
+            response = requests.request(method, f"{net.server.url}{path}", data=body, timeout=30,
+                                        headers={"Content-Type": "application/json",
+                                                 "Authorization": f"Bearer {API_TOKEN}"})
+            assert response.status_code == 400, (method, path, response.status_code, response.text[:200])
+            assert response.headers["Content-Type"].startswith("application/json")
+            assert "error" in response.json() and "Traceback" not in response.text
+
+
+FOUNDATION_NAME = "[Cliquez ici](http://evil.example) **@channel** _x_"
+
+
+def test_markdown_in_organisation_and_foundation_names_is_escaped_in_replies(net):
+    import re
+
+    net.reply("admin", "/consortium aide")
+    recorded = net.reply("admin", f'/consortium fondation ajouter Fondation_X "{FOUNDATION_NAME}"')
+    twice = net.reply("admin", f'/consortium fondation ajouter Fondation_X "{FOUNDATION_NAME}"')
+    listing = net.reply("admin", "/consortium fondation liste")
+    net.reply("admin", '/consortium creer "Alimentation durable" --membres @ines')
+    net.deliver()
+    channel = net.channel_of("alimentation-durable")
+    opened = net.reply("ines", '/dialogue ouvrir Fondation_X "Financement"', channel=channel["id"])
+    org = net.reply("admin", f'/role organisation ajouter ACI-Lyon "{FOUNDATION_NAME}"', channel=channel["id"])
+    org_twice = net.reply("admin", f'/role organisation ajouter ACI-Lyon "{FOUNDATION_NAME}"', channel=channel["id"])
+    member = net.reply("admin", "/consortium ajouter @ines --organisation ACI-Lyon", channel=channel["id"])
+    replies = {"recorded": recorded, "twice": twice, "listing": listing, "opened": opened, "org": org,
+               "member": member}
+    for label, reply in replies.items():
+        assert not re.search(r"(?<!\\)\]\(http", reply), (label, reply)  # no live link
+        assert "@channel" not in reply, (label, reply)          # silenced by a zero-width space
+        assert not re.search(r"(?<!\\)\*\*@", reply), (label, reply)
+    assert "\\[Cliquez ici\\]" in recorded and "\\[Cliquez ici\\]" in opened and "\\[Cliquez ici\\]" in org
+    assert "`Fondation_X`" in listing  # short names inside code are shown as typed
+    assert "ACI-Lyon" in org_twice and "ACI-Lyon" in member

@@ -15,6 +15,7 @@ from models import (
     Network, Organisation, Person, ProvisioningStep, RoleAssignment, StageChange, WorkingSession, new_token,
     utcnow,
 )
+from integrations.mattermost.messages import escape_markdown
 from plugin.i18n import _
 from plugin.services import access
 from plugin.services.base import Actor, Conflict, NotFound, Result, audit, queue
@@ -210,7 +211,7 @@ def add_member(session: Session, network: Network, actor: Actor, consortium: Con
         if organisation is not None and membership.organisation_id != organisation.id:
             membership.organisation_id = organisation.id
             return Result(_("@{user} now represents {org} in the consortium.", user=person.username,
-                            org=organisation.short_name))
+                            org=escape_markdown(organisation.short_name)))
         raise Conflict(_("@{user} is already a member of “{name}”.", user=person.username, name=consortium.name))
     if membership is None:
         membership = Membership(consortium_id=consortium.id, person_id=person.id, added_by_id=actor.id)

@@ -128,6 +128,8 @@ def _load_admin(db) -> tuple[Actor, Network] | None:
     network = db.get(Network, network_id)
     if person is None or network is None or person.erased_at is not None:
         return None
+    if session.get("sv") != person.web_session_version:  # signed out since this cookie was issued
+        return None
     return Actor(person=person, is_admin=is_admin(person, services().settings.admins),
                  locale=get_locale()), network
 
@@ -187,12 +189,21 @@ def login_submit():
         session.clear()  # no session fixation: a fresh session for the signed-in admin
         session.permanent = True
         session.update(uid=person.id, nid=int(data.get("n") or 0), csrf=secrets.token_urlsafe(32),
-                       lang=lang or services().settings.locale)
+                       lang=lang or services().settings.locale, sv=person.web_session_version)
     log.info("web sign-in", extra={"person_id": data.get("p")})
     return redirect(url_for("web.dashboard"), code=303)
 
 
 def logout():
+    # The cookie is signed, not stored: a copy of it would stay valid until it expires. Signing
+    # out moves the person's session version on, which every earlier cookie carries, so none of
+    # them opens a page again (on any device: signing out signs out everywhere).
+    person_id = session.get("uid")
+    if person_id:
+        with services().db.transaction() as db:
+            person = db.get(Person, int(person_id))
+            if person is not None and session.get("sv") == person.web_session_version:
+                person.web_session_version += 1
     session.clear()
     return render_message(_("You are signed out."), title=_("Signed out"))
 
