@@ -30,7 +30,8 @@ class CallForInterest(Base):
 
 class CallResponse(Base):
     __tablename__ = "call_responses"
-    __table_args__ = (UniqueConstraint("call_id", "structure_key", "email_key"),)
+    # One answer per structure (look-alike names included): it belongs to whoever proves its contact e-mail.
+    __table_args__ = (UniqueConstraint("call_id", "structure_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls_for_interest.id", ondelete="CASCADE"), index=True)

@@ -19,12 +19,14 @@ class Consortium(Base):
         Index("ix_consortia_network_archived", "network_id", "archived_at"),
         Index("ix_consortia_stage", "stage"),
         Index("ix_consortia_network_activity", "network_id", "last_activity_at"),
+        # One consortium per look-alike name in a network (plugin.services.names.skeleton).
+        UniqueConstraint("network_id", "name_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
-    name_key: Mapped[str] = mapped_column(String(120), index=True)
+    name_key: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     theme: Mapped[str] = mapped_column(String(200), default="")
     purpose: Mapped[str] = mapped_column(Text, default="")
@@ -35,6 +37,7 @@ class Consortium(Base):
     channel_name: Mapped[str | None] = mapped_column(String(64))
     dialogue_channel_id: Mapped[str | None] = mapped_column(String(26), unique=True)
     caldav_calendar_url: Mapped[str | None] = mapped_column(String(500))
+    # The facilitators' link to the feed (API, dashboard); renewed whenever a member leaves.
     feed_token: Mapped[str] = mapped_column(String(64), default=new_token)
     profile_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     welcome_post_id: Mapped[str | None] = mapped_column(String(26))
@@ -78,6 +81,8 @@ class Membership(Base):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column()
+    # The member's own link to the consortium's feed: dead once they leave (renewed then).
+    feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
 
     consortium: Mapped[Consortium] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship(foreign_keys=[person_id])

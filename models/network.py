@@ -62,6 +62,8 @@ class Person(Base):
     is_guest: Mapped[bool] = mapped_column(default=False)
     is_system_admin: Mapped[bool] = mapped_column(default=False)
     personal_feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Web sign-ins carry this number; signing out increments it, so an old cookie is refused.
+    web_session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None] = mapped_column()
     # When name, e-mail, locale and roles were last read from Mattermost: in the database so that

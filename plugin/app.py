@@ -7,9 +7,11 @@ import time
 from datetime import timedelta
 
 from flask import Flask, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from integrations.mattermost.verification import verify_command_token
 from models.db import Database
@@ -24,6 +26,16 @@ log = logging.getLogger(__name__)
 _ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests",
                 500: "internal", 503: "unavailable"}
+
+
+class _JSONProvider(DefaultJSONProvider):
+    """JSON nested deeper than Python's recursion limit is malformed input (400), not a crash (500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 class Services:
@@ -140,21 +152,31 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         services = Services(settings)
     settings = services.settings
     if not settings.testing:
+        from urllib.parse import urlparse
+
         configure_logging(secrets=tuple(filter(None, (
             settings.secret_key, settings.mattermost_token, settings.caldav_password,
+            urlparse(settings.redis_url).password if settings.redis_url else None,
             *settings.command_tokens, *settings.api_tokens))))
 
     app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()))
+    app.json = _JSONProvider(app)
     app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
                       SESSION_COOKIE_SECURE=settings.base_url.startswith("https"),
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.extensions["consortia"] = services
+    if settings.proxies:
+        # The client's address as the nearest trusted proxies saw it (rate limits, logs); with no proxy
+        # configured, a forged X-Forwarded-For changes nothing.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies)
+    app.extensions["consortia_limiter"] = _limiter(app, settings)
 
     from plugin.commands.dispatch import load_handlers
     from plugin.web import register_blueprints
 
     load_handlers()
     register_blueprints(app)
+    _limit_callbacks(app, settings.callback_rate_limit)
 
     @app.before_request
     def _request_id():
@@ -192,6 +214,27 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             request_id_var.reset(token)
 
     return app
+
+
+def _limiter(app: Flask, settings: Settings):
+    """Rate limits per client address, counted in Redis when configured so that every worker process
+    (and machine) shares the counts; in this process's memory otherwise. If Redis fails, requests are
+    let through on per-process counts rather than refused."""
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    return Limiter(get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
+                   storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if settings.redis_url else {},
+                   default_limits=[], key_prefix="consortia", swallow_errors=True, headers_enabled=True,
+                   in_memory_fallback_enabled=bool(settings.redis_url))
+
+
+def _limit_callbacks(app: Flask, limit: str) -> None:
+    """Buttons and dialogs (the callbacks anyone can POST to) share one budget per address."""
+    limiter = app.extensions["consortia_limiter"]
+    for endpoint in ("mattermost.action", "mattermost.dialog"):
+        app.view_functions[endpoint] = limiter.shared_limit(limit, scope="mattermost-callbacks")(
+            app.view_functions[endpoint])
 
 
 def services_of(app: Flask) -> Services:

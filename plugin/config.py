@@ -51,6 +51,10 @@ class Settings:
     locale: str = "fr"
     run_worker: bool = True
     worker_poll_seconds: float = 1.0
+    redis_url: str | None = None          # shared storage of the rate limits (memory when unset)
+    proxies: int = 0                      # reverse proxies in front: whose X-Forwarded-For to trust
+    callback_rate_limit: str = "300 per minute"          # /mattermost/action and /mattermost/dialog
+    form_rate_limit: str = "8 per minute;60 per hour"    # POSTs of the public AMI form
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -63,6 +67,8 @@ class Settings:
             "mattermost_team": self.mattermost_team,
             "caldav_url": self.caldav_url,
             "smtp_url": _redact_url(self.smtp_url) if self.smtp_url else None,
+            "redis_url": _redact_url(self.redis_url) if self.redis_url else None,
+            "proxies": self.proxies,
             "timezone": self.timezone,
             "locale": self.locale,
         }
@@ -196,6 +202,14 @@ def load_settings(env: dict[str, str] | None = None, *, instance_dir: Path | Non
             raise ValueError
     except ValueError:
         raise ConfigError(f"{PREFIX}DIRECTORY_TTL must be a number of seconds (0 or more)") from None
+    redis_url = get("REDIS_URL")
+    if redis_url and (urlparse(redis_url).scheme not in ("redis", "rediss", "redis+unix")
+                      or not (urlparse(redis_url).hostname or urlparse(redis_url).path)):
+        raise ConfigError(f"{PREFIX}REDIS_URL must be a redis://host:port[/db] (or rediss://, redis+unix://) URL")
+    proxies = get("PROXIES") or "0"
+    if not proxies.isdigit() or int(proxies) > 10:
+        raise ConfigError(f"{PREFIX}PROXIES must be the number of reverse proxies in front (0 to 10), got {proxies!r}")
+    limits = {name: _rate_limit(name, get(name)) for name in ("CALLBACK_RATE_LIMIT", "AMI_FORM_RATE_LIMIT")}
 
     secret = get("SECRET_KEY") or _default_secret(instance)
     if len(secret) < 16:
@@ -222,4 +236,23 @@ def load_settings(env: dict[str, str] | None = None, *, instance_dir: Path | Non
         locale=locale,
         run_worker=run_worker,
         worker_poll_seconds=worker_poll,
+        redis_url=redis_url,
+        proxies=int(proxies),
+        **{key: value for key, value in (("callback_rate_limit", limits["CALLBACK_RATE_LIMIT"]),
+                                         ("form_rate_limit", limits["AMI_FORM_RATE_LIMIT"])) if value},
     )
+
+
+def _rate_limit(name: str, value: str | None) -> str | None:
+    """A Flask-Limiter limit string ("300 per minute", "8/minute;60/hour"), checked now rather than at the first request."""
+    if value is None:
+        return None
+    from limits import parse_many
+
+    try:
+        if parse_many(value):
+            return value
+    except ValueError:
+        pass
+    raise ConfigError(f"{PREFIX}{name} must be a rate limit such as \"300 per minute\" or \"8/minute;60/hour\", "
+                      f"got {value!r}")

@@ -6,8 +6,9 @@ from models import Consortium
 from plugin.i18n import _
 
 
-def feed_url(consortium: Consortium, base_url: str) -> str:
-    return f"{base_url}/calendars/{consortium.slug}/{consortium.feed_token}.ics"
+def feed_url(consortium: Consortium, token: str, base_url: str) -> str:
+    """A link to the consortium's feed: each member has their own ``token``, dead once they leave."""
+    return f"{base_url}/calendars/{consortium.slug}/{token}.ics"
 
 
 def channel_purpose(consortium: Consortium) -> str:
@@ -18,9 +19,9 @@ def channel_purpose(consortium: Consortium) -> str:
 
 
 def channel_header(consortium: Consortium, base_url: str) -> str:
-    webcal = feed_url(consortium, base_url).replace("https://", "webcal://").replace("http://", "webcal://")
-    return _("📅 [Shared calendar]({feed}) · [subscribe]({webcal}) · 📋 `/checklist` · ℹ️ `/consortium info`",
-             feed=feed_url(consortium, base_url), webcal=webcal)[:1024]
+    # Everyone in the channel reads the header, including people who leave later: it names the
+    # command that gives each member their own link to the calendar, never a link itself.
+    return _("📅 Shared calendar: `/session subscribe` · 📋 `/checklist` · ℹ️ `/consortium info`")[:1024]
 
 
 def welcome_message(consortium: Consortium, base_url: str) -> str:
@@ -32,6 +33,7 @@ def welcome_message(consortium: Consortium, base_url: str) -> str:
         _("- `/role` and `/engagement`: who does what, who commits what"),
         _("- `/session plan`: plan a working session that lands in everyone's calendar"),
         _("- `/dialogue`: structured dialogue with foundations"),
-        _("Each command answers `aide` (or `help`). The shared calendar: {feed}", feed=feed_url(consortium, base_url)),
+        _("Each command answers `aide` (or `help`). The shared calendar: `/session subscribe` gives you "
+          "your own link to it."),
     ]
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Real servers for the test suite: Radicale (CalDAV) and aiosmtpd (SMTP).
+"""Real servers for the test suite: Radicale (CalDAV), aiosmtpd (SMTP) and Redis (rate limits).
 
 Both bind a free loopback port and can be stopped and started again on the same
 port, so tests can simulate an outage and a recovery.
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
-__all__ = ["radicale_server", "smtp_server", "RadicaleServer", "SMTPTestServer", "free_port"]
+__all__ = ["radicale_server", "smtp_server", "redis_server", "RadicaleServer", "SMTPTestServer", "free_port"]
 
 
 def free_port() -> int:
@@ -223,3 +223,41 @@ def smtp_server():
         yield server
     finally:
         server.stop()
+
+
+# --------------------------------------------------------------------------- Redis
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A throw-away redis-server (Debian's package) on a free port: its ``redis://`` URL."""
+    import shutil
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path), "--protected-mode", "yes"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -57,11 +57,12 @@ _LINEBREAKS = re.compile(r"\r\n?|[\n\u2028\u2029\x85]")
 
 @dataclass
 class Attendee:
-    email: str
+    email: str  # "" with ``uri``: the attendee is named without a mail address (subscribable feeds)
     name: str = ""
     partstat: str = "NEEDS-ACTION"
     role: str = "REQ-PARTICIPANT"
     rsvp: bool = True
+    uri: str = ""  # a non-mail calendar address such as "urn:uuid:…", used when ``email`` is empty
 
 
 @dataclass
@@ -107,8 +108,13 @@ def _mailto(email: str) -> str:
     return "mailto:" + addr
 
 
-def _cal_address(email: str, name: str, **params: str) -> vCalAddress:
-    addr = vCalAddress(_mailto(email))
+def _cal_address(email: str, name: str, *, uri: str = "", **params: str) -> vCalAddress:
+    if not email and uri:
+        if not re.match(r"^urn:[a-z0-9][a-z0-9-]{0,31}:[\x21-\x7e]+$", uri, re.IGNORECASE):
+            raise ValueError(f"invalid calendar user URI: {uri!r}")
+        addr = vCalAddress(uri)
+    else:
+        addr = vCalAddress(_mailto(email))
     cn = _line(name)
     if cn:
         addr.params["CN"] = cn
@@ -183,7 +189,7 @@ def _build_event(ev: EventData, method: str | None) -> Event:
         event.add(
             "attendee",
             _cal_address(
-                att.email, att.name,
+                att.email, att.name, uri=att.uri,
                 CUTYPE="INDIVIDUAL", ROLE=role, PARTSTAT=partstat,
                 RSVP="TRUE" if att.rsvp else "FALSE",
             ),
@@ -331,7 +337,7 @@ def _event_key(ev: EventData, method: str | None) -> tuple | None:
 
     return (method, ev.uid, ev.summary, moment(ev.start), moment(ev.end), ev.tzid, ev.description,
             ev.location, ev.url, ev.sequence, ev.status, ev.organizer_email, ev.organizer_name,
-            tuple((a.email, a.name, a.partstat, a.role, a.rsvp) for a in ev.attendees),
+            tuple((a.email, a.uri, a.name, a.partstat, a.role, a.rsvp) for a in ev.attendees),
             ev.alarm_before, ev.alarm_text, moment(ev.created), moment(ev.last_modified), moment(ev.dtstamp),
             tuple(ev.categories))
 

@@ -35,11 +35,36 @@ def _ready_settings(*, embedded_ok: bool, host: str = "127.0.0.1", port: int = 8
     return settings, embedded
 
 
+# A thread per connection being read: a client that sends its request slowly (or a slowloris
+# attack) holds one until it has sent everything. With 64 threads per worker, 50 such clients
+# all landing on one worker still leave it threads for everyone else; behind a buffering reverse
+# proxy (see the README) none ever reach gunicorn.
+SERVE_THREADS = 64
+
+
+def gunicorn_settings(workers: int, threads: int) -> dict:
+    """gunicorn's settings for `consortia serve` (threaded workers, bounded requests)."""
+    return {
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "worker_connections": 1000,       # connections a worker holds at once (slow ones included)
+        "timeout": 60,                    # a worker silent that long is restarted
+        "graceful_timeout": 30,
+        "keepalive": 5,                   # idle keep-alive connections wait in the poller, not in a thread
+        "limit_request_line": 4094,
+        "limit_request_fields": 100,
+        "limit_request_field_size": 8190,
+        "accesslog": None,
+    }
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
-@click.option("--threads", default=4, show_default=True, type=int, help="threads per worker")
+@click.option("--threads", default=SERVE_THREADS, show_default=True, type=click.IntRange(2, 1000),
+              help="threads per worker (each slow client holds one while its request arrives)")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the service under gunicorn, with the outbox worker (and the emulator without Mattermost)."""
     from gunicorn.app.base import BaseApplication
@@ -64,13 +89,10 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
     class Server(BaseApplication):
         def load_config(self):
+            for name, value in gunicorn_settings(workers, threads).items():
+                self.cfg.set(name, value)
             self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
             self.cfg.set("post_worker_init", post_worker_init)
-            self.cfg.set("accesslog", None)
-            self.cfg.set("timeout", 60)
 
         def load(self):
             return app

@@ -145,3 +145,20 @@ def run_steps(ctx: DeliveryContext, consortium_id: int) -> dict[str, str]:
 @delivers("provision.run")
 def provision_run(ctx: DeliveryContext, payload: dict) -> None:
     run_steps(ctx, payload["consortium_id"])
+
+
+@delivers("provision.refresh_texts")
+def refresh_texts(ctx: DeliveryContext, payload: dict) -> None:
+    """Re-render the channel header and the welcome post (queued by migration 0012: they held a feed link)."""
+    with ctx.services.db.reader() as session:
+        consortium = session.get(Consortium, payload["consortium_id"])
+        if consortium is None or not consortium.channel_id or consortium.archived_at is not None:
+            return
+        with use_locale(ctx.services.settings.locale):
+            header = channel_header(consortium, ctx.services.base_url)
+            welcome = welcome_message(consortium, ctx.services.base_url)
+        channel, post = consortium.channel_id, consortium.welcome_post_id
+    client = client_of(ctx)
+    client.patch_channel(channel, header=header)
+    if post:
+        client.update_post(post, message=welcome)

@@ -23,7 +23,10 @@ from models import (
 from plugin.exports import to_csv
 from plugin.i18n import _
 from plugin.services import access, consortia
-from plugin.services.base import Actor, Conflict, Forbidden, Invalid, NotFound, Result, audit
+from plugin.services.base import (
+    Actor, Conflict, Forbidden, Invalid, NotFound, Result, ServiceError, audit, queue,
+)
+from plugin.services.names import skeleton
 from plugin.services.people import Directory, UserInfo, upsert_person
 
 MAX_RESPONSES_SHOWN = 2000
@@ -127,13 +130,29 @@ def _check_themes(call: CallForInterest, ranked: list[str]) -> list[str]:
     return result
 
 
+class EditLinkNeeded(ServiceError):
+    """The structure has answered already, and the caller has not proved its contact e-mail."""
+
+    code = "conflict"
+
+    def __init__(self, existing: CallResponse):
+        super().__init__(_("“{name}” has already answered this call.", name=existing.structure_name))
+        self.existing = existing
+
+
+EDIT_LINK_MAX_AGE = timedelta(days=3)
+EDIT_LINK_EVERY = timedelta(minutes=10)  # at most one e-mail per answer in that time, however many requests
+
+
 def respond(session: Session, call: CallForInterest, data: dict, *, person: Person | None = None,
-            source: str = "chat", now: datetime | None = None) -> tuple[CallResponse, bool]:
+            source: str = "chat", now: datetime | None = None, editing: int | None = None) -> tuple[CallResponse, bool]:
     """Record or update a structure's answer; returns (answer, created).
 
-    One answer per structure: the same structure name (case and accents ignored) with the
-    same e-mail updates the answer; the same name with another e-mail is refused, so a
-    stranger cannot overwrite someone else's answer through the public form.
+    One answer per structure (look-alike names included). A first answer needs nothing
+    more; changing an existing one needs proof of its contact e-mail: a chat account with
+    that address (Mattermost's), the same person as before, or ``editing`` — the id the
+    edit link sent to that address names (checked by the caller). Otherwise
+    ``EditLinkNeeded`` is raised and nothing changes.
     """
     now = now or utcnow()
     if call.status != "open":
@@ -142,15 +161,22 @@ def respond(session: Session, call: CallForInterest, data: dict, *, person: Pers
         raise Forbidden(_("The deadline of the call “{title}” has passed: answers are no longer accepted.",
                           title=call.title))
     themes = _check_themes(call, data["themes"])
-    structure_key, email_key = fold_key(data["structure_name"]), data["contact_email"].strip().lower()
+    structure_key, email_key = structure_key_of(data["structure_name"]), data["contact_email"].strip().lower()
     if not structure_key:
         raise Invalid(_("The structure's name is missing."), fields={"structure_name": _("This field is required.")})
     existing = session.scalar(select(CallResponse).where(CallResponse.call_id == call.id,
                                                          CallResponse.structure_key == structure_key))
-    if existing is not None and existing.email_key != email_key:
-        raise Conflict(_("“{name}” has already answered with another contact e-mail. Use the same e-mail to "
-                         "update the answer, or ask the network's facilitators.", name=existing.structure_name),
-                       fields={"contact_email": _("Another e-mail already answered for this structure.")})
+    if editing is not None:
+        edited = session.get(CallResponse, editing)
+        if edited is None or edited.call_id != call.id:
+            raise NotFound(_("This answer no longer exists."))
+        if existing is not None and existing.id != edited.id:
+            raise Conflict(_("“{name}” has already answered this call: keep your structure's name.",
+                             name=existing.structure_name),
+                           fields={"structure_name": _("Another structure answered with this name.")})
+        existing = edited
+    elif existing is not None and not _proves_contact(existing, person):
+        raise EditLinkNeeded(existing)
     values = dict(structure_name=data["structure_name"], siae_type=data.get("siae_type"),
                   departement=data.get("departement"), contact_name=data["contact_name"],
                   contact_email=data["contact_email"].strip(), themes=themes,
@@ -159,6 +185,7 @@ def respond(session: Session, call: CallForInterest, data: dict, *, person: Pers
     if existing is not None:
         for key, value in values.items():
             setattr(existing, key, value)
+        existing.structure_key, existing.email_key = structure_key, email_key
         if person is not None:
             existing.person_id = person.id
         existing.updated_at = now
@@ -169,9 +196,43 @@ def respond(session: Session, call: CallForInterest, data: dict, *, person: Pers
         with session.begin_nested():
             session.add(answer)
             session.flush()
-    except IntegrityError:  # the same structure answered at the same instant: update instead
+    except IntegrityError:  # the same structure answered at the same instant: that answer stands
         return respond(session, call, data, person=person, source=source, now=now)
     return answer, True
+
+
+def structure_key_of(name: str) -> str:
+    """Structures whose names look the same are one structure."""
+    return skeleton(name, limit=200)
+
+
+def _proves_contact(existing: CallResponse, person: Person | None) -> bool:
+    """A chat account proves what Mattermost says of it; a web form proves nothing."""
+    if person is None:
+        return False
+    return existing.person_id == person.id or bool(person.email and person.email.lower() == existing.email_key)
+
+
+def send_edit_link(session: Session, answer: CallResponse, *, locale: str, now: datetime | None = None) -> str:
+    """Queue an e-mail to the answer's contact address with a link to change it; the address, masked."""
+    now = now or utcnow()
+    bucket = int(now.timestamp() // EDIT_LINK_EVERY.total_seconds())
+    queue(session, "ami.edit_link", {"response_id": answer.id, "email_key": answer.email_key, "locale": locale},
+          dedupe_key=f"ami.edit_link:{answer.id}:{answer.email_key}:{bucket}")
+    return masked_email(answer.contact_email)
+
+
+def masked_email(address: str) -> str:
+    local, _at, domain = (address or "").partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else "•••"
+
+
+def answer_for_edit(session: Session, call: CallForInterest, data: dict) -> CallResponse | None:
+    """The answer an edit link (already verified) names, while it still goes to the same address."""
+    answer = session.get(CallResponse, int(data.get("r") or 0))
+    if answer is None or answer.call_id != call.id or answer.email_key != data.get("e"):
+        return None
+    return answer
 
 
 def response_of(session: Session, call: CallForInterest, person: Person) -> CallResponse | None:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import threading
+import uuid
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -74,15 +76,15 @@ def channel_link(mattermost_url: str | None, team: str | None, consortium: Conso
     return f"{mattermost_url.rstrip('/')}/{quote(team, safe='')}/channels/{quote(consortium.channel_name, safe='')}"
 
 
-def _members_with_email(session: Session, consortium_ids: list[int]) -> dict[int, list[Person]]:
-    """Every consortium's active members having an e-mail address, in one query."""
+def _members(session: Session, consortium_ids: list[int]) -> dict[int, list[Person]]:
+    """Every consortium's active members, in one query."""
     out: dict[int, list[Person]] = {cid: [] for cid in consortium_ids}
     if not consortium_ids:
         return out
     rows = session.execute(
         select(Membership.consortium_id, Person).join(Person, Membership.person_id == Person.id)
         .where(Membership.consortium_id.in_(consortium_ids), Membership.left_at.is_(None),
-               Person.email.is_not(None), Person.erased_at.is_(None))
+               Person.erased_at.is_(None))
         .order_by(Person.username)
     )
     for consortium_id, person in rows:
@@ -90,8 +92,19 @@ def _members_with_email(session: Session, consortium_ids: list[int]) -> dict[int
     return out
 
 
-def _attendees(people: list[Person], answers: dict[int, str]) -> list[Attendee]:
-    return [Attendee(email=p.email, name=p.display_name or p.username,
+def attendee_uri(person_id: int) -> str:
+    """How a feed names a person: a stable identifier that is not their e-mail address."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'consortia:person:{person_id}')}"
+
+
+def _feed_attendees(people: list[Person], answers: dict[int, str]) -> list[Attendee]:
+    """Attendees as a subscribable feed shows them: names and answers, no e-mail address.
+
+    A feed link can be forwarded or pasted anywhere, and nobody has accepted to publish their
+    address there (Consortia has no such setting): invitations (iMIP) and the CalDAV events,
+    which reach the members only, keep the addresses; feeds never carry any.
+    """
+    return [Attendee(email="", uri=attendee_uri(p.id), name=p.display_name or p.username, rsvp=False,
                      partstat=PARTSTAT.get(answers.get(p.id, "needs-action"), "NEEDS-ACTION")) for p in people]
 
 
@@ -112,8 +125,9 @@ _FEED_COLUMNS = (WorkingSession.id, WorkingSession.consortium_id, WorkingSession
                  WorkingSession.updated_at)
 
 
-def _feed_events(session: Session, consortia: dict[int, Consortium], *, organizer_email: str, base_url: str,
+def _feed_events(session: Session, consortia: dict[int, Consortium], *, base_url: str,
                  channel_urls: dict[int, str]) -> list[EventData]:
+    """The events of a feed: no ORGANIZER (the sender address of invitations is nobody's to publish)."""
     ids = list(consortia)
     if not ids:
         return []
@@ -127,20 +141,45 @@ def _feed_events(session: Session, consortia: dict[int, Consortium], *, organize
         .where(WorkingSession.consortium_id.in_(ids))
     ):
         answers.setdefault(session_id, {})[person_id] = answer
-    members = _members_with_email(session, ids)
+    members = _members(session, ids)
     return [event_for(row, consortia[row.consortium_id],
-                      attendees=_attendees(members[row.consortium_id], answers.get(row.id, {})),
-                      organizer_email=organizer_email, base_url=base_url,
+                      attendees=_feed_attendees(members[row.consortium_id], answers.get(row.id, {})),
+                      organizer_email="", base_url=base_url,
                       channel_url=channel_urls.get(row.consortium_id, "")) for row in rows]
 
 
-def consortium_feed(session: Session, consortium: Consortium, *, organizer_email: str, base_url: str,
-                    channel_url: str = "") -> bytes:
-    events = _feed_events(session, {consortium.id: consortium}, organizer_email=organizer_email,
-                          base_url=base_url, channel_urls={consortium.id: channel_url})
+def consortium_feed(session: Session, consortium: Consortium, *, base_url: str, channel_url: str = "") -> bytes:
+    events = _feed_events(session, {consortium.id: consortium}, base_url=base_url,
+                          channel_urls={consortium.id: channel_url})
     return build_calendar(events, name=consortium.name,
                           description=_("Working sessions of the consortium {name}", name=consortium.name),
                           tzid=consortium.timezone, refresh_interval=timedelta(hours=1))
+
+
+# --------------------------------------------------------------------------- who may read a feed
+#
+# Each member reads the consortium's feed with their own token (``Membership.feed_token``),
+# renewed when they leave: a removed or erased member's link answers 404 from then on.
+# Facilitators who are not members use the consortium's own token (API, dashboard). Shared
+# places (channel header, welcome post, session cards) name `/session subscribe`, never a link.
+
+
+def feed_token_for(session: Session, consortium: Consortium, person: Person, *, is_admin: bool) -> str | None:
+    """The token ``person`` reads the consortium's feed with: their own as a member, the facilitators' as an admin."""
+    token = session.scalar(select(Membership.feed_token).where(
+        Membership.consortium_id == consortium.id, Membership.person_id == person.id, Membership.left_at.is_(None)))
+    if token is None and is_admin:
+        token = consortium.feed_token
+    return token
+
+
+def may_read_feed(session: Session, consortium: Consortium, token: str) -> bool:
+    if hmac.compare_digest(consortium.feed_token.encode(), token.encode()):
+        return True
+    return session.scalar(
+        select(Membership.id).join(Person, Person.id == Membership.person_id)
+        .where(Membership.consortium_id == consortium.id, Membership.feed_token == token,
+               Membership.left_at.is_(None), Person.erased_at.is_(None))) is not None
 
 
 def person_consortia(session: Session, person: Person) -> list[Consortium]:
@@ -150,12 +189,11 @@ def person_consortia(session: Session, person: Person) -> list[Consortium]:
     ))
 
 
-def personal_feed(session: Session, person: Person, *, organizer_email: str, base_url: str,
+def personal_feed(session: Session, person: Person, *, base_url: str,
                   channel_urls: dict[int, str] | None = None, tzid: str = "Europe/Paris") -> bytes:
     """Every session of every consortium the person belongs to, in one calendar."""
     consortia = {c.id: c for c in person_consortia(session, person)}
-    events = _feed_events(session, consortia, organizer_email=organizer_email, base_url=base_url,
-                          channel_urls=channel_urls or {})
+    events = _feed_events(session, consortia, base_url=base_url, channel_urls=channel_urls or {})
     return build_calendar(events, name=_("My consortium sessions"),
                           description=_("Working sessions of all my consortiums"),
                           tzid=tzid, refresh_interval=timedelta(hours=1))
@@ -194,7 +232,7 @@ def fingerprint(session: Session, consortium_ids: list[int], *extra: object) -> 
 
 
 # Bump when the feed's bytes change for the same data (the ETag is the fingerprint's).
-FEED_FORMAT = 2
+FEED_FORMAT = 3
 _BUILD_TAG: str | None = None
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import (
@@ -14,9 +15,11 @@ from models import (
     Network, Organisation, Person, ProvisioningStep, RoleAssignment, StageChange, WorkingSession, new_token,
     utcnow,
 )
+from integrations.mattermost.messages import escape_markdown
 from plugin.i18n import _
 from plugin.services import access
 from plugin.services.base import Actor, Conflict, NotFound, Result, audit, queue
+from plugin.services.names import skeleton, visible
 from plugin.services.people import Directory, resolve_usernames
 from plugin.services.templates import DEFAULT_TEMPLATE, apply_template
 
@@ -31,7 +34,8 @@ def slugify(name: str) -> str:
 
 
 def name_key(name: str) -> str:
-    return slugify(name)
+    """Names that look the same share this key: one consortium per key in a network."""
+    return skeleton(name, limit=200)
 
 
 def find_by_slug(session: Session, slug: str) -> Consortium | None:
@@ -82,43 +86,32 @@ def provision(session: Session, network: Network, actor: Actor | None, data: dic
 
     ``reuse_existing``: the CLI and the API converge on an existing consortium of the
     same name (adding missing members, resuming failed steps); the slash command
-    refuses a duplicate name instead, pointing to the existing one.
+    refuses a duplicate name instead, pointing to the existing one. Names that only look
+    alike (``name_key``) are the same name; a unique key makes concurrent calls agree.
     """
     if actor is not None:
         access.require_admin(actor)
     key = name_key(data["name"])
-    existing = session.scalar(select(Consortium).where(Consortium.network_id == network.id,
-                                                      Consortium.name_key == key))
+    existing = _by_name_key(session, network, key)
     if existing is not None and not reuse_existing:
-        raise Conflict(_("A consortium named “{name}” already exists: ~{channel}.",
-                         name=existing.name, channel=existing.channel_name or existing.slug))
+        raise _name_taken(existing, data["name"])
     people = resolve_usernames(session, network, directory, data.get("members", []))
-    created = existing is None
-    if created and data.get("slug") and find_by_slug(session, data["slug"]) is not None:
-        taken = find_by_slug(session, data["slug"])
-        message = _("The slug “{slug}” is already used by the consortium “{name}”.", slug=taken.slug, name=taken.name)
-        raise Conflict(message, fields={"slug": message})
-    if created:
-        slug = data.get("slug") or _unique_slug(session, slugify(data["name"]))
-        consortium = Consortium(
-            network_id=network.id, name=data["name"], name_key=key, slug=slug,
-            theme=data.get("theme", ""), purpose=data.get("purpose", ""), is_public=data.get("public", False),
-            channel_name=slug, created_by_id=actor.id if actor else None, profile_token=new_token(),
-        )
-        session.add(consortium)
-        session.flush()
-        session.add(StageChange(consortium_id=consortium.id, from_stage=None, to_stage="emergence",
-                                by_person_id=actor.id if actor else None))
-        for step in PROVISIONING_STEPS:
-            status = "pending"
-            if step in ("calendar", "checklist"):
-                status = "done"  # done in this very transaction
-            if step == "caldav" and not caldav_enabled:
-                status = "skipped"
-            session.add(ProvisioningStep(consortium_id=consortium.id, step=step, status=status))
-        apply_template(session, consortium, DEFAULT_TEMPLATE, created_by_id=actor.id if actor else None)
-    else:
+    consortium = None
+    for _attempt in range(5):  # each retry follows a concurrent insert of the same name or slug
+        if existing is not None:
+            break
+        consortium = _insert(session, network, actor, data, key, caldav_enabled=caldav_enabled)
+        if consortium is not None:
+            break
+        existing = _by_name_key(session, network, key)
+    if existing is not None:
+        if not reuse_existing:
+            raise _name_taken(existing, data["name"])
         consortium = existing
+    if consortium is None:
+        raise Conflict(_("The consortium could not be recorded because others were being created at the same "
+                         "moment; please try again."))
+    created = existing is None
     added = []
     current = {m.person_id: m for m in consortium.memberships}
     for username, person in people.items():
@@ -140,6 +133,54 @@ def provision(session: Session, network: Network, actor: Actor | None, data: dic
               after={"name": consortium.name, "slug": consortium.slug, "members": sorted(people)})
         queue(session, "provision.run", {"consortium_id": consortium.id}, consortium_id=consortium.id)
     return ProvisionOutcome(consortium, created, added)
+
+
+def _by_name_key(session: Session, network: Network, key: str) -> Consortium | None:
+    return session.scalar(select(Consortium).where(Consortium.network_id == network.id, Consortium.name_key == key))
+
+
+def _name_taken(existing: Consortium, wanted: str) -> Conflict:
+    channel = existing.channel_name or existing.slug
+    if " ".join(visible(wanted).casefold().split()) == existing.name.casefold():
+        return Conflict(_("A consortium named “{name}” already exists: ~{channel}.", name=existing.name,
+                          channel=channel))
+    return Conflict(_("“{wanted}” looks the same as the name of the existing consortium “{name}” (~{channel}): "
+                      "choose a clearly different name.", wanted=visible(wanted), name=existing.name,
+                      channel=channel))
+
+
+def _insert(session: Session, network: Network, actor: Actor | None, data: dict, key: str, *,
+            caldav_enabled: bool) -> Consortium | None:
+    """Insert a new consortium with its steps and checklist; None when a concurrent insert took its name."""
+    if data.get("slug"):
+        taken = find_by_slug(session, data["slug"])
+        if taken is not None:
+            message = _("The slug “{slug}” is already used by the consortium “{name}”.", slug=taken.slug,
+                        name=taken.name)
+            raise Conflict(message, fields={"slug": message})
+    slug = data.get("slug") or _unique_slug(session, slugify(data["name"]))
+    consortium = Consortium(
+        network_id=network.id, name=data["name"], name_key=key, slug=slug,
+        theme=data.get("theme", ""), purpose=data.get("purpose", ""), is_public=data.get("public", False),
+        channel_name=slug, created_by_id=actor.id if actor else None, profile_token=new_token(),
+    )
+    try:
+        with session.begin_nested():  # the unique keys decide between concurrent creations
+            session.add(consortium)
+            session.flush()
+    except IntegrityError:
+        return None
+    session.add(StageChange(consortium_id=consortium.id, from_stage=None, to_stage="emergence",
+                            by_person_id=actor.id if actor else None))
+    for step in PROVISIONING_STEPS:
+        status = "pending"
+        if step in ("calendar", "checklist"):
+            status = "done"  # done in this very transaction
+        if step == "caldav" and not caldav_enabled:
+            status = "skipped"
+        session.add(ProvisioningStep(consortium_id=consortium.id, step=step, status=status))
+    apply_template(session, consortium, DEFAULT_TEMPLATE, created_by_id=actor.id if actor else None)
+    return consortium
 
 
 def _has_unfinished_steps(consortium: Consortium) -> bool:
@@ -170,7 +211,7 @@ def add_member(session: Session, network: Network, actor: Actor, consortium: Con
         if organisation is not None and membership.organisation_id != organisation.id:
             membership.organisation_id = organisation.id
             return Result(_("@{user} now represents {org} in the consortium.", user=person.username,
-                            org=organisation.short_name))
+                            org=escape_markdown(organisation.short_name)))
         raise Conflict(_("@{user} is already a member of “{name}”.", user=person.username, name=consortium.name))
     if membership is None:
         membership = Membership(consortium_id=consortium.id, person_id=person.id, added_by_id=actor.id)
@@ -197,7 +238,7 @@ def remove_member(session: Session, network: Network, actor: Actor, consortium: 
     membership = access.active_membership(session, consortium, person)
     if membership is None:
         raise NotFound(_("@{user} is not a member of “{name}”.", user=person.username, name=consortium.name))
-    membership.left_at = utcnow()
+    leave(session, membership)
     audit(session, actor, "member.remove", consortium_id=consortium.id, target_type="person", target_id=person.id,
           before={"username": person.username})
     if person.mattermost_user_id:
@@ -207,6 +248,18 @@ def remove_member(session: Session, network: Network, actor: Actor, consortium: 
     return Result(_("@{user} is no longer a member.", user=person.username),
                   news=_("@{user} has left the consortium (removed by @{actor}).", user=person.username,
                          actor=actor.username))
+
+
+def leave(session: Session, membership: Membership) -> None:
+    """End a membership: the member's link to the feed dies, and their personal feed when it was the last."""
+    membership.left_at = utcnow()
+    membership.feed_token = new_token()
+    session.flush()
+    person = session.get(Person, membership.person_id)
+    still_member = session.scalar(select(Membership.id).where(Membership.person_id == person.id,
+                                                              Membership.left_at.is_(None)).limit(1))
+    if still_member is None and person.personal_feed_token:
+        person.personal_feed_token = new_token()
 
 
 def members(session: Session, consortium: Consortium) -> list[Membership]:

@@ -228,7 +228,7 @@ def open_dialogue(session: Session, network: Network, actor: Actor, consortium: 
     if existing is not None:
         link = permalink(link_base, existing.root_post_id)
         message = _("A dialogue with {foundation} on this subject is already open: no. {n} (stage “{stage}”). "
-                    "Continue in its thread.", foundation=foundation.short_name, n=existing.number,
+                    "Continue in its thread.", foundation=escape_markdown(foundation.short_name), n=existing.number,
                     stage=stage_label(existing.stage))
         raise Conflict(message + (" " + link if link else ""))
     dialogue = FoundationDialogue(consortium_id=consortium.id, number=next_number(session, consortium.id, COUNTER),
@@ -258,13 +258,13 @@ def open_dialogue(session: Session, network: Network, actor: Actor, consortium: 
         lines.append(_("Invited: {people}.", people=", ".join(f"@{p.username}" for p in reps)))
     else:
         lines.append(_("⚠️ {foundation} has no representative yet: the network's admins have been told. They add "
-                       "one with `/consortium foundation representative {foundation} @user`.",
-                       foundation=foundation.short_name))
+                       "one with `/consortium foundation representative {short} @user`.",
+                       foundation=escape_markdown(foundation.name), short=foundation.short_name))
         with use_locale(channel_locale):
             notice = _("⚠️ @{user} opened dialogue no. {n} of the consortium “{name}” with {foundation}, which has no "
-                       "representative yet. Add one with `/consortium foundation representative {foundation} @user`.",
+                       "representative yet. Add one with `/consortium foundation representative {short} @user`.",
                        user=actor.username, n=dialogue.number, name=escape_markdown(consortium.name),
-                       foundation=foundation.short_name)
+                       foundation=escape_markdown(foundation.name), short=foundation.short_name)
         queue(session, "dialogue.notify_admins", {"message": notice}, consortium_id=consortium.id,
               dedupe_key=f"dialogue-no-rep:{dialogue.id}")
     return Result("\n".join(lines), data={"dialogue_id": dialogue.id, "number": dialogue.number})

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Consortium, FoundationDialogue, Membership, Network, Organisation, Person
+from integrations.mattermost.messages import escape_markdown
 from plugin.i18n import _
 from plugin.services import access
 from plugin.services.base import Actor, Conflict, Invalid, NotFound, Result, audit, queue
@@ -111,10 +112,11 @@ def save_foundation(session: Session, network: Network, actor: Actor | None, dat
     if existing is not None:
         if existing.kind not in FOUNDATION_KINDS:
             raise Conflict(_("“{short}” is already the short name of an organisation that is not a foundation "
-                             "({name}). Choose another short name.", short=existing.short_name, name=existing.name))
+                             "({name}). Choose another short name.", short=escape_markdown(existing.short_name),
+                             name=escape_markdown(existing.name)))
         if not upsert:
-            raise Conflict(_("The foundation “{short}” already exists ({name}).", short=existing.short_name,
-                             name=existing.name))
+            raise Conflict(_("The foundation “{short}” already exists ({name}).",
+                             short=escape_markdown(existing.short_name), name=escape_markdown(existing.name)))
         before = {"name": existing.name, "kind": existing.kind, "description": existing.description,
                   "themes": list(existing.themes or [])}
         existing.name = data.get("name") or existing.name
@@ -142,7 +144,7 @@ def save_foundation(session: Session, network: Network, actor: Actor | None, dat
 def add_foundation(session: Session, network: Network, actor: Actor, data: dict) -> Result:
     foundation, _created = save_foundation(session, network, actor, data)
     return Result(_("✅ Foundation **{name}** recorded (short name `{short}`). Add its representatives with "
-                    "`/consortium foundation representative {short} @user`.", name=foundation.name,
+                    "`/consortium foundation representative {short} @user`.", name=escape_markdown(foundation.name),
                     short=foundation.short_name), data={"id": foundation.id})
 
 
@@ -163,17 +165,20 @@ def set_representatives(session: Session, network: Network, actor: Actor | None,
     for username, person in people.items():
         if remove:
             if person.organisation_id != foundation.id:
-                skipped.append(_("@{user} does not represent {short}", user=username, short=foundation.short_name))
+                skipped.append(_("@{user} does not represent {short}", user=username,
+                                 short=escape_markdown(foundation.short_name)))
                 continue
             person.organisation_id = None
         else:
             if person.organisation_id == foundation.id:
-                skipped.append(_("@{user} already represents {short}", user=username, short=foundation.short_name))
+                skipped.append(_("@{user} already represents {short}", user=username,
+                                 short=escape_markdown(foundation.short_name)))
                 continue
             if person.organisation_id is not None:
                 other = session.get(Organisation, person.organisation_id)
                 raise Conflict(_("@{user} already belongs to the organisation “{org}”; a representative belongs to "
-                                 "one foundation only.", user=username, org=other.short_name if other else "?"))
+                                 "one foundation only.", user=username,
+                                 org=escape_markdown(other.short_name) if other else "?"))
             person.organisation_id = foundation.id
         changed.append(person)
     session.flush()
@@ -197,10 +202,11 @@ def set_representatives(session: Session, network: Network, actor: Actor | None,
                       consortium_id=consortium_id)
     names = ", ".join(f"@{p.username}" for p in changed) or "—"
     if remove:
-        message = _("{names}: no longer representatives of {short}.", names=names, short=foundation.short_name)
+        message = _("{names}: no longer representatives of {short}.", names=names,
+                    short=escape_markdown(foundation.short_name))
     else:
         message = _("{names}: now representatives of {short}. They join the dialogue channels of the consortiums "
-                    "{short} talks with, and only those.", names=names, short=foundation.short_name)
+                    "{short} talks with, and only those.", names=names, short=escape_markdown(foundation.short_name))
     if skipped:
         message += "\n" + "; ".join(skipped) + "."
     return Result(message, data={"changed": [p.username for p in changed]})

@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import ORGANISATION_KINDS, SIAE_TYPES, Membership, Network, Organisation
+from integrations.mattermost.messages import escape_markdown
 from plugin.i18n import _
 from plugin.services import access
 from plugin.services.base import Actor, Conflict, NotFound, Result, audit
@@ -89,7 +90,7 @@ def create_organisation(session: Session, network: Network, actor: Actor | None,
         Organisation.network_id == network.id,
         or_(func.lower(Organisation.short_name) == data["short_name"].lower(), Organisation.search_key == key)))
     if existing is not None:
-        raise Conflict(_("The organisation “{name}” already exists.", name=existing.short_name))
+        raise Conflict(_("The organisation “{name}” already exists.", name=escape_markdown(existing.short_name)))
     kind = data.get("kind") or "siae"
     organisation = Organisation(
         network_id=network.id, short_name=data["short_name"], name=data.get("name") or data["short_name"],
@@ -107,8 +108,8 @@ def create_organisation(session: Session, network: Network, actor: Actor | None,
 
 def create(session: Session, network: Network, actor: Actor, data: dict) -> Result:
     organisation = create_organisation(session, network, actor, data)
-    return Result(_("Organisation “{short}” ({name}) recorded.", short=organisation.short_name,
-                    name=organisation.name), data={"organisation": organisation})
+    return Result(_("Organisation “{short}” ({name}) recorded.", short=escape_markdown(organisation.short_name),
+                    name=escape_markdown(organisation.name)), data={"organisation": organisation})
 
 
 def kind_label(organisation: Organisation) -> str:

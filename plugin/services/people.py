@@ -93,8 +93,12 @@ def ensure_network(session: Session, team_name: str, team_id: str | None = None)
     network = session.scalar(select(Network).where(Network.team_name == team_name))
     if network is None:
         network = Network(team_name=team_name, team_id=team_id or None, name=team_name)
-        session.add(network)
-        session.flush()
+        try:
+            with session.begin_nested():  # the first requests of a new team may arrive together
+                session.add(network)
+                session.flush()
+        except IntegrityError:
+            network = session.scalar(select(Network).where(Network.team_name == team_name))
     elif team_id and network.team_id != team_id:
         network.team_id = team_id
     return network

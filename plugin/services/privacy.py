@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     AuditEvent, CallResponse, ChecklistItem, ChecklistNote, Commitment, Consortium, DialogueEvent, Membership,
-    Network, Organisation, Person, RoleAssignment, Rsvp, WorkingSession, utcnow,
+    Network, Organisation, Person, RoleAssignment, Rsvp, WorkingSession, new_token, utcnow,
 )
 from plugin.i18n import _
 from plugin.services.base import Actor, Conflict, Forbidden, NotFound, Unavailable, audit, queue
@@ -107,6 +107,7 @@ def erase_person(session: Session, actor: Actor | None, person: Person) -> dict:
                                                          Membership.left_at.is_(None))))
     for membership in left:
         membership.left_at = now
+        membership.feed_token = new_token()  # their links to the feeds die with them
         if person.mattermost_user_id:
             queue(session, "mattermost.remove_member", {"consortium_id": membership.consortium_id,
                                                         "user_id": person.mattermost_user_id},

@@ -10,7 +10,7 @@ from integrations.calendar.ics import etag_for
 from plugin.i18n import use_locale
 from plugin.services import consortia
 from plugin.services.calendar_feed import (
-    FEEDS, channel_link, consortium_feed, feed_etag, fingerprint, personal_feed,
+    FEEDS, channel_link, consortium_feed, feed_etag, fingerprint, may_read_feed, personal_feed,
 )
 
 blueprint = Blueprint("calendars", __name__, url_prefix="/calendars")
@@ -37,15 +37,11 @@ def consortium_calendar(slug: str, token: str):
     services = current_app.extensions["consortia"]
     with services.db.reader() as session:
         consortium = consortia.find_by_slug(session, slug[:64])
-        # Same answer for an unknown slug and a wrong token: nothing to probe.
-        if consortium is None or not hmac.compare_digest(consortium.feed_token.encode(), token.encode()):
+        # Same answer for an unknown slug, a wrong token and a member who left: nothing to probe.
+        if consortium is None or not may_read_feed(session, consortium, token[:128]):
             abort(404)
         build, etag = _consortium_body(services, session, consortium)
         return ics_response(build, f"{consortium.slug}.ics", etag)
-
-
-def _organizer(services) -> str:
-    return services.settings.mail_from or "consortia@localhost"
 
 
 def _channel_url(services, consortium) -> str:
@@ -58,12 +54,11 @@ def _consortium_body(services, session, consortium) -> tuple[Callable[[], bytes]
     settings = services.settings
     channel_url = _channel_url(services, consortium)
     key = "c:" + fingerprint(session, [consortium.id], consortium.name, consortium.timezone, settings.locale,
-                             _organizer(services), services.base_url, channel_url)
+                             services.base_url, channel_url)
 
     def build() -> bytes:
         with use_locale(settings.locale):
-            return consortium_feed(session, consortium, organizer_email=_organizer(services),
-                                   base_url=services.base_url, channel_url=channel_url)
+            return consortium_feed(session, consortium, base_url=services.base_url, channel_url=channel_url)
 
     return (lambda: FEEDS.get_or_build(key, build)), feed_etag(key)
 
@@ -82,18 +77,17 @@ def personal_calendar(token: str):
     with services.db.reader() as session:
         person = session.scalar(select(Person).where(Person.personal_feed_token == token,
                                                      Person.erased_at.is_(None))) if token else None
-        if person is not None and hmac.compare_digest(person.personal_feed_token.encode(), token.encode()):
-            consortia_list = person_consortia(session, person)
+        consortia_list = person_consortia(session, person) if person is not None else []
+        # Someone who left every consortium has no calendar any more (their link answers 404).
+        if consortia_list and hmac.compare_digest(person.personal_feed_token.encode(), token.encode()):
             channel_urls = {c.id: _channel_url(services, c) for c in consortia_list}
             locale = person.locale or settings.locale
-            key = "p:" + fingerprint(session, list(channel_urls), person.id, locale, _organizer(services),
-                                     services.base_url, sorted(channel_urls.items()),
-                                     [(c.id, c.name, c.timezone) for c in consortia_list], settings.timezone)
+            key = "p:" + fingerprint(session, list(channel_urls), person.id, locale, services.base_url,
+                                     sorted(channel_urls.items()), [(c.id, c.name, c.timezone) for c in consortia_list], settings.timezone)
 
             def build() -> bytes:
                 with use_locale(locale):
-                    return personal_feed(session, person, organizer_email=_organizer(services),
-                                         base_url=services.base_url, channel_urls=channel_urls,
+                    return personal_feed(session, person, base_url=services.base_url, channel_urls=channel_urls,
                                          tzid=settings.timezone)
 
             return ics_response(lambda: FEEDS.get_or_build(key, build), "consortia.ics", feed_etag(key))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -44,7 +43,6 @@ log = logging.getLogger(__name__)
 
 MAGIC_MAX_AGE = timedelta(minutes=10)
 SESSION_LIFETIME = timedelta(hours=8)
-DEFAULT_FORM_LIMIT = "8 per minute;60 per hour"
 PER_PAGE = 50
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -149,6 +147,8 @@ def _load_admin(db) -> tuple[Actor, Network] | None:
     network = db.get(Network, network_id)
     if person is None or network is None:
         return None
+    if session.get("sv") != person.web_session_version:  # signed out since this cookie was issued
+        return None
     person = _as_mattermost_says(db, person)
     if person is None:
         return None
@@ -212,12 +212,21 @@ def login_submit():
         session.clear()  # no session fixation: a fresh session for the signed-in admin
         session.permanent = True
         session.update(uid=person.id, nid=int(data.get("n") or 0), csrf=secrets.token_urlsafe(32),
-                       lang=lang or services().settings.locale)
+                       lang=lang or services().settings.locale, sv=person.web_session_version)
     log.info("web sign-in", extra={"person_id": data.get("p")})
     return redirect(url_for("web.dashboard"), code=303)
 
 
 def logout():
+    # The cookie is signed, not stored: a copy of it would stay valid until it expires. Signing
+    # out moves the person's session version on, which every earlier cookie carries, so none of
+    # them opens a page again (on any device: signing out signs out everywhere).
+    person_id = session.get("uid")
+    if person_id:
+        with services().db.transaction() as db:
+            person = db.get(Person, int(person_id))
+            if person is not None and session.get("sv") == person.web_session_version:
+                person.web_session_version += 1
     session.clear()
     return render_message(_("You are signed out."), title=_("Signed out"))
 
@@ -560,6 +569,27 @@ def _ranked_themes(call, form) -> list[str]:
     return [theme for _r, _i, theme in sorted(ranked)]
 
 
+def _answer_values(answer) -> dict:
+    """The form's fields, filled with an existing answer."""
+    return {k: getattr(answer, k) or "" for k in ("structure_name", "siae_type", "departement", "contact_name",
+                                                  "contact_email", "can_bring", "needs", "comment")}
+
+
+def _edited_answer(db, call, token: str):
+    """The answer an edit link names, or None when the link is forged, expired or outdated."""
+    try:
+        data = services().signer.load("ami-edit", token, max_age=service.EDIT_LINK_MAX_AGE)
+    except InvalidSignature:
+        return None
+    return service.answer_for_edit(db, call, data)
+
+
+def _edit_link_refused():
+    return render_message(_("This link to change an answer has expired or is no longer valid. Send the form again "
+                            "with the structure's name to receive a new one at its contact address."),
+                          status=410, title=_("Link expired"))
+
+
 def public_form(token: str):
     with services().db.transaction() as db:
         call = service.call_by_form_token(db, token)
@@ -567,9 +597,17 @@ def public_form(token: str):
             return render_message(_("This form does not exist, or its link has changed. Ask the network for the "
                                     "current link."), status=404, title=_("Form not found"))
         accepting = service.is_accepting(call)
+        edit = (request.values.get("edit") or "")[:2000]
+        edited = _edited_answer(db, call, edit) if edit else None
+        if edit and edited is None:
+            return _edit_link_refused()
         page = {"call": call, "values": {}, "ranks": {}, "errors": {}, "accepting": accepting,
-                "siae_types": SIAE_TYPES}
+                "siae_types": SIAE_TYPES, "edit": edit if edited else "", "edited": edited}
         if request.method == "GET":
+            if edited is not None:
+                page["values"] = _answer_values(edited)
+                page["ranks"] = {i: str(edited.themes.index(t) + 1) for i, t in enumerate(call.themes)
+                                 if t in (edited.themes or [])}
             return render_template("ami_form.html", **page)
         form = request.form
         values = _form_values(form)
@@ -590,13 +628,31 @@ def public_form(token: str):
         data = schema.load(raw)
         try:
             with db.begin_nested():
-                answer, created = service.respond(db, call, data, source="web")
+                answer, created = service.respond(db, call, data, source="web",
+                                                  editing=edited.id if edited is not None else None)
+        except service.EditLinkNeeded as needed:
+            return _send_edit_link(db, needed.existing, page)
         except ServiceError as error:
             page["errors"] = {**error.fields, "_": error.message}
             page["accepting"] = service.is_accepting(call)
             return render_template("ami_form.html", **page), _status_of(error)
         return render_template("ami_thanks.html", call=call, name=answer.structure_name, created=created,
-                               themes=data["themes"])
+                               themes=data["themes"], contact=service.masked_email(answer.contact_email))
+
+
+def _send_edit_link(db, existing, page: dict):
+    """Someone answered for a structure that has answered: its contact address gets a link; nothing changes."""
+    if not services().settings.smtp_configured:
+        page["errors"] = {"_": _("“{name}” has already answered this call. To change its answer, its contact can "
+                                 "answer again from the chat (`/ami repondre`) or ask the network's facilitators.",
+                                 name=existing.structure_name)}
+        return render_template("ami_form.html", **page), 409
+    masked = service.send_edit_link(db, existing, locale=get_locale())
+    return render_message(_("“{name}” has already answered this call, so its answer can only be changed by its "
+                            "contact. We have sent a link to change it to {email}: open it within {days} days. "
+                            "Nothing has changed yet.", name=existing.structure_name, email=masked,
+                            days=service.EDIT_LINK_MAX_AGE.days),
+                          status=202, title=_("Check the contact's e-mail"))
 
 
 def _rate_limited(limit):
@@ -672,18 +728,12 @@ def _template_helpers() -> dict:
 
 
 def register(app: Flask) -> None:
-    from flask_limiter import Limiter
-    from flask_limiter.util import get_remote_address
-
     # Only the admin's signed-in session is permanent (8 hours); other sessions end with the browser.
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     app.jinja_env.globals.update(_template_helpers())
     app.jinja_env.autoescape = True
-    limit = app.config.get("AMI_FORM_RATE_LIMIT") or os.environ.get("CONSORTIA_AMI_FORM_RATE_LIMIT") \
-        or DEFAULT_FORM_LIMIT
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[],
-                      key_prefix="consortia-pages")
-    app.extensions["consortia_pages_limiter"] = limiter
+    limiter = app.extensions["consortia_limiter"]
+    limit = app.extensions["consortia"].settings.form_rate_limit
 
     web = Blueprint("web", __name__, url_prefix="/web")
     public = Blueprint("public", __name__)

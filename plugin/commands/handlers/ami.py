@@ -128,11 +128,12 @@ def respond_submitted(ctx: InteractionContext) -> DialogResult:
             fields["theme_1"] = fields.pop("themes")
         return DialogResult(errors=fields)
     data = schema.load(raw)
-    answer, created = service.respond(ctx.session, call, data, person=ctx.actor.person, source="chat")
-    text = (_("✅ Thank you: the answer of **{name}** to “{title}” is recorded.", name=escape_markdown(answer.structure_name),
-              title=escape_markdown(call.title)) if created else
-            _("✅ The answer of **{name}** to “{title}” is updated.", name=escape_markdown(answer.structure_name),
-              title=escape_markdown(call.title)))
+    try:
+        answer, created = service.respond(ctx.session, call, data, person=ctx.actor.person, source="chat")
+    except service.EditLinkNeeded as needed:
+        text = _edit_link_text(ctx, needed.existing)
+    else:
+        text = _recorded_text(answer, call, created)
     if ctx.channel_id and ctx.actor.person.mattermost_user_id:
         from plugin.services.base import queue
 
@@ -140,6 +141,25 @@ def respond_submitted(ctx: InteractionContext) -> DialogResult:
                                                      "user_id": ctx.actor.person.mattermost_user_id,
                                                      "message": text})
     return DialogResult()
+
+
+def _edit_link_text(ctx: InteractionContext, existing) -> str:
+    """Another contact's answer: it changes only through the link sent to that contact's address."""
+    name = escape_markdown(existing.structure_name)
+    if not ctx.services.settings.smtp_configured:
+        return _("⚠️ **{name}** has already answered with another contact address: its answer is unchanged. "
+                 "Ask the network's facilitators to change it.", name=name)
+    masked = service.send_edit_link(ctx.session, existing, locale=ctx.locale)
+    return _("⚠️ **{name}** has already answered with another contact address, so only that contact can change "
+             "the answer: a link to change it has been sent to {email}. Nothing has changed yet.",
+             name=name, email=escape_markdown(masked))
+
+
+def _recorded_text(answer, call, created: bool) -> str:
+    return (_("✅ Thank you: the answer of **{name}** to “{title}” is recorded.", name=escape_markdown(answer.structure_name),
+              title=escape_markdown(call.title)) if created else
+            _("✅ The answer of **{name}** to “{title}” is updated.", name=escape_markdown(answer.structure_name),
+              title=escape_markdown(call.title)))
 
 
 def _call_for_results(ctx: CommandContext):

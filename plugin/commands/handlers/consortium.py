@@ -97,8 +97,9 @@ def info(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     pending = [step for step, status in view.steps.items() if status in ("pending", "failed")]
     if pending:
         lines.append(_("Set-up in progress: {steps}.", steps=", ".join(_step_label(s, view.steps[s]) for s in pending)))
-    feed = f"{ctx.services.base_url}/calendars/{consortium.slug}/{consortium.feed_token}.ics"
-    lines.append(_("Calendar: {url}", url=feed))
+    from plugin.commands.handlers.session import feed_url
+
+    lines.append(_("Calendar: {url}", url=feed_url(ctx, consortium)))
     return Reply("\n".join(lines))
 
 

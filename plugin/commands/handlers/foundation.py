@@ -73,6 +73,7 @@ def _list(ctx: CommandContext) -> Reply:
         f = row.foundation
         kind = _("fund") if f.kind == "fund" else _("foundation")
         reps = ", ".join(f"@{p.username}" + (" " + _("(guest)") if p.is_guest else "") for p in row.representatives)
-        lines.append(f"| `{escape_markdown(f.short_name)}` | {escape_markdown(f.name)} | {kind} | "
+        # A short name is one word without backticks: shown as typed inside code (no escaping there).
+        lines.append(f"| `{f.short_name}` | {escape_markdown(f.name)} | {kind} | "
                      f"{escape_markdown(', '.join(f.themes or [])) or '—'} | {reps or '—'} | {row.open_dialogues} |")
     return Reply("\n".join(lines))

@@ -34,8 +34,13 @@ def _integrations(services) -> sessions.Integrations:
     return sessions.Integrations(caldav=settings.caldav_configured, smtp=settings.smtp_configured)
 
 
-def feed_url(services, consortium: Consortium) -> str:
-    return f"{services.base_url}/calendars/{consortium.slug}/{consortium.feed_token}.ics"
+def feed_url(ctx: CommandContext, consortium: Consortium) -> str:
+    """The acting person's own link to the consortium's feed (checked as member or admin before)."""
+    from plugin.messages import feed_url as link
+    from plugin.services.calendar_feed import feed_token_for
+
+    token = feed_token_for(ctx.session, consortium, ctx.actor.person, is_admin=ctx.actor.is_admin)
+    return link(consortium, token or "", ctx.services.base_url)
 
 
 def webcal(url: str) -> str:
@@ -85,7 +90,7 @@ def render_card(services, session, ws: WorkingSession, consortium: Consortium) -
         if ws.agenda:
             lines.append(_("**Agenda:**") + "\n" + escape_markdown_block(ws.agenda))
         lines.append(_counts_line(view))
-        lines.append(_("📆 Add the consortium's calendar: {url}", url=webcal(feed_url(services, consortium))))
+        lines.append(_("📆 Your own link to the consortium's calendar: `/session subscribe`"))
         # Posted in the consortium's channel: for its members.
         members = {"audience": Audience.members(consortium), "consortium": consortium}
         actions = [
@@ -240,7 +245,7 @@ def list_sessions(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     views = sessions.upcoming(ctx.session, consortium, now=ctx.now)
     if not views:
         return Reply(_("No session planned. Plan one with `/session plan \"Title\" 10/12 2pm`.")
-                     + "\n" + _("Calendar: {url}", url=webcal(feed_url(ctx.services, consortium))))
+                     + "\n" + _("Calendar: {url}", url=webcal(feed_url(ctx, consortium))))
     total = sessions.count_upcoming(ctx.session, consortium, now=ctx.now)
     lines = [ngettext("#### {n} upcoming session — {name}", "#### {n} upcoming sessions — {name}", total,
                       name=escape_markdown(consortium.name))]
@@ -260,7 +265,7 @@ def list_sessions(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
                                       n=_people(view.by_answer[key])))
     if total > len(views):
         lines.append(_("… and {n} more.", n=total - len(views)))
-    lines.append(_("Calendar: {url}", url=webcal(feed_url(ctx.services, consortium))))
+    lines.append(_("Calendar: {url}", url=webcal(feed_url(ctx, consortium))))
     return Reply("\n".join(lines))
 
 
@@ -336,12 +341,13 @@ def subscribe(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         return Reply("\n".join(lines))
     consortium = ctx.consortium or _consortium_here(ctx, cmd)
     access.require_member(ctx.session, ctx.actor, consortium)
-    url = feed_url(ctx.services, consortium)
+    url = feed_url(ctx, consortium)
     return Reply("\n".join([
         _("Shared calendar of the consortium {name}: {url}", name=escape_markdown(consortium.name), url=webcal(url)),
         _("The same link as a web address, for Google Calendar or Outlook: {url}", url=url),
         _("Add it as a subscription in Nextcloud, Thunderbird, Outlook, Apple or Google calendars. "
           "Your own calendar across all your consortiums: `/session subscribe --mine`."),
+        _("This link is yours: keep it to yourself. It stops working if you leave the consortium."),
     ]))
 
 
