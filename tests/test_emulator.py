@@ -83,6 +83,10 @@ def integration():
                            attachments=[{"text": "card", "actions": [
                                {"id": "approve", "name": "Approve", "type": "button",
                                 "integration": {"url": request.host_url + "action", "context": {"n": 1}}}]}])
+        if text.startswith("private-card"):
+            return jsonify(response_type="ephemeral", text="card", attachments=[{"text": "card", "actions": [
+                {"id": "approve", "name": "Approve", "type": "button",
+                 "integration": {"url": request.host_url + "action", "context": {"n": 2}}}]}])
         if text.startswith("dialog"):
             r = requests.post(form["response_url"].split("/hooks/")[0] + "/api/v4/actions/dialogs/open",
                               headers={"Authorization": "Bearer " + app.config["BOT_TOKEN"]},
@@ -249,8 +253,10 @@ def test_posts_patch_pin_thread_ephemeral(mm):
     assert bot.get(f"/channels/{ch['id']}/pinned").json()["order"] == [root["id"]]
     thread = bot.get(f"/posts/{reply['id']}/thread").json()
     assert set(thread["order"]) == {root["id"], reply["id"]}
-    r = bot.post("/posts/ephemeral", json={"user_id": mm.ids["alice"],
-                                           "post": {"channel_id": ch["id"], "message": "psst"}})
+    # create_post_ephemeral is a system admin's permission: a bot is refused, as on Mattermost 11.4
+    body = {"user_id": mm.ids["alice"], "post": {"channel_id": ch["id"], "message": "psst"}}
+    assert assert_app_error(bot.post("/posts/ephemeral", json=body), 403)["id"] == "api.context.permissions.app_error"
+    r = Api(mm, "admin").post("/posts/ephemeral", json=body)
     assert r.status_code == 201
     assert [e["message"] for e in mm.ephemerals(mm.ids["alice"], ch["id"])][-1] == "psst"
     assert bot.delete(f"/posts/{root['id']}").json() == {"status": "OK"}
@@ -403,6 +409,25 @@ def test_click_updates_post(mm, integration):
     assert mm.ephemerals(mm.ids["bob"])[-1]["message"] == "done"
 
 
+def test_click_on_an_ephemeral_post_cannot_update_it(mm, integration):
+    """Mattermost 11.4 applies an action's ``update`` with UpdatePost: for an ephemeral post (not stored)
+    the click fails with 404 "Unable to get the post." and the ``ephemeral_text`` is not sent either."""
+    ch = mm.channel("acme", "town-square")
+    if not any(c["trigger"] == "consortium" for c in mm.commands(mm.ids["team"])):
+        mm.register_command(mm.ids["team"], "consortium", integration.url + "/cmd")
+    card = mm.execute_command("bob", ch["id"], "/consortium private-card")["ephemeral"]
+    before = len(mm.ephemerals(mm.ids["bob"]))
+    res = mm.click(card["id"], "approve", "bob")
+    assert integration.seen[-1]["action"]["context"] == {"n": 2}  # the integration was called
+    assert res["status"] == 404 and res["error"] == "Unable to get the post."
+    assert res["post"]["message"] == "card" and len(mm.ephemerals(mm.ids["bob"])) == before
+
+
+def test_trigger_ids_live_as_long_as_the_integration_timeout(mm):
+    """Mattermost 11.4 checks a trigger id against OutgoingIntegrationRequestsTimeout (30 s by default)."""
+    assert MattermostEmulator(None).trigger_ttl == 30.0
+
+
 def test_dialogs(mm, integration):
     integration.config["BOT_TOKEN"] = mm.tok["bot"]
     ch = mm.channel("acme", "town-square")
@@ -423,7 +448,7 @@ def test_dialogs(mm, integration):
         err = assert_app_error(bot.post("/actions/dialogs/open", json={**body, "trigger_id": trig}), 400)
         assert "expired" in err["id"]
     finally:
-        mm.trigger_ttl = 3.0
+        mm.trigger_ttl = 30.0
     assert_app_error(bot.post("/actions/dialogs/open", json={**body, "trigger_id": new_id()}), 400)
 
     res = mm.submit_dialog(-1, "alice", {"title": ""})

@@ -161,7 +161,7 @@ class MattermostEmulator:
     """A fake Mattermost server. See the module docstring."""
 
     def __init__(self, spec_path: Path | None | str = "auto", host: str = "127.0.0.1", port: int = 0,
-                 *, trigger_ttl: float = 3.0, http_timeout: float = 5.0, pending_post_ttl: float = 30.0):
+                 *, trigger_ttl: float = 30.0, http_timeout: float = 5.0, pending_post_ttl: float = 30.0):
         if spec_path == "auto":
             spec_path = find_spec_path()
         self.spec: OpenAPISpec | None = OpenAPISpec.load(spec_path) if spec_path else None
@@ -1536,7 +1536,8 @@ class MattermostEmulator:
         channel_id = self._require_str(post, "channel_id")
         message = post.get("message")
         self._validate_message(message)
-        if not (self._is_admin(ctx.user) or ctx.user.get("is_bot", False)):
+        # create_post_ephemeral belongs to system admins only (no other built-in role has it, bots neither).
+        if not self._is_admin(ctx.user):
             raise _forbidden("create_post_ephemeral")
         if user_id not in self._users:
             raise EmulatorAppError(404, "app.user.missing_account.const", "Unable to find the user.")
@@ -1899,8 +1900,8 @@ class MattermostEmulator:
             post = self._posts.get(post_id)
             ephemeral_post = None
             if post is None:
-                # Buttons of an ephemeral post (a slash command's private answer) work too;
-                # Mattermost applies the integration's "update" to that user's copy.
+                # Buttons of an ephemeral post (a slash command's private answer) work too (the web
+                # client sends the action's cookie), but an "update" answer fails (see below).
                 ephemeral_post = next((e for e in self._ephemerals if e["id"] == post_id
                                        and e["user_id"] == (self._user_by_name(username.lower()) or {}).get("id")),
                                       None)
@@ -1945,10 +1946,13 @@ class MattermostEmulator:
                 try:
                     update = parsed.get("update")
                     if isinstance(update, dict) and ephemeral_post is not None:
-                        for k in ("message", "props"):
-                            ephemeral_post[k] = copy.deepcopy(update.get(k, "" if k == "message" else {}))
-                        ephemeral_post["update_at"] = self._ts()
-                    elif isinstance(update, dict):
+                        # Mattermost applies an update with UpdatePost, which finds no stored post for an
+                        # ephemeral one: the click fails with 404 and the ephemeral_text is not sent either.
+                        out["status"] = 404
+                        out["error"] = "Unable to get the post."
+                        out["post"] = copy.deepcopy(ephemeral_post)
+                        return out
+                    if isinstance(update, dict):
                         p = self._posts.get(post_id)
                         if p is not None and not p["delete_at"]:
                             # Mattermost replaces the post's message and props with the update
