@@ -140,21 +140,37 @@ class Deployment:
     smtp: SMTPTestServer
     radicale: RadicaleServer
     database_url: str
+    cli_env: dict
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run the `consortia` command line against this deployment, as its operator would."""
+        consortia = Path(sys.executable).with_name("consortia")
+        done = subprocess.run([str(consortia), *args], env=self.cli_env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+        if check:
+            assert done.returncode == 0, f"consortia {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+        return done
+
+    def create(self, name: str, members: str = "@ines @samir @lea") -> dict:
+        """An admin provisions a consortium from the town square; its channel once the worker is done."""
+        town = self.admin.channel("town-square")
+        reply = self.admin.say(town["id"], f'/consortium creer "{name}" --membres {members}')
+        assert "enregistré" in reply, reply
+        slug = reply.split("identifiant `")[1].split("`")[0]
+        self.settle()
+        return self.admin.channel(slug)
 
     def person(self, name: str) -> Person:
         return self.people[name]
 
-    def settle(self, timeout: float = 30.0) -> None:
-        """Wait until the outbox worker has nothing due left (what a user waits for after a command)."""
-        from models import OutboxMessage, utcnow
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait until the outbox worker has delivered everything (or buried it: 12 attempts, back-off under 1 s)."""
+        from models import OutboxMessage
 
         def idle() -> bool:
             with self.services.db.reader() as session:
-                due = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.status == "pending", OutboxMessage.available_at <= utcnow()))
-                leased = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.status == "pending", OutboxMessage.attempts == 0))
-            return due == 0 and leased == 0
+                return not session.scalar(select(func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.status == "pending"))
 
         self.services.notify_outbox()
         wait_until(idle, timeout=timeout, what="the outbox to be delivered")
@@ -247,8 +263,9 @@ def deployment(real_server, tmp_path_factory):
     people = {name: Person(real_server.url, token, team_id=team["id"])
               for name, token in real_server.member_tokens.items()}
     people["admin"] = admin
+    cli_env = dict(install_env, CONSORTIA_MATTERMOST_TOKEN=bot_token)
     deployment = Deployment(real_server, services, served.url, worker, team, admin, people, bot, bot_token,
-                            output, smtp, radicale, database_url)
+                            output, smtp, radicale, database_url, cli_env)
     try:
         yield deployment
     finally:
