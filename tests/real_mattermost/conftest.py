@@ -142,10 +142,10 @@ class Deployment:
     database_url: str
     cli_env: dict
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def cli(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
         """Run the `consortia` command line against this deployment, as its operator would."""
         consortia = Path(sys.executable).with_name("consortia")
-        done = subprocess.run([str(consortia), *args], env=self.cli_env, cwd=ROOT, capture_output=True,
+        done = subprocess.run([str(consortia), *args], env=dict(self.cli_env, **env), cwd=ROOT, capture_output=True,
                               text=True, timeout=300)
         if check:
             assert done.returncode == 0, f"consortia {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"

@@ -273,14 +273,13 @@ def test_erasing_a_person_removes_them_from_the_channels(dep):
     channel = dep.create(dep.unique("Effacement"), "@ines @marc")
     marc = dep.person("marc")
     assert marc.id in dep.admin.member_ids(channel["id"])
-    done = dep.cli("privacy", "erase", "@marc", "--yes")
-    assert "marc" in done.stdout.lower() or done.stdout, done.stdout
+    dep.cli("privacy", "erase", "@marc", "--yes")
     dep.settle()
     assert marc.id not in dep.admin.member_ids(channel["id"])
     assert dep.person("ines").id in dep.admin.member_ids(channel["id"])
     # marc uses Consortia again: he starts afresh, and is no longer a member of the consortium
     reply = marc.say(dep.admin.channel("town-square")["id"], "/consortium info --consortium " + channel["name"])
-    assert channel["display_name"] not in reply or "membre" in reply
+    assert "réservé aux membres" in reply, reply
 
 
 def test_language_follows_the_person(dep, group):
