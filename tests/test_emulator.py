@@ -459,3 +459,19 @@ def test_dialogs(mm, integration):
     assert sent["type"] == "dialog_submission" and sent["state"] == "s1" and sent["callback_id"] == "cb"
     assert sent["user_id"] == mm.ids["alice"] and sent["team_id"] == mm.ids["team"]
     assert sent["submission"] == {"title": "Hello"} and sent["cancelled"] is False
+
+
+def test_a_failing_command_is_reported_as_mattermost_words_it(mm, integration):
+    """Mattermost 11.4: 500 api.command.execute_command.failed_resp.app_error, naming the integration's status."""
+    ch = mm.channel("acme", "town-square")
+    if not any(c["trigger"] == "consortium" for c in mm.commands(mm.ids["team"])):
+        mm.register_command(mm.ids["team"], "consortium", integration.url + "/cmd")
+    res = mm.execute_command("alice", ch["id"], "/consortium fail")
+    assert res["error"].lower() == "command with a trigger of 'consortium' returned response 500 internal server error."
+
+
+def test_an_unknown_trigger_id_is_refused_as_mattermost_does(mm):
+    bot = Api(mm, "bot")
+    body = {"trigger_id": "bogus", "url": "http://127.0.0.1/x", "dialog": {"title": "T", "elements": []}}
+    refused = assert_app_error(bot.post("/actions/dialogs/open", json=body), 400)
+    assert refused["id"] == "interactive_message.decode_trigger_id.base64_decode_failed"

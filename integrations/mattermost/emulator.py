@@ -1611,7 +1611,8 @@ class MattermostEmulator:
             raise _bad("api.context.invalid_body_param.app_error", "Invalid or missing dialog in request body.")
         trig = self._triggers.get(trigger_id)
         if trig is None:
-            raise _bad("interactive_message.decode_trigger_id.signature_decode_failed",
+            # Mattermost 11.4 answers a trigger id it did not issue (ours are not base64) with this id.
+            raise _bad("interactive_message.decode_trigger_id.base64_decode_failed",
                        "Failed to decode base64 for trigger ID for interactive dialog.")
         if time.monotonic() - trig["at"] > self.trigger_ttl:
             raise _bad("interactive_message.decode_trigger_id.expired",
@@ -1850,7 +1851,8 @@ class MattermostEmulator:
             out["error"] = (parsed or {}).get("error")
             return out
         if not 200 <= status < 300:
-            out["error"] = f"Command '/{trigger}' failed with status code {status}."
+            # Mattermost 11.4 answers the user 500 api.command.execute_command.failed_resp.app_error.
+            out["error"] = f"Command with a trigger of '{trigger}' returned response {status} {resp.reason}."
             return out
         if parsed is None and resp.text.strip() and "json" not in resp.headers.get("Content-Type", ""):
             parsed = {"response_type": "ephemeral", "text": resp.text}
