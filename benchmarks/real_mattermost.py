@@ -105,7 +105,7 @@ def main() -> int:
                                                                     "display_name": "Consortia"})
         bot_id = bot.get("user_id") or bot["id"]
         admin("POST", f"/teams/{team['id']}/members", {"team_id": team["id"], "user_id": bot_id})
-        admin("PUT", f"/users/{bot_id}/roles", {"roles": "system_user system_post_all"})
+        admin("PUT", f"/users/{bot_id}/roles", {"roles": "system_user"})
         bot_token = admin("POST", f"/users/{bot_id}/tokens", {"description": "bench"})["token"]
         names = [f"bench{i:02d}" for i in range(USERS)]
         tokens = [_user(admin, team["id"], name) for name in names]

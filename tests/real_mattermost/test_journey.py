@@ -203,6 +203,9 @@ def test_a_call_for_interest_formed_into_a_consortium(dep):
         assert sent.status_code == 200 and not sent.json().get("errors"), sent.text
     dep.settle()
     # the confirmation reached each person privately (a direct message: the bot may not post ephemerals)
+    ines = dep.person("ines")
+    direct = ines.post("/channels/direct", [ines.id, dep.bot["id"]])
+    assert any("ACI Les Jardins" in p["message"] and "AMI " + theme in p["message"] for p in ines.posts(direct["id"]))
     reply = admin.say(town["id"], f'/ami former "{theme}"')
     assert "enregistré" in reply or "formé" in reply or "Consortium" in reply, reply
     dep.settle()
