@@ -475,3 +475,20 @@ def test_an_unknown_trigger_id_is_refused_as_mattermost_does(mm):
     body = {"trigger_id": "bogus", "url": "http://127.0.0.1/x", "dialog": {"title": "T", "elements": []}}
     refused = assert_app_error(bot.post("/actions/dialogs/open", json=body), 400)
     assert refused["id"] == "interactive_message.decode_trigger_id.base64_decode_failed"
+
+
+def test_leaving_a_team_leaves_its_channels_for_good(mm):
+    """Mattermost 11.4: a person taken out of a team leaves every channel of it; coming back restores none
+    (seen through the real server: tests/real_mattermost/test_bad_input.py)."""
+    admin, bob = Api(mm, "admin"), Api(mm, "bob")
+    team = mm.ids["team"]
+    ch = bob.post("/channels", json={"team_id": team, "name": "bob-private", "display_name": "Bob", "type": "P"}).json()
+    assert assert_app_error(Api(mm, "alice").delete(f"/teams/{team}/members/{mm.ids['bob']}"), 403)
+    assert admin.delete(f"/teams/{team}/members/{mm.ids['bob']}").json() == {"status": "OK"}
+    assert mm.ids["bob"] not in mm.members(ch["id"])
+    refused = bob.post("/channels", json={"team_id": team, "name": "bob-again", "display_name": "B", "type": "P"})
+    assert refused.status_code == 403
+    assert admin.post(f"/teams/{team}/members", json={"team_id": team, "user_id": mm.ids["bob"]}).status_code == 201
+    assert mm.ids["bob"] not in mm.members(ch["id"])
+    assert_app_error(bob.get(f"/teams/{team}/channels/name/bob-private"), 404)
+    assert mm.ids["bob"] in mm.members(mm.channel("acme", "town-square")["id"])

@@ -490,9 +490,15 @@ class MattermostClient:
             try:
                 return self.create_channel(team_id, name, display_name, purpose=purpose,
                                            header=header, private=private), True
-            except MattermostBadRequest:
+            except MattermostBadRequest as error:
                 # Lost a race with another creator (or name taken): adopt if it exists.
                 channel = self.find_channel(team_id, name, include_deleted=True)
+                if channel is None and error.error_id == "store.sql_channel.save_channel.exists.app_error":
+                    # A private channel hides from non-members (404 by name): say what to do.
+                    raise MattermostForbidden(
+                        f"a private channel named {name!r} exists in the team and this account is not a "
+                        "member of it: add the bot to that channel, then retry", status=error.status,
+                        error_id=error.error_id, method=error.method, path=error.path) from None
                 if channel is None:
                     raise
         if channel.get("delete_at"):

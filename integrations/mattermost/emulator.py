@@ -1134,6 +1134,23 @@ class MattermostEmulator:
             raise _forbidden("add_user_to_team")
         return 201, self._add_team_member(team["id"], user_id)
 
+    @_route("DELETE", API + "/teams/{team_id}/members/{user_id}")
+    def _api_remove_team_member(self, ctx: _Ctx):
+        team = self._get_team(ctx.params["team_id"])
+        uid = ctx.user["id"] if ctx.params["user_id"] == "me" else ctx.params["user_id"]
+        if uid != ctx.user["id"] and not self._can_manage_team(ctx.user, team["id"]):
+            raise _forbidden("remove_user_from_team")
+        member = self._team_members.get((team["id"], uid))
+        if member is None or member["delete_at"]:
+            raise EmulatorAppError(404, "app.team.get_member.missing.app_error",
+                                   "No team member found for that user ID and team ID.")
+        member["delete_at"] = self._ts()
+        # As Mattermost does: leaving a team leaves every channel of it (coming back restores none).
+        for ch in self._channels.values():
+            if ch["team_id"] == team["id"]:
+                self._channel_members.get(ch["id"], {}).pop(uid, None)
+        return {"status": "OK"}
+
     @_route("GET", API + "/users/{user_id}/teams")
     def _api_user_teams(self, ctx: _Ctx):
         user = self._get_user(ctx, ctx.params["user_id"])

@@ -82,18 +82,20 @@ def test_provisioning_twice_creates_nothing_twice(dep, tmp_path):
     assert len(joined) == len({p["props"].get("addedUserId") for p in joined})  # nobody added twice
 
 
-def test_the_bot_losing_a_right_midway_loses_nothing(dep):
-    """The bot is taken out of the team: provisioning fails clearly, then finishes once it is back."""
-    from models import Consortium
-
-    admin, bot = dep.admin, dep.bot
+def test_the_bot_losing_its_rights_midway_loses_nothing(dep):
+    """The bot is taken out of the team: new work waits and finishes once it is back; work in a channel it
+    lost (Mattermost takes a person out of every channel of a team they leave) is buried with a clear
+    error and delivered by `consortia outbox retry` once an admin has put the bot back in the channel."""
+    admin, bot, marc = dep.admin, dep.bot, dep.person("marc")
+    earlier = dep.create(dep.unique("Avant la panne"), "@ines")
+    town = admin.channel("town-square")
     admin.delete(f"/teams/{dep.team['id']}/members/{bot['id']}")
     try:
-        town = admin.channel("town-square")
+        assert bot["id"] not in admin.member_ids(earlier["id"])
         name = dep.unique("Interrompu")
         reply = admin.say(town["id"], f'/consortium creer "{name}" --membres @ines')
-        assert "enregistré" in reply
         slug = reply.split("identifiant `")[1].split("`")[0]
+        admin.say(earlier["id"], "/consortium ajouter @marc")
         # the delivery records why it will try again; the admin sees the step that failed
         provisioning = wait_until(lambda: [m for m in dep.outbox() if m[1] == "provision.run" and "channel" in m[4]],
                                   what="the failed provisioning step")[-1]
@@ -101,17 +103,27 @@ def test_the_bot_losing_a_right_midway_loses_nothing(dep):
         info = admin.say(town["id"], f"/consortium info --consortium {slug}")
         assert name in info and "canal ⚠️" in info, info
         assert admin.call("GET", f"/teams/{dep.team['id']}/channels/name/{slug}").status_code == 404
+        # adding marc to the earlier channel is refused for good: a dead message that says why
+        dead = wait_until(lambda: [m for m in dep.outbox("dead") if m[1] == "mattermost.add_member"],
+                          what="the refused member addition")[-1]
+        assert "403" in dead[4] or "404" in dead[4], dead
+        assert "mattermost.add_member" in dep.cli("outbox").stdout
     finally:
         admin.post(f"/teams/{dep.team['id']}/members", {"team_id": dep.team["id"], "user_id": bot["id"]})
-    # the right is back: the outbox's next attempt finishes the job, without anyone typing anything
+    # back in the team: the outbox's next attempt finishes the new consortium, without anyone typing anything
     channel = wait_until(lambda: (r := admin.call("GET", f"/teams/{dep.team['id']}/channels/name/{slug}")).ok
                          and r.json(), what="the channel after the retry")
     dep.settle()
     assert dep.person("ines").id in admin.member_ids(channel["id"])
     assert len(admin.pinned(channel["id"])) == 1
     assert "⚠️" not in admin.say(town["id"], f"/consortium info --consortium {slug}")
-    with dep.services.db.reader() as session:
-        assert session.scalar(select(Consortium).where(Consortium.slug == slug)).channel_id == channel["id"]
+    # the earlier channel: the admin puts the bot back in it, then retries what was refused
+    assert marc.id not in admin.member_ids(earlier["id"])
+    admin.post(f"/channels/{earlier['id']}/members", {"user_id": bot["id"]})
+    assert "queued again" in dep.cli("outbox", "retry").stdout
+    dep.settle()
+    assert marc.id in admin.member_ids(earlier["id"])
+    assert [m for m in dep.outbox("dead") if m[1] == "mattermost.add_member"] == []
 
 
 def test_consortia_refuses_a_request_without_a_token(dep):
