@@ -72,7 +72,7 @@ def test_provisioning_twice_creates_nothing_twice(dep, tmp_path):
     dep.settle()
     slug = name.lower().replace(" ", "-").replace("é", "e")
     channel = dep.admin.channel(slug)
-    channels = [c for c in dep.admin.get("/channels", per_page=200, include_deleted="true")
+    channels = [c for c in dep.admin.post("/channels/search", {"term": slug, "include_deleted": True})
                 if c["display_name"].startswith(name)]
     assert len(channels) == 1
     assert len(dep.admin.pinned(channel["id"])) == 1

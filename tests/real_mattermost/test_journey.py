@@ -45,7 +45,7 @@ def test_only_the_networks_admins_may_create_a_consortium(dep):
     town = ines.channel("town-square")
     name = dep.unique("Pas autorisé")
     reply = ines.say(town["id"], f'/consortium creer "{name}"')
-    assert "équipe d’animation" in reply or "admin" in reply, reply
+    assert reply == "⚠️ Seule l’équipe d’animation du réseau (admins) peut faire cela.", reply
     slug = name.lower().replace(" ", "-").replace("é", "e")
     assert dep.admin.call("GET", f"/teams/{dep.team['id']}/channels/name/{slug}").status_code == 404
 
@@ -161,7 +161,7 @@ def test_a_foundation_dialogue_gets_its_private_channel_and_thread(dep, group):
     _foundation(dep, short)
     ines, claire = dep.person("ines"), dep.person(dep.server.foundation)
     reply = ines.say(group["id"], f'/dialogue ouvrir {short} "Financer le diagnostic"')
-    assert "1" in reply, reply
+    assert reply.startswith("✅ Dialogue n° 1 ouvert") and f"@{dep.server.foundation}" in reply, reply
     dep.settle()
     dialogue = dep.admin.channel(f"{group['name']}-fondations")
     assert dialogue["type"] == "P"
@@ -207,15 +207,13 @@ def test_a_call_for_interest_formed_into_a_consortium(dep):
     direct = ines.post("/channels/direct", [ines.id, dep.bot["id"]])
     assert any("ACI Les Jardins" in p["message"] and "AMI " + theme in p["message"] for p in ines.posts(direct["id"]))
     reply = admin.say(town["id"], f'/ami former "{theme}"')
-    assert "enregistré" in reply or "formé" in reply or "Consortium" in reply, reply
+    assert reply.startswith(f"✅ Consortium **{theme}** formé") and "@ines, @samir" in reply, reply
     dep.settle()
     results = admin.say(town["id"], "/ami resultats")
     assert "ACI Les Jardins" in results and "EI Recyclage" in results
     admin.say(town["id"], "/ami cloturer")
-    formed = [c for c in admin.get(f"/users/me/teams/{dep.team['id']}/channels")
-              if c["display_name"].startswith(theme)] or [
-        c for c in admin.get("/channels", per_page=200, include_deleted="false") if c["display_name"] == theme]
-    assert formed, "no channel for the formed consortium"
+    slug = reply.split("identifiant `")[1].split("`")[0]
+    formed = [admin.channel(slug)]
     members = admin.member_ids(formed[0]["id"])
     assert {dep.person("ines").id, dep.person("samir").id} <= members
 
@@ -248,17 +246,19 @@ def test_archiving_archives_the_channel_and_keeps_the_data(dep, group):
 
 def test_my_data_arrives_as_a_real_direct_message(dep, group):
     lea = dep.person("lea")
-    reply = lea.say(group["id"], "/consortium mes-donnees")
-    assert "message direct" in reply or "message privé" in reply, reply
-    dep.settle()
     direct = lea.post("/channels/direct", [lea.id, dep.bot["id"]])
-    post = wait_until(lambda: next((p for p in lea.posts(direct["id"]) if p.get("file_ids")
-                                    or "lea" in p["message"]), None), what="the direct message")
-    assert post["user_id"] == dep.bot["id"]
-    if post.get("file_ids"):
-        content = lea.call("GET", f"/files/{post['file_ids'][0]}").content.decode("utf-8")
-        data = json.loads(content)
-        assert "lea@reseau.example" in json.dumps(data)
+    before = {p["id"] for p in lea.posts(direct["id"])}
+    reply = lea.say(group["id"], "/consortium mes-donnees")
+    assert "en message direct" in reply, reply
+    dep.settle()
+    post = wait_until(lambda: next((p for p in lea.posts(direct["id"]) if p["id"] not in before), None),
+                      what="the direct message")
+    assert post["user_id"] == dep.bot["id"] and "(JSON)" in post["message"] and len(post["file_ids"]) == 1
+    assert lea.get(f"/files/{post['file_ids'][0]}/info")["name"] == "consortia-lea.json"
+    data = json.loads(lea.call("GET", f"/files/{post['file_ids'][0]}").content.decode("utf-8"))
+    text = json.dumps(data, ensure_ascii=False)
+    assert data["person"]["email"] == "lea@reseau.example"
+    assert group["name"] in [m["consortium"] for m in data["memberships"]], text
 
 
 def test_members_added_and_removed_follow_in_mattermost(dep, group):
