@@ -60,6 +60,18 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+        config.stash[_LEFT_OUT] = len(dropped)
+
+
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    left_out = config.stash.get(_LEFT_OUT, 0)
+    if left_out:
+        terminalreporter.write_line(
+            f"real Mattermost tests: {left_out} deselected (not requested); run `pytest tests/real_mattermost` "
+            "or set CONSORTIA_TEST_REAL_MATTERMOST=1 (needs Go and PostgreSQL)")
 
 
 # ----------------------------------------------------------------------------- the server
