@@ -945,13 +945,18 @@ class MattermostEmulator:
         if rule is not None:
             headers = dict(rule.headers)
             if rule.status == 429:
+                # As Mattermost 11.4's rate limiter answers: plain text, Retry-After for the next request,
+                # X-Ratelimit-Reset for the whole bucket (about burst ÷ rate seconds).
                 headers.setdefault("X-Ratelimit-Limit", str(RATE_LIMIT_BURST + 1))
                 headers.setdefault("X-Ratelimit-Remaining", "0")
-                headers.setdefault("X-Ratelimit-Reset", "1")
+                headers.setdefault("X-Ratelimit-Reset", str(RATE_LIMIT_BURST // RATE_LIMIT_PER_SECOND + 1))
+                headers.setdefault("Retry-After", "1")
+                if rule.body is None:
+                    return Response("limit exceeded\n", status=429, headers=headers,
+                                    content_type="text/plain; charset=utf-8")
             if rule.body is None:
-                msg = "limit exceeded" if rule.status == 429 else "Injected failure."
-                return self._error_response(EmulatorAppError(rule.status, "api.emulator.injected_failure", msg),
-                                            request_id, headers)
+                return self._error_response(EmulatorAppError(rule.status, "api.emulator.injected_failure",
+                                                             "Injected failure."), request_id, headers)
             if isinstance(rule.body, (str, bytes)):
                 return Response(rule.body, status=rule.status, headers=headers)
             return self._json(rule.body, rule.status, headers)

@@ -4,9 +4,15 @@ Each test states one behaviour of Mattermost 11.4 that the emulator now reproduc
 has the emulator's side (tests/test_emulator.py)."""
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+
 import pytest
 
+from tests.real_mattermost.conftest import RUN, _parse_exports
 from tests.real_mattermost.people import Person
+from tests.servers import free_port
 
 pytestmark = pytest.mark.real_mattermost
 
@@ -59,3 +65,55 @@ def test_adding_people_to_a_channel_leaves_system_posts(dep):
     channel = dep.create(dep.unique("Messages système"), "@ines")
     kinds = [p["type"] for p in dep.admin.posts(channel["id"])]
     assert "system_join_channel" in kinds and "system_add_to_channel" in kinds
+
+
+@pytest.fixture(scope="module")
+def limited_server(real_server):
+    """A second server, with Mattermost's rate limiter on (10 requests/s, bursts of 100: its defaults)."""
+    if shutil.which("go") is None:
+        pytest.skip("Go is not installed: a second Mattermost server cannot be built")
+    port = free_port()
+    env = dict(os.environ, MM_PORT=str(port), MM_DB_NAME=f"consortia_mm_{port}", MM_RATELIMITSETTINGS_ENABLE="true")
+    up = subprocess.run([str(RUN), "up"], env=env, capture_output=True, text=True, timeout=3600)
+    try:
+        assert up.returncode == 0, up.stderr[-3000:]
+        values = _parse_exports(up.stdout)
+        url, token = values["CONSORTIA_TEST_MM_URL"], values["CONSORTIA_TEST_MM_ADMIN_TOKEN"]
+        yield url, token, Person(url, token)
+    finally:
+        subprocess.run([str(RUN), "down"], env=env, capture_output=True, text=True, timeout=300)
+
+
+def _exhaust(person: Person):
+    for _ in range(500):
+        answer = person.call("GET", "/users/me")
+        if answer.status_code == 429:
+            return answer
+    raise AssertionError("no 429 after 500 requests")
+
+
+def test_the_rate_limiter_answers_in_plain_text_with_retry_after(limited_server):
+    _url, _token, admin = limited_server
+    limited = _exhaust(admin)
+    assert limited.text == "limit exceeded\n" and limited.headers["Content-Type"].startswith("text/plain")
+    assert limited.headers["Retry-After"] == "1" and limited.headers["X-Ratelimit-Remaining"] == "0"
+    assert int(limited.headers["X-Ratelimit-Reset"]) > 1  # the whole bucket: longer than the next request's wait
+
+
+def test_our_client_waits_what_retry_after_says(limited_server):
+    from integrations.mattermost.client import MattermostClient
+
+    url, token, admin = limited_server
+    client = MattermostClient(url, token, max_retries=3, max_wait=5)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        import time
+
+        time.sleep(seconds)
+
+    client._sleep = sleep
+    _exhaust(admin)
+    assert client.get_user("me")["username"] == "admin"
+    assert waits and set(waits) == {1.0}
