@@ -74,7 +74,7 @@ def integration():
     def cmd():
         form = request.form.to_dict()
         seen.append({"form": form, "auth": request.headers.get("Authorization"),
-                     "ctype": request.mimetype})
+                     "ctype": request.mimetype, "lists": request.form.to_dict(flat=False)})
         text = form.get("text", "")
         if text.startswith("fail"):
             return "nope", 500
@@ -388,6 +388,13 @@ def test_execute_command(mm, integration):
     assert form["user_id"] == mm.ids["alice"] and ID_RE.match(form["trigger_id"])
     assert form["response_url"].startswith(mm.url)
     assert len(mm.posts(ch["id"])) == n_posts
+
+    # as Mattermost 11.4 sends it: root_id always, mentions of team members and public channels
+    assert form["root_id"] == "" and "user_mentions" not in form
+    mm.execute_command("alice", ch["id"], "/consortium x @bob @nobody ~town-square ~nowhere")
+    sent = integration.seen[-1]["lists"]
+    assert sent["user_mentions"] == ["bob"] and sent["user_mentions_ids"] == [mm.ids["bob"]]
+    assert sent["channel_mentions"] == ["town-square"] and sent["channel_mentions_ids"] == [ch["id"]]
 
     res = mm.execute_command("alice", ch["id"], "/consortium public hello")
     assert res["status"] == 200 and res["post"]["message"] == "echo public hello"

@@ -1861,8 +1861,8 @@ class MattermostEmulator:
                 "team_id": team_id, "text": rest.strip(), "token": cmd["token"], "trigger_id": trigger_id,
                 "user_id": user["id"], "user_name": user["username"],
             }
-            if root_id:
-                form["root_id"] = root_id
+            form["root_id"] = root_id  # always sent, empty outside a thread
+            form.update(self._mentions(rest, team_id))
             url, token, method = cmd["url"], cmd["token"], cmd["method"]
         out["trigger_id"] = trigger_id
         status, parsed, resp = self._post_out(url, form=form, headers={"Authorization": f"Token {token}"},
@@ -1888,6 +1888,21 @@ class MattermostEmulator:
         out["post"] = out["posts"][0] if out["posts"] else None
         out["ephemeral"] = out["ephemerals"][0] if out["ephemerals"] else None
         return out
+
+    def _mentions(self, text: str, team_id: str) -> dict[str, list[str]]:
+        """The mention fields Mattermost 11.4 adds to a command's form: @team members and ~public channels,
+        each as repeated keys (names, then ids in the same order)."""
+        users = [u for name in dict.fromkeys(re.findall(r"@([a-z0-9.\-_]+)", text.lower()))
+                 if (u := self._user_by_name(name.rstrip("."))) and self._in_team(u["id"], team_id)]
+        channels = [c for name in dict.fromkeys(re.findall(r"~([a-z0-9\-_]+)", text.lower()))
+                    if (c := self._channel_by_name(team_id, name)) and c["type"] == "O"]
+        fields: dict[str, list[str]] = {}
+        if users:
+            fields.update(user_mentions=[u["username"] for u in users], user_mentions_ids=[u["id"] for u in users])
+        if channels:
+            fields.update(channel_mentions=[c["name"] for c in channels],
+                          channel_mentions_ids=[c["id"] for c in channels])
+        return fields
 
     def _command_response_hook(self, req: Request, hook_id: str, request_id: str) -> Response:
         if req.method != "POST":

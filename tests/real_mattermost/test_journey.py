@@ -7,6 +7,7 @@ from datetime import date
 from email.utils import getaddresses
 
 import pytest
+import requests
 
 from tests.real_mattermost.people import find_action, wait_until
 
@@ -37,7 +38,19 @@ def test_creating_a_consortium_provisions_its_private_channel(dep):
     assert pinned[0]["message"].startswith("### Bienvenue dans le consortium Mobilité inclusive")
     # the members see it in their own channel list
     assert channel["id"] in {c["id"] for c in ines.get(f"/users/me/teams/{dep.team['id']}/channels")}
-    assert dep.outbox("dead") == []
+    # every step done, the shared calendar on the CalDAV server (Radicale) included
+    from sqlalchemy import select
+
+    from models import Consortium, ProvisioningStep
+
+    with dep.services.db.reader() as session:
+        consortium = session.scalar(select(Consortium).where(Consortium.channel_id == channel["id"]))
+        steps = dict(session.execute(select(ProvisioningStep.step, ProvisioningStep.status)
+                                     .where(ProvisioningStep.consortium_id == consortium.id)).all())
+    assert set(steps.values()) == {"done"} and "caldav" in steps, steps
+    calendars = requests.request("PROPFIND", f"{dep.radicale.url}{dep.radicale.username}/", headers={"Depth": "1"},
+                                 auth=(dep.radicale.username, dep.radicale.password), timeout=10)
+    assert f"consortia-{channel['name']}" in calendars.text
 
 
 def test_only_the_networks_admins_may_create_a_consortium(dep):

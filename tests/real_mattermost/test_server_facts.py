@@ -117,3 +117,35 @@ def test_our_client_waits_what_retry_after_says(limited_server):
     _exhaust(admin)
     assert client.get_user("me")["username"] == "admin"
     assert waits and set(waits) == {1.0}
+
+
+def test_a_commands_form_carries_root_id_and_mentions(dep):
+    """What Mattermost posts to a command URL, seen by a bare receiver."""
+    import json
+    import threading
+
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+
+    received: list[dict] = []
+
+    @Request.application
+    def receiver(request):
+        received.append(request.form.to_dict(flat=False))
+        return Response(json.dumps({"text": "ok"}), content_type="application/json")
+
+    server = make_server("127.0.0.1", 0, receiver, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    trigger = "recepteur" + dep.unique("x")[-6:]
+    command = dep.admin.post("/commands", {"team_id": dep.team["id"], "trigger": trigger, "method": "P",
+                                           "url": f"http://127.0.0.1:{server.server_port}/"})
+    try:
+        town = dep.admin.channel("town-square")
+        assert dep.person("ines").run(town["id"], f"/{trigger} @samir @personne ~town-square").ok
+    finally:
+        dep.admin.delete(f"/commands/{command['id']}")
+        server.shutdown()
+    form = received[-1]
+    assert form["root_id"] == [""] and form["user_name"] == ["ines"]
+    assert form["user_mentions"] == ["samir"] and form["user_mentions_ids"] == [dep.person("samir").id]
+    assert form["channel_mentions"] == ["town-square"] and form["channel_mentions_ids"] == [town["id"]]
