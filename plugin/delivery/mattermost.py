@@ -133,7 +133,7 @@ def ephemeral(ctx: DeliveryContext, payload: dict) -> None:
     except MattermostForbidden:
         # Only system admins may post ephemeral messages through the API (create_post_ephemeral):
         # a bot without that right tells the person in a direct message instead.
-        client.direct_message(payload["user_id"], payload["message"])
+        direct_message_once(ctx, "ephemeral-dm", payload["user_id"], payload["message"])
 
 
 @delivers("mattermost.add_member")

@@ -269,7 +269,7 @@ def deployment(real_server, tmp_path_factory):
     bot_token = admin.post(f"/users/{bot['id']}/tokens", {"description": "consortia"})["token"]
     services.settings = load_settings(dict(env, CONSORTIA_MATTERMOST_TOKEN=bot_token))
     services.reset_clients()
-    services.forget_command_tokens()
+    getattr(services, "forget_command_tokens", lambda: None)()  # older code caches the tokens
     worker = OutboxWorker(services, base_delay=0.1, max_delay=1.0)
     services.worker = worker.start()
     people = {name: Person(real_server.url, token, team_id=team["id"])
