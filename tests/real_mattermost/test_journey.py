@@ -29,7 +29,7 @@ def test_creating_a_consortium_provisions_its_private_channel(dep):
     channel = dep.create(dep.unique("Mobilité inclusive"), "@ines @samir")
     admin, ines = dep.admin, dep.person("ines")
     assert channel["type"] == "P" and channel["display_name"].startswith("Mobilité inclusive")
-    assert "/calendars/" in channel["header"] and channel["header"].count("webcal://") == 1
+    assert "Calendrier partagé" in channel["header"] and "`/checklist`" in channel["header"]
     members = admin.member_ids(channel["id"])
     assert {ines.id, dep.person("samir").id, dep.bot["id"]} <= members
     assert dep.person("lea").id not in members
