@@ -74,7 +74,7 @@ def integration():
     def cmd():
         form = request.form.to_dict()
         seen.append({"form": form, "auth": request.headers.get("Authorization"),
-                     "ctype": request.mimetype})
+                     "ctype": request.mimetype, "lists": request.form.to_dict(flat=False)})
         text = form.get("text", "")
         if text.startswith("fail"):
             return "nope", 500
@@ -83,6 +83,10 @@ def integration():
                            attachments=[{"text": "card", "actions": [
                                {"id": "approve", "name": "Approve", "type": "button",
                                 "integration": {"url": request.host_url + "action", "context": {"n": 1}}}]}])
+        if text.startswith("private-card"):
+            return jsonify(response_type="ephemeral", text="card", attachments=[{"text": "card", "actions": [
+                {"id": "approve", "name": "Approve", "type": "button",
+                 "integration": {"url": request.host_url + "action", "context": {"n": 2}}}]}])
         if text.startswith("dialog"):
             r = requests.post(form["response_url"].split("/hooks/")[0] + "/api/v4/actions/dialogs/open",
                               headers={"Authorization": "Bearer " + app.config["BOT_TOKEN"]},
@@ -249,8 +253,10 @@ def test_posts_patch_pin_thread_ephemeral(mm):
     assert bot.get(f"/channels/{ch['id']}/pinned").json()["order"] == [root["id"]]
     thread = bot.get(f"/posts/{reply['id']}/thread").json()
     assert set(thread["order"]) == {root["id"], reply["id"]}
-    r = bot.post("/posts/ephemeral", json={"user_id": mm.ids["alice"],
-                                           "post": {"channel_id": ch["id"], "message": "psst"}})
+    # create_post_ephemeral is a system admin's permission: a bot is refused, as on Mattermost 11.4
+    body = {"user_id": mm.ids["alice"], "post": {"channel_id": ch["id"], "message": "psst"}}
+    assert assert_app_error(bot.post("/posts/ephemeral", json=body), 403)["id"] == "api.context.permissions.app_error"
+    r = Api(mm, "admin").post("/posts/ephemeral", json=body)
     assert r.status_code == 201
     assert [e["message"] for e in mm.ephemerals(mm.ids["alice"], ch["id"])][-1] == "psst"
     assert bot.delete(f"/posts/{root['id']}").json() == {"status": "OK"}
@@ -290,7 +296,12 @@ def test_fail_next(mm):
     mm.fail_next(429, headers={"X-Ratelimit-Reset": "1"})
     r = api.get("/users/me")
     assert r.status_code == 429 and r.headers["X-Ratelimit-Reset"] == "1"
-    assert r.headers["X-Ratelimit-Remaining"] == "0" and r.json()["status_code"] == 429
+    assert r.headers["X-Ratelimit-Remaining"] == "0"
+    # as Mattermost 11.4's limiter words it: plain text, and when the next request passes
+    assert r.text == "limit exceeded\n" and r.headers["Content-Type"].startswith("text/plain")
+    assert r.headers["Retry-After"] == "1"
+    mm.fail_next(429)
+    assert api.get("/users/me").headers["X-Ratelimit-Reset"] == "11"
     assert api.get("/users/me").status_code == 200
     mm.fail_next(500, count=2)
     assert [api.get("/users/me").status_code for _ in range(3)] == [500, 500, 200]
@@ -378,6 +389,13 @@ def test_execute_command(mm, integration):
     assert form["response_url"].startswith(mm.url)
     assert len(mm.posts(ch["id"])) == n_posts
 
+    # as Mattermost 11.4 sends it: root_id always, mentions of team members and public channels
+    assert form["root_id"] == "" and "user_mentions" not in form
+    mm.execute_command("alice", ch["id"], "/consortium x @bob @nobody ~town-square ~nowhere")
+    sent = integration.seen[-1]["lists"]
+    assert sent["user_mentions"] == ["bob"] and sent["user_mentions_ids"] == [mm.ids["bob"]]
+    assert sent["channel_mentions"] == ["town-square"] and sent["channel_mentions_ids"] == [ch["id"]]
+
     res = mm.execute_command("alice", ch["id"], "/consortium public hello")
     assert res["status"] == 200 and res["post"]["message"] == "echo public hello"
     assert mm.posts(ch["id"])[-1]["id"] == res["post"]["id"]
@@ -403,6 +421,25 @@ def test_click_updates_post(mm, integration):
     assert mm.ephemerals(mm.ids["bob"])[-1]["message"] == "done"
 
 
+def test_click_on_an_ephemeral_post_cannot_update_it(mm, integration):
+    """Mattermost 11.4 applies an action's ``update`` with UpdatePost: for an ephemeral post (not stored)
+    the click fails with 404 "Unable to get the post." and the ``ephemeral_text`` is not sent either."""
+    ch = mm.channel("acme", "town-square")
+    if not any(c["trigger"] == "consortium" for c in mm.commands(mm.ids["team"])):
+        mm.register_command(mm.ids["team"], "consortium", integration.url + "/cmd")
+    card = mm.execute_command("bob", ch["id"], "/consortium private-card")["ephemeral"]
+    before = len(mm.ephemerals(mm.ids["bob"]))
+    res = mm.click(card["id"], "approve", "bob")
+    assert integration.seen[-1]["action"]["context"] == {"n": 2}  # the integration was called
+    assert res["status"] == 404 and res["error"] == "Unable to get the post."
+    assert res["post"]["message"] == "card" and len(mm.ephemerals(mm.ids["bob"])) == before
+
+
+def test_trigger_ids_live_as_long_as_the_integration_timeout(mm):
+    """Mattermost 11.4 checks a trigger id against OutgoingIntegrationRequestsTimeout (30 s by default)."""
+    assert MattermostEmulator(None).trigger_ttl == 30.0
+
+
 def test_dialogs(mm, integration):
     integration.config["BOT_TOKEN"] = mm.tok["bot"]
     ch = mm.channel("acme", "town-square")
@@ -423,7 +460,7 @@ def test_dialogs(mm, integration):
         err = assert_app_error(bot.post("/actions/dialogs/open", json={**body, "trigger_id": trig}), 400)
         assert "expired" in err["id"]
     finally:
-        mm.trigger_ttl = 3.0
+        mm.trigger_ttl = 30.0
     assert_app_error(bot.post("/actions/dialogs/open", json={**body, "trigger_id": new_id()}), 400)
 
     res = mm.submit_dialog(-1, "alice", {"title": ""})
@@ -434,3 +471,36 @@ def test_dialogs(mm, integration):
     assert sent["type"] == "dialog_submission" and sent["state"] == "s1" and sent["callback_id"] == "cb"
     assert sent["user_id"] == mm.ids["alice"] and sent["team_id"] == mm.ids["team"]
     assert sent["submission"] == {"title": "Hello"} and sent["cancelled"] is False
+
+
+def test_a_failing_command_is_reported_as_mattermost_words_it(mm, integration):
+    """Mattermost 11.4: 500 api.command.execute_command.failed_resp.app_error, naming the integration's status."""
+    ch = mm.channel("acme", "town-square")
+    if not any(c["trigger"] == "consortium" for c in mm.commands(mm.ids["team"])):
+        mm.register_command(mm.ids["team"], "consortium", integration.url + "/cmd")
+    res = mm.execute_command("alice", ch["id"], "/consortium fail")
+    assert res["error"].lower() == "command with a trigger of 'consortium' returned response 500 internal server error."
+
+
+def test_an_unknown_trigger_id_is_refused_as_mattermost_does(mm):
+    bot = Api(mm, "bot")
+    body = {"trigger_id": "bogus", "url": "http://127.0.0.1/x", "dialog": {"title": "T", "elements": []}}
+    refused = assert_app_error(bot.post("/actions/dialogs/open", json=body), 400)
+    assert refused["id"] == "interactive_message.decode_trigger_id.base64_decode_failed"
+
+
+def test_leaving_a_team_leaves_its_channels_for_good(mm):
+    """Mattermost 11.4: a person taken out of a team leaves every channel of it; coming back restores none
+    (seen through the real server: tests/real_mattermost/test_bad_input.py)."""
+    admin, bob = Api(mm, "admin"), Api(mm, "bob")
+    team = mm.ids["team"]
+    ch = bob.post("/channels", json={"team_id": team, "name": "bob-private", "display_name": "Bob", "type": "P"}).json()
+    assert assert_app_error(Api(mm, "alice").delete(f"/teams/{team}/members/{mm.ids['bob']}"), 403)
+    assert admin.delete(f"/teams/{team}/members/{mm.ids['bob']}").json() == {"status": "OK"}
+    assert mm.ids["bob"] not in mm.members(ch["id"])
+    refused = bob.post("/channels", json={"team_id": team, "name": "bob-again", "display_name": "B", "type": "P"})
+    assert refused.status_code == 403
+    assert admin.post(f"/teams/{team}/members", json={"team_id": team, "user_id": mm.ids["bob"]}).status_code == 201
+    assert mm.ids["bob"] not in mm.members(ch["id"])
+    assert_app_error(bob.get(f"/teams/{team}/channels/name/bob-private"), 404)
+    assert mm.ids["bob"] in mm.members(mm.channel("acme", "town-square")["id"])

@@ -460,6 +460,19 @@ def test_retry_on_429_honours_x_ratelimit_reset(client, fake):
     assert app_429.status_code == 429
 
 
+def test_429_as_mattermost_sends_it_waits_for_retry_after(client, fake):
+    """Mattermost 11.4's limiter answers plain text with Retry-After: 1 and X-Ratelimit-Reset: 11 (the whole
+    bucket): the next request passes after one second, so that is the wait (docs/mattermost-fidelity.md)."""
+    fake.script("GET", "/api/v4/posts/p2", Response("limit exceeded\n", status=429, content_type="text/plain",
+                                                     headers={"Retry-After": "1", "X-Ratelimit-Reset": "11",
+                                                              "X-Ratelimit-Remaining": "0"}))
+    fake.posts["p2"] = {"id": "p2", "message": "m"}
+    waits: list[float] = []
+    client._sleep = waits.append
+    assert client.get_post("p2")["id"] == "p2"
+    assert waits == [1.0]
+
+
 def test_429_wait_is_capped_by_max_wait(fake):
     c = MattermostClient(fake.url, TOKEN, max_retries=1, backoff_base=0.01, max_wait=0.2)
     fake.script("GET", "/api/v4/users/me",

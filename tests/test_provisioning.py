@@ -48,3 +48,17 @@ def test_the_same_name_twice_is_refused_and_creates_nothing(net):
         assert session.scalar(select(func.count()).select_from(OutboxMessage)
                               .where(OutboxMessage.status != "delivered")) == 0
     assert channels is None or len(channels) == 1
+
+
+def test_a_private_channel_of_that_name_the_bot_cannot_see_is_named_in_the_error(net):
+    """Seen on a real Mattermost: a bot taken out of the team loses its private channels; creating one of
+    the same name then answers "already exists" while the bot cannot find it (docs/mattermost-fidelity.md)."""
+    ines = net.users["ines"]
+    net.emulator.create_channel(net.team["id"], "mobilite", "Mobilité d’avant", type="P", members=[ines["id"]])
+    net.reply("admin", '/consortium creer "Mobilité" --membres @ines')
+    net.deliver(rounds=3)
+    with net.db() as session:
+        step = session.scalar(select(ProvisioningStep).where(ProvisioningStep.step == "channel"))
+        assert step.status == "failed"
+        assert "add the bot to that channel" in step.detail
+    assert "canal ⚠️" in net.reply("admin", "/consortium info --consortium mobilite")

@@ -310,7 +310,8 @@ def test_buttons_and_forms_serve_their_audience_only(world):
         assert session.scalar(select(func.count()).select_from(Rsvp)) == 1
     answer = post_action(net, user_id=net.users["ines"]["id"], user_name="ines", context=valid["tick"],
                          post_id=valid["tick_post"])
-    assert "☑ **1**" in answer["update"]["message"]
+    # (the list is ephemeral: the tick is confirmed in a new ephemeral line, docs/mattermost-fidelity.md)
+    assert plain(answer["ephemeral_text"]) == "☑ Point 1 coché." and "update" not in answer
 
 
 def test_erasure_after_an_attempted_takeover_erases_the_real_person(world):

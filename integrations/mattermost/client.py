@@ -7,8 +7,9 @@ What this module adds to ``mattermostdriver``:
 * one pooled :class:`requests.Session` per client (the driver calls
   ``requests.get/post`` without a session, so no connection reuse); it is plugged in
   through the driver's ``client_cls`` hook (:class:`_SessionClient`);
-* retries: ``429`` honours ``X-Ratelimit-Reset`` (seconds until the window resets, as
-  Mattermost sends it; capped by ``max_wait``), ``5xx`` and connection errors back off
+* retries: ``429`` honours ``Retry-After`` (when the next request passes) or else
+  ``X-Ratelimit-Reset`` (seconds until the whole window resets), as Mattermost sends them;
+  capped by ``max_wait``; ``5xx`` and connection errors back off
   exponentially (``backoff_base * 2**attempt`` with +-20 % jitter, capped by
   ``max_wait``); ``400/401/403/404`` are never retried;
 * typed errors (:class:`MattermostError` and subclasses) carrying the ``AppError``
@@ -298,7 +299,9 @@ class MattermostClient:
 
     @staticmethod
     def _rate_limit_wait(response: requests.Response) -> float | None:
-        for header in ("X-Ratelimit-Reset", "Retry-After"):
+        # Mattermost sends both: Retry-After is when the next request passes, X-Ratelimit-Reset when the
+        # whole bucket is full again (11 s for a burst of 100 at 10/s): wait for the first.
+        for header in ("Retry-After", "X-Ratelimit-Reset"):
             raw = response.headers.get(header)
             if raw is None:
                 continue
@@ -490,9 +493,15 @@ class MattermostClient:
             try:
                 return self.create_channel(team_id, name, display_name, purpose=purpose,
                                            header=header, private=private), True
-            except MattermostBadRequest:
+            except MattermostBadRequest as error:
                 # Lost a race with another creator (or name taken): adopt if it exists.
                 channel = self.find_channel(team_id, name, include_deleted=True)
+                if channel is None and error.error_id == "store.sql_channel.save_channel.exists.app_error":
+                    # A private channel hides from non-members (404 by name): say what to do.
+                    raise MattermostForbidden(
+                        f"a private channel named {name!r} exists in the team and this account is not a "
+                        "member of it: add the bot to that channel, then retry", status=error.status,
+                        error_id=error.error_id, method=error.method, path=error.path) from None
                 if channel is None:
                     raise
         if channel.get("delete_at"):

@@ -161,7 +161,7 @@ class MattermostEmulator:
     """A fake Mattermost server. See the module docstring."""
 
     def __init__(self, spec_path: Path | None | str = "auto", host: str = "127.0.0.1", port: int = 0,
-                 *, trigger_ttl: float = 3.0, http_timeout: float = 5.0, pending_post_ttl: float = 30.0):
+                 *, trigger_ttl: float = 30.0, http_timeout: float = 5.0, pending_post_ttl: float = 30.0):
         if spec_path == "auto":
             spec_path = find_spec_path()
         self.spec: OpenAPISpec | None = OpenAPISpec.load(spec_path) if spec_path else None
@@ -945,13 +945,18 @@ class MattermostEmulator:
         if rule is not None:
             headers = dict(rule.headers)
             if rule.status == 429:
+                # As Mattermost 11.4's rate limiter answers: plain text, Retry-After for the next request,
+                # X-Ratelimit-Reset for the whole bucket (about burst ÷ rate seconds).
                 headers.setdefault("X-Ratelimit-Limit", str(RATE_LIMIT_BURST + 1))
                 headers.setdefault("X-Ratelimit-Remaining", "0")
-                headers.setdefault("X-Ratelimit-Reset", "1")
+                headers.setdefault("X-Ratelimit-Reset", str(RATE_LIMIT_BURST // RATE_LIMIT_PER_SECOND + 1))
+                headers.setdefault("Retry-After", "1")
+                if rule.body is None:
+                    return Response("limit exceeded\n", status=429, headers=headers,
+                                    content_type="text/plain; charset=utf-8")
             if rule.body is None:
-                msg = "limit exceeded" if rule.status == 429 else "Injected failure."
-                return self._error_response(EmulatorAppError(rule.status, "api.emulator.injected_failure", msg),
-                                            request_id, headers)
+                return self._error_response(EmulatorAppError(rule.status, "api.emulator.injected_failure",
+                                                             "Injected failure."), request_id, headers)
             if isinstance(rule.body, (str, bytes)):
                 return Response(rule.body, status=rule.status, headers=headers)
             return self._json(rule.body, rule.status, headers)
@@ -1133,6 +1138,23 @@ class MattermostEmulator:
                 and "system_guest" not in user["roles"].split())):
             raise _forbidden("add_user_to_team")
         return 201, self._add_team_member(team["id"], user_id)
+
+    @_route("DELETE", API + "/teams/{team_id}/members/{user_id}")
+    def _api_remove_team_member(self, ctx: _Ctx):
+        team = self._get_team(ctx.params["team_id"])
+        uid = ctx.user["id"] if ctx.params["user_id"] == "me" else ctx.params["user_id"]
+        if uid != ctx.user["id"] and not self._can_manage_team(ctx.user, team["id"]):
+            raise _forbidden("remove_user_from_team")
+        member = self._team_members.get((team["id"], uid))
+        if member is None or member["delete_at"]:
+            raise EmulatorAppError(404, "app.team.get_member.missing.app_error",
+                                   "No team member found for that user ID and team ID.")
+        member["delete_at"] = self._ts()
+        # As Mattermost does: leaving a team leaves every channel of it (coming back restores none).
+        for ch in self._channels.values():
+            if ch["team_id"] == team["id"]:
+                self._channel_members.get(ch["id"], {}).pop(uid, None)
+        return {"status": "OK"}
 
     @_route("GET", API + "/users/{user_id}/teams")
     def _api_user_teams(self, ctx: _Ctx):
@@ -1536,7 +1558,8 @@ class MattermostEmulator:
         channel_id = self._require_str(post, "channel_id")
         message = post.get("message")
         self._validate_message(message)
-        if not (self._is_admin(ctx.user) or ctx.user.get("is_bot", False)):
+        # create_post_ephemeral belongs to system admins only (no other built-in role has it, bots neither).
+        if not self._is_admin(ctx.user):
             raise _forbidden("create_post_ephemeral")
         if user_id not in self._users:
             raise EmulatorAppError(404, "app.user.missing_account.const", "Unable to find the user.")
@@ -1610,7 +1633,8 @@ class MattermostEmulator:
             raise _bad("api.context.invalid_body_param.app_error", "Invalid or missing dialog in request body.")
         trig = self._triggers.get(trigger_id)
         if trig is None:
-            raise _bad("interactive_message.decode_trigger_id.signature_decode_failed",
+            # Mattermost 11.4 answers a trigger id it did not issue (ours are not base64) with this id.
+            raise _bad("interactive_message.decode_trigger_id.base64_decode_failed",
                        "Failed to decode base64 for trigger ID for interactive dialog.")
         if time.monotonic() - trig["at"] > self.trigger_ttl:
             raise _bad("interactive_message.decode_trigger_id.expired",
@@ -1837,8 +1861,8 @@ class MattermostEmulator:
                 "team_id": team_id, "text": rest.strip(), "token": cmd["token"], "trigger_id": trigger_id,
                 "user_id": user["id"], "user_name": user["username"],
             }
-            if root_id:
-                form["root_id"] = root_id
+            form["root_id"] = root_id  # always sent, empty outside a thread
+            form.update(self._mentions(rest, team_id))
             url, token, method = cmd["url"], cmd["token"], cmd["method"]
         out["trigger_id"] = trigger_id
         status, parsed, resp = self._post_out(url, form=form, headers={"Authorization": f"Token {token}"},
@@ -1849,7 +1873,8 @@ class MattermostEmulator:
             out["error"] = (parsed or {}).get("error")
             return out
         if not 200 <= status < 300:
-            out["error"] = f"Command '/{trigger}' failed with status code {status}."
+            # Mattermost 11.4 answers the user 500 api.command.execute_command.failed_resp.app_error.
+            out["error"] = f"Command with a trigger of '{trigger}' returned response {status} {resp.reason}."
             return out
         if parsed is None and resp.text.strip() and "json" not in resp.headers.get("Content-Type", ""):
             parsed = {"response_type": "ephemeral", "text": resp.text}
@@ -1863,6 +1888,21 @@ class MattermostEmulator:
         out["post"] = out["posts"][0] if out["posts"] else None
         out["ephemeral"] = out["ephemerals"][0] if out["ephemerals"] else None
         return out
+
+    def _mentions(self, text: str, team_id: str) -> dict[str, list[str]]:
+        """The mention fields Mattermost 11.4 adds to a command's form: @team members and ~public channels,
+        each as repeated keys (names, then ids in the same order)."""
+        users = [u for name in dict.fromkeys(re.findall(r"@([a-z0-9.\-_]+)", text.lower()))
+                 if (u := self._user_by_name(name.rstrip("."))) and self._in_team(u["id"], team_id)]
+        channels = [c for name in dict.fromkeys(re.findall(r"~([a-z0-9\-_]+)", text.lower()))
+                    if (c := self._channel_by_name(team_id, name)) and c["type"] == "O"]
+        fields: dict[str, list[str]] = {}
+        if users:
+            fields.update(user_mentions=[u["username"] for u in users], user_mentions_ids=[u["id"] for u in users])
+        if channels:
+            fields.update(channel_mentions=[c["name"] for c in channels],
+                          channel_mentions_ids=[c["id"] for c in channels])
+        return fields
 
     def _command_response_hook(self, req: Request, hook_id: str, request_id: str) -> Response:
         if req.method != "POST":
@@ -1899,8 +1939,8 @@ class MattermostEmulator:
             post = self._posts.get(post_id)
             ephemeral_post = None
             if post is None:
-                # Buttons of an ephemeral post (a slash command's private answer) work too;
-                # Mattermost applies the integration's "update" to that user's copy.
+                # Buttons of an ephemeral post (a slash command's private answer) work too (the web
+                # client sends the action's cookie), but an "update" answer fails (see below).
                 ephemeral_post = next((e for e in self._ephemerals if e["id"] == post_id
                                        and e["user_id"] == (self._user_by_name(username.lower()) or {}).get("id")),
                                       None)
@@ -1945,10 +1985,13 @@ class MattermostEmulator:
                 try:
                     update = parsed.get("update")
                     if isinstance(update, dict) and ephemeral_post is not None:
-                        for k in ("message", "props"):
-                            ephemeral_post[k] = copy.deepcopy(update.get(k, "" if k == "message" else {}))
-                        ephemeral_post["update_at"] = self._ts()
-                    elif isinstance(update, dict):
+                        # Mattermost applies an update with UpdatePost, which finds no stored post for an
+                        # ephemeral one: the click fails with 404 and the ephemeral_text is not sent either.
+                        out["status"] = 404
+                        out["error"] = "Unable to get the post."
+                        out["post"] = copy.deepcopy(ephemeral_post)
+                        return out
+                    if isinstance(update, dict):
                         p = self._posts.get(post_id)
                         if p is not None and not p["delete_at"]:
                             # Mattermost replaces the post's message and props with the update

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from integrations.mattermost.client import MattermostForbidden
 from models import Consortium, FoundationDialogue, WorkingSession
 from plugin.delivery import DeliveryContext, Permanent, Retry, Waiting, delivers
 
@@ -126,7 +127,13 @@ def direct_message(ctx: DeliveryContext, payload: dict) -> None:
 
 @delivers("mattermost.ephemeral")
 def ephemeral(ctx: DeliveryContext, payload: dict) -> None:
-    client_of(ctx).create_ephemeral_post(payload["user_id"], channel_of(ctx, payload), payload["message"])
+    client = client_of(ctx)
+    try:
+        client.create_ephemeral_post(payload["user_id"], channel_of(ctx, payload), payload["message"])
+    except MattermostForbidden:
+        # Only system admins may post ephemeral messages through the API (create_post_ephemeral):
+        # a bot without that right tells the person in a direct message instead.
+        direct_message_once(ctx, "ephemeral-dm", payload["user_id"], payload["message"])
 
 
 @delivers("mattermost.add_member")

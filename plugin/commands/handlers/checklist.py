@@ -181,6 +181,10 @@ def _set_done(ctx: CommandContext, cmd: ParsedCommand, done: bool) -> Reply:
     data = load_or_raise(NumbersSchema(), {"numbers": cmd.get("numbers")}, usage=_usage(cmd))
     outcome = checklist.set_done(ctx.session, ctx.actor, ctx.require_consortium(), data["numbers"], done,
                                  group_locale=_group_locale(ctx), now=ctx.now)
+    return Reply(_done_text(outcome, done))
+
+
+def _done_text(outcome, done: bool) -> str:
     lines = []
     if outcome.changed:
         lines.append(ngettext("☑ Item {list} ticked.", "☑ Items {list} ticked.", len(outcome.changed),
@@ -192,7 +196,7 @@ def _set_done(ctx: CommandContext, cmd: ParsedCommand, done: bool) -> Reply:
                               len(outcome.unchanged), list=_numbers_text(outcome.unchanged)) if done else
                      ngettext("Item {list} was not ticked.", "Items {list} were not ticked.",
                               len(outcome.unchanged), list=_numbers_text(outcome.unchanged)))
-    return Reply("\n".join(lines))
+    return "\n".join(lines)
 
 
 @handles(T, "check")
@@ -341,25 +345,21 @@ def _burn(ictx: InteractionContext) -> None:
 
 @action("checklist.toggle", max_age=TOGGLE_MAX_AGE)
 def toggle(ictx: InteractionContext) -> ActionResult:
+    # The list is an ephemeral post: Mattermost updates only stored posts from a button's answer (an
+    # ``update`` of an ephemeral one fails with 404), so the click is confirmed in a new ephemeral line.
     consortium = _consortium_of(ictx)
     _burn(ictx)
     number, done = int(ictx.data.get("n")), bool(ictx.data.get("d"))
-    now = utcnow()
     outcome = checklist.set_done(ictx.session, ictx.actor, consortium, [number], done,
-                                 group_locale=ictx.services.settings.locale, now=now)
-    tz = ZoneInfo(consortium.timezone)
-    text, attachments = _list_reply(ictx, ictx.actor, consortium, _filters(ictx.data), int(ictx.data.get("p") or 1),
-                                    tz, now)
-    note = None
-    if outcome.unchanged:
-        note = (_("Item {n} was already ticked.", n=number) if done else _("Item {n} was not ticked.", n=number))
-    return ActionResult(ephemeral_text=note, update_message=text, update_props={"attachments": attachments})
+                                 group_locale=ictx.services.settings.locale, now=utcnow())
+    return ActionResult(ephemeral_text=_done_text(outcome, done))
 
 
 @action("checklist.page", max_age=timedelta(days=14))
 def turn_page(ictx: InteractionContext) -> ActionResult:
     consortium = _consortium_of(ictx)
     now = utcnow()
-    text, attachments = _list_reply(ictx, ictx.actor, consortium, _filters(ictx.data), int(ictx.data.get("p") or 1),
-                                    ZoneInfo(consortium.timezone), now)
-    return ActionResult(update_message=text, update_props={"attachments": attachments})
+    text, _attachments = _list_reply(ictx, ictx.actor, consortium, _filters(ictx.data), int(ictx.data.get("p") or 1),
+                                     ZoneInfo(consortium.timezone), now)
+    # Ephemeral like the list (see ``toggle``): the page comes as a new ephemeral post.
+    return ActionResult(ephemeral_text=text)
