@@ -18,7 +18,7 @@ from models.db import Database
 from plugin.config import Settings, load_settings
 from plugin.logging_setup import configure_logging, new_request_id, request_id_var
 from plugin.security import Signer
-from plugin.services.people import AdminIds, Directory, NetworkCache, OfflineDirectory
+from plugin.kernel.people import AdminIds, Directory, NetworkCache, OfflineDirectory
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         response.headers["X-Request-Id"] = g.get("request_id", "-")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        from plugin.web.metrics import observe
+        from plugin.metrics import observe
 
         observe(request.endpoint or "unknown", response.status_code, time.perf_counter() - g.get("started", 0))
         return response

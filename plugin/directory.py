@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from integrations.mattermost.client import MattermostBadRequest, MattermostClient, MattermostNotFound
-from plugin.services.people import UserInfo
+from plugin.kernel.people import UserInfo
 
 
 def _info(user: dict) -> UserInfo:

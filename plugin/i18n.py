@@ -14,7 +14,7 @@ import contextlib
 import threading
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Protocol, Union
 
 from babel.messages.pofile import read_po
 
@@ -74,8 +74,13 @@ def use_locale(locale: str | None) -> Iterator[str]:
         _current_locale.reset(token)
 
 
-def _format(text: str, params: dict) -> str:
-    return text.format(**params) if params else text
+def _format(text: str, params: dict, locale: str | None = None) -> str:
+    if not params:
+        return text
+    # A lazy parameter (a translated label inside a message) speaks the message's language.
+    params = {key: value.in_locale(locale or get_locale()) if isinstance(value, (LazyString, Deferred)) else value
+              for key, value in params.items()}
+    return text.format(**params)
 
 
 def translate(msgid: str, locale: str | None = None, /, **params) -> str:
@@ -84,10 +89,10 @@ def translate(msgid: str, locale: str | None = None, /, **params) -> str:
     if locale != "en":
         found = _load(locale).get(msgid)
         if isinstance(found, str):
-            return _format(found, params)
+            return _format(found, params, locale)
         if isinstance(found, tuple):
-            return _format(found[0], params)
-    return _format(msgid, params)
+            return _format(found[0], params, locale)
+    return _format(msgid, params, locale)
 
 
 def gettext(msgid: str, /, **params) -> str:
@@ -135,6 +140,42 @@ class LazyString:
 
 def lazy_gettext(msgid: str, /, **params) -> LazyString:
     return LazyString(msgid, params)
+
+
+class Deferred:
+    """Text made by ``make()`` in whichever language it is rendered in (plurals, composed lines)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], str]):
+        self.make = make
+
+    def in_locale(self, locale: str) -> str:
+        with use_locale(locale):
+            return self.make()
+
+    def __str__(self) -> str:
+        return self.make()
+
+
+def deferred(make: Callable[[], str]) -> Deferred:
+    """``deferred(lambda: ngettext(...))``: rendered later, in the reader's language."""
+    return Deferred(make)
+
+
+class _Lazy(Protocol):
+    def in_locale(self, locale: str) -> str: ...
+
+
+# Text a reader will see: already translated, or lazy (rendered in the reader's language).
+Text = Union[str, LazyString, Deferred, _Lazy]
+
+
+def render(text: Text, locale: str | None = None) -> str:
+    """``text`` in ``locale`` (default: the current one)."""
+    if isinstance(text, str):
+        return text
+    return text.in_locale(normalize_locale(locale or get_locale()))
 
 
 _ = gettext

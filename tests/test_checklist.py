@@ -348,7 +348,7 @@ def test_a_non_member_cannot_use_a_members_buttons(net, channel):
 
 
 def _add_items(net, count: int, slug: str = "alimentation-durable", text: str = "Question {i} " + "x" * 150) -> None:
-    from plugin.services.base import reserve_numbers
+    from plugin.kernel.numbers import reserve_numbers
 
     with net.db() as session:
         consortium = session.scalar(select(Consortium).where(Consortium.slug == slug))
@@ -520,7 +520,7 @@ def test_a_stale_row_is_re_read_and_nothing_is_lost(net, channel):
 
     from models import Person
     from plugin.services import checklist as service
-    from plugin.services.base import Actor
+    from plugin.kernel.actor import Actor
 
     with net.db() as session:
         consortium = session.scalar(select(Consortium))

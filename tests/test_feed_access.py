@@ -110,7 +110,7 @@ def test_headers_and_welcome_posts_of_an_upgraded_database_lose_their_old_link(n
     from models import Consortium
     from models.db import make_engine
     from models.migrate import upgrade
-    from plugin.services.base import queue
+    from plugin.kernel.outbox import queue
 
     # What 0012 does to an upgraded database with a provisioned consortium.
     url = f"sqlite:///{tmp_path / 'old.db'}"

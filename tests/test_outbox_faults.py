@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from models import OutboxMessage
 from models.db import Database
-from plugin.services.base import queue
+from plugin.kernel.outbox import queue
 from tests.conftest import SECRET
 
 POSTS = "/api/v4/posts"

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from integrations.mattermost.client import MattermostClient
 from models import OutboxMessage
 from plugin.delivery.worker import OutboxWorker
-from plugin.services.base import queue
+from plugin.kernel.outbox import queue
 from tests.test_outbox_faults import POSTS, created_posts, wait_until
 
 

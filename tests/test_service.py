@@ -202,7 +202,7 @@ def test_migrations_upgrade_an_existing_database_without_loss(tmp_path):
 # --- item numbers under concurrency ---------------------------------------------------------------
 
 def test_item_numbers_are_unique_under_concurrency(net):
-    from plugin.services.base import next_number
+    from plugin.kernel.numbers import next_number
 
     net.reply("admin", '/consortium creer "Numéros"')
     with net.db() as session:

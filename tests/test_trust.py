@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 import models
 from integrations.mattermost.emulator import new_id
 from models import Commitment, Person, RegisteredCommand, Rsvp, utcnow
-from plugin.services.people import is_admin
+from plugin.kernel.people import is_admin
 from tests.conftest import API_TOKEN, COMMAND_TOKEN, TEST_DATABASE_URL
 
 SLUG = "alimentation-durable"
@@ -495,7 +495,7 @@ def test_six_simultaneous_first_commands_create_one_person(world):
                                                   "at once there (PostgreSQL only)")
 def test_a_first_command_that_loses_the_insert_race_uses_the_winners_row(world, monkeypatch):
     net = world
-    from plugin.services import people
+    from plugin.kernel import people
 
     nadia = net.emulator.create_user("nadia", team="reseau")
     original, raced = people._release_name, []

@@ -24,6 +24,32 @@ def load_settings_or_exit():
         sys.exit(2)
 
 
+def ready_settings(*, embedded_ok: bool, host: str = "127.0.0.1", port: int = 8080):
+    """Settings, database ready, and the embedded emulator when no Mattermost is configured."""
+    from plugin.runtime import DatabaseNotReady, prepare_database, register_sandbox_commands, \
+        start_embedded_mattermost
+
+    settings = load_settings_or_exit()
+    embedded = None
+    if not settings.mattermost_configured and embedded_ok:
+        embedded = start_embedded_mattermost({})
+        base_url = settings.base_url if settings.base_url != "http://127.0.0.1:8080" else f"http://{host}:{port}"
+        token = register_sandbox_commands(embedded, base_url)
+        settings = settings.with_overrides(
+            base_url=base_url, mattermost_url=embedded.emulator.url, mattermost_token=embedded.command_token,
+            mattermost_team=embedded.team["name"], command_tokens=settings.command_tokens + (token,),
+            admins=tuple(dict.fromkeys(settings.admins + ("admin",))))
+    try:
+        prepare_database(settings)
+    except DatabaseNotReady as error:
+        click.echo(f"Database not ready: {error}", err=True)
+        sys.exit(2)
+    except Exception as error:
+        click.echo(f"Database unreachable ({type(error).__name__}): check CONSORTIA_DATABASE_URL", err=True)
+        sys.exit(2)
+    return settings, embedded
+
+
 def _load_commands() -> None:
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")

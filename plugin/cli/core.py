@@ -6,33 +6,7 @@ import time
 
 import click
 
-from plugin.cli import cli, load_settings_or_exit
-
-
-def _ready_settings(*, embedded_ok: bool, host: str = "127.0.0.1", port: int = 8080):
-    """Settings, database ready, and the embedded emulator when no Mattermost is configured."""
-    from plugin.runtime import DatabaseNotReady, prepare_database, register_sandbox_commands, \
-        start_embedded_mattermost
-
-    settings = load_settings_or_exit()
-    embedded = None
-    if not settings.mattermost_configured and embedded_ok:
-        embedded = start_embedded_mattermost({})
-        base_url = settings.base_url if settings.base_url != "http://127.0.0.1:8080" else f"http://{host}:{port}"
-        token = register_sandbox_commands(embedded, base_url)
-        settings = settings.with_overrides(
-            base_url=base_url, mattermost_url=embedded.emulator.url, mattermost_token=embedded.command_token,
-            mattermost_team=embedded.team["name"], command_tokens=settings.command_tokens + (token,),
-            admins=tuple(dict.fromkeys(settings.admins + ("admin",))))
-    try:
-        prepare_database(settings)
-    except DatabaseNotReady as error:
-        click.echo(f"Database not ready: {error}", err=True)
-        sys.exit(2)
-    except Exception as error:
-        click.echo(f"Database unreachable ({type(error).__name__}): check CONSORTIA_DATABASE_URL", err=True)
-        sys.exit(2)
-    return settings, embedded
+from plugin.cli import cli, load_settings_or_exit, ready_settings
 
 
 # A thread per connection being read: a client that sends its request slowly (or a slowloris
@@ -71,7 +45,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
     from plugin.app import Services, create_app
 
-    settings, embedded = _ready_settings(embedded_ok=True, host=host, port=port)
+    settings, embedded = ready_settings(embedded_ok=True, host=host, port=port)
     services = Services(settings)
     app = create_app(services=services)
     if embedded is not None:
@@ -111,7 +85,7 @@ def worker(once: bool, lease: float) -> None:
     from plugin.delivery.worker import OutboxWorker
     from plugin.logging_setup import configure_logging
 
-    settings, _ = _ready_settings(embedded_ok=False)
+    settings, _ = ready_settings(embedded_ok=False)
     configure_logging(secrets=tuple(filter(None, (settings.mattermost_token, settings.caldav_password))))
     services = Services(settings)
     outbox = OutboxWorker(services, lease=lease)

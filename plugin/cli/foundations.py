@@ -48,7 +48,7 @@ def foundations_group() -> None:
 def import_command(path: Path) -> None:
     from plugin.app import Services
     from plugin.services.foundations import import_rows
-    from plugin.services.people import ensure_network
+    from plugin.kernel.people import ensure_network
 
     settings = load_settings_or_exit()
     rows = read_rows(path)

@@ -12,9 +12,9 @@ from plugin.cli import cli, load_settings_or_exit
 
 def _services():
     from plugin.app import Services
-    from plugin.cli.core import _ready_settings
+    from plugin.cli import ready_settings
 
-    settings, _ = _ready_settings(embedded_ok=False)
+    settings, _ = ready_settings(embedded_ok=False)
     return Services(settings)
 
 
@@ -32,8 +32,8 @@ def provision(groups_file: Path, deliver: bool) -> None:
     from plugin.schemas.consortium import ConsortiumCreateSchema
     from plugin.schemas.fields import error_text
     from plugin.services import consortia
-    from plugin.services.base import ServiceError
-    from plugin.services.people import ensure_network
+    from plugin.kernel.errors import Refusal
+    from plugin.kernel.people import ensure_network
 
     try:
         document = yaml.safe_load(groups_file.read_text(encoding="utf-8"))
@@ -64,7 +64,7 @@ def provision(groups_file: Path, deliver: bool) -> None:
                     ids[label] = outcome.consortium.id
                     results.append((label, "created" if outcome.created else "exists",
                                     f"+{len(outcome.added_members)} members" if outcome.added_members else ""))
-            except ServiceError as error:
+            except Refusal as error:
                 results.append((label, "error", error.message))
         if deliver and ids:
             if not settings.mattermost_configured:

@@ -16,9 +16,9 @@ def privacy() -> None:
 
 def _services():
     from plugin.app import Services
-    from plugin.cli.core import _ready_settings
+    from plugin.cli import ready_settings
 
-    settings, _ = _ready_settings(embedded_ok=False)
+    settings, _ = ready_settings(embedded_ok=False)
     return Services(settings)
 
 
@@ -27,15 +27,15 @@ def _services():
 def export(user: str) -> None:
     """Print everything held about USER (a Mattermost user id, or @username checked with Mattermost) as JSON."""
     from plugin.services import privacy as service
-    from plugin.services.base import ServiceError
-    from plugin.services.people import ensure_network
+    from plugin.kernel.errors import Refusal
+    from plugin.kernel.people import ensure_network
 
     services = _services()
     try:
         with services.db.reader() as session:
             network = ensure_network(session, services.settings.mattermost_team or "default")
             data = service.export_person(session, service.find_person(session, network, services.directory, user))
-    except ServiceError as error:
+    except Refusal as error:
         click.echo(error.message, err=True)
         sys.exit(1)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -49,8 +49,8 @@ def erase(user: str, yes: bool) -> None:
     group built stays, unattributed."""
     from plugin.delivery.worker import OutboxWorker
     from plugin.services import privacy as service
-    from plugin.services.base import ServiceError
-    from plugin.services.people import ensure_network
+    from plugin.kernel.errors import Refusal
+    from plugin.kernel.people import ensure_network
 
     if not yes and not click.confirm(f"Erase the personal data of {user}? This cannot be undone"):
         sys.exit(1)
@@ -60,7 +60,7 @@ def erase(user: str, yes: bool) -> None:
             network = ensure_network(session, services.settings.mattermost_team or "default")
             outcome = service.erase_person(session, None,
                                            service.find_person(session, network, services.directory, user))
-    except ServiceError as error:
+    except Refusal as error:
         click.echo(error.message, err=True)
         sys.exit(1)
     if services.settings.mattermost_configured:

@@ -129,10 +129,10 @@ def sandbox(host: str, port: int) -> None:
     from werkzeug.serving import make_server
 
     from plugin.app import Services, create_app
-    from plugin.cli.core import _ready_settings
+    from plugin.cli import ready_settings
     from plugin.delivery.worker import OutboxWorker
 
-    settings, embedded = _ready_settings(embedded_ok=True, host=host, port=port)
+    settings, embedded = ready_settings(embedded_ok=True, host=host, port=port)
     if embedded is None:
         click.echo("A Mattermost server is configured (CONSORTIA_MATTERMOST_URL): the sandbox uses the built-in "
                    "emulator only; unset it to try the sandbox.", err=True)

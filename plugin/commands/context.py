@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from models import Consortium, Network, utcnow
-from plugin.services.base import Actor
+from plugin.kernel.actor import Actor
 
 
 @dataclass(frozen=True)

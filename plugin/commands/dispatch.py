@@ -21,7 +21,8 @@ from plugin.commands.registry import find_trigger
 from plugin.commands.replies import usage_text
 from plugin.i18n import _, use_locale
 from plugin.services import consortia as consortia_service
-from plugin.services.base import Actor, ServiceError
+from plugin.kernel.actor import Actor
+from plugin.kernel.errors import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def dispatch(services, request: CommandRequest) -> Reply:
             read_only=_declared_read_only(trigger, request.text))
         services.notify_outbox()
         return reply
-    except ServiceError as error:  # raised after rollback: nothing was changed
+    except Refusal as error:  # raised after rollback: nothing was changed
         return error_reply(error.message, error.usage)
     except Exception:
         log.exception("command failed", extra={"command": request.command})
@@ -122,7 +123,7 @@ def _run(services, session: Session, network: Network, actor: Actor, trigger: Tr
         try:
             with session.begin_nested():
                 return handler(context, parsed)
-        except ServiceError as error:
+        except Refusal as error:
             return error_reply(error.message, error.usage or None)
 
 

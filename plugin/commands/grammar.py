@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from typing import Callable
 
 from plugin.i18n import LazyString, get_locale
-
-
-def fold(word: str) -> str:
-    """Lowercase without accents: 'Créer' and 'creer' are the same word."""
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+from plugin.kernel.text import fold
 
 
 class Kind(Enum):

@@ -4,7 +4,7 @@ here with what Mattermost said about it — never with what the request says.
 The usual case costs one query and no call to Mattermost: the person is known and fresh. Otherwise
 the unit of work stops before writing anything, Mattermost is asked (with no transaction open while
 waiting), what it said is stored in a short transaction of its own, and the unit of work starts
-again. A person Mattermost cannot vouch for gets a ``ServiceError`` and nothing is written.
+again. A person Mattermost cannot vouch for gets a ``Refusal`` and nothing is written.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from models import Network
 from plugin.i18n import use_locale
-from plugin.services.base import Actor
-from plugin.services.people import actor_of, cannot_identify, is_fresh, look_up, person_by_user_id, record_lookup
+from plugin.kernel.actor import Actor
+from plugin.kernel.people import actor_of, cannot_identify, is_fresh, look_up, person_by_user_id, record_lookup
 
 R = TypeVar("R")
 

@@ -21,7 +21,8 @@ from models import Consortium, Membership, Network, Person
 from plugin.commands.identity import run_as
 from plugin.i18n import _, use_locale
 from plugin.security import InvalidSignature
-from plugin.services.base import Actor, NotFound, ServiceError
+from plugin.kernel.actor import Actor
+from plugin.kernel.errors import NotFound, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def open_dialog(services, trigger_id: str, *, callback: str, title: str, element
     """
     client = services.mattermost(interactive=True)
     if client is None or not trigger_id:
-        raise ServiceError(_("Forms need Mattermost; type the command with its arguments instead."))
+        raise Refusal(_("Forms need Mattermost; type the command with its arguments instead."))
     signed = services.signer.sign("dialog", _envelope(callback, state, Audience.person(actor), network.id, consortium),
                                   single_use=True)
     payload = messages.dialog(callback, title, elements, submit_label=submit_label, state=signed,
@@ -167,7 +168,7 @@ def open_dialog(services, trigger_id: str, *, callback: str, title: str, element
         client.open_dialog(trigger_id, f"{services.base_url}/mattermost/dialog", payload)
     except Exception as error:  # the user sees why, not a stack trace
         log.warning("could not open dialog: %s", error)
-        raise ServiceError(_("The form could not be opened; type the command with its arguments instead.")) from None
+        raise Refusal(_("The form could not be opened; type the command with its arguments instead.")) from None
 
 
 def _verify(services, purpose: str, token, registry: dict[str, _Spec]) -> _Issued:
@@ -231,14 +232,14 @@ def run_action(services, payload: dict) -> dict:
             try:
                 with session.begin_nested():
                     result: ActionResult = issued.spec.handler(ctx)
-            except ServiceError as error:
+            except Refusal as error:
                 return messages.action_response(ephemeral_text=f"⚠️ {error.message}")
             return messages.action_response(update_message=result.update_message,
                                             update_props=result.update_props, ephemeral_text=result.ephemeral_text)
 
     try:
         response = run_as(services, user_id, work, network_of=lambda session: _network(session, issued), gate=gate)
-    except ServiceError as error:
+    except Refusal as error:
         return messages.action_response(ephemeral_text=f"⚠️ {error.message}")
     services.notify_outbox()
     return response
@@ -274,7 +275,7 @@ def run_dialog(services, payload: dict) -> dict:
             try:
                 with session.begin_nested():
                     result: DialogResult = issued.spec.handler(ctx)
-            except ServiceError as error:
+            except Refusal as error:
                 if error.fields:
                     raise _DialogFieldErrors(error.fields) from None
                 return {"error": error.message}
@@ -284,7 +285,7 @@ def run_dialog(services, payload: dict) -> dict:
 
     try:
         response = run_as(services, user_id, work, network_of=lambda session: _network(session, issued), gate=gate)
-    except ServiceError as error:
+    except Refusal as error:
         return {"error": error.message}
     services.notify_outbox()
     return response

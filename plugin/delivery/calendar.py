@@ -30,7 +30,7 @@ from plugin.dates import format_date
 from plugin.delivery import DeliveryContext, Permanent, Retry, Waiting, delivers, periodic
 from plugin.i18n import _, use_locale
 from plugin.services import sessions as sessions_service
-from plugin.services.base import queue
+from plugin.kernel.outbox import queue
 from plugin.services.calendar_feed import channel_link, session_calendar
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from plugin.dates import format_short
 from plugin.delivery import DeliveryContext, Permanent, Waiting, delivers, periodic
 from plugin.delivery.mattermost import channel_of, client_of, post_once
 from plugin.i18n import _, ngettext, normalize_locale, use_locale
-from plugin.services.base import queue
+from plugin.kernel.outbox import queue
 from plugin.services.checklist import due_items, item_text
 
 log = logging.getLogger(__name__)

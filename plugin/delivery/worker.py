@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 
 from models import OutboxMessage, utcnow
 from plugin.delivery import DELIVERERS, PERIODIC, DeliveryContext, Permanent, Retry, Waiting, load_deliverers
-from plugin.web import metrics
+from plugin import metrics
 
 log = logging.getLogger(__name__)
 

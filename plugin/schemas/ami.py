@@ -7,8 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from models import SIAE_TYPES
 from plugin.i18n import _, _l
-from plugin.schemas.consortium import ChoiceField
-from plugin.schemas.fields import CleanText
+from plugin.schemas.fields import ChoiceField, CleanText
 
 MAX_THEMES = 20
 REQUIRED = {"required": _l("This field is required."), "null": _l("This field is required.")}

@@ -4,8 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
 
 from plugin.i18n import _
-from plugin.schemas.consortium import ChoiceField
-from plugin.schemas.fields import CleanText, ItemNumber, ItemNumbers, Username
+from plugin.schemas.fields import ChoiceField, CleanText, ItemNumber, ItemNumbers, Username
 
 ITEM_TEXT_MAX = 1000        # models.ChecklistItem.text is String(1000)
 SECTION_MAX = 120           # models.ChecklistItem.section is String(120)

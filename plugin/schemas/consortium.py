@@ -5,25 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validates
 
 from models import STAGES
 from plugin.i18n import _
-from plugin.schemas.fields import CleanText, Username, Usernames, text_value
-
-
-class ChoiceField(fields.String):
-    """One word among ``choices`` (accents and case ignored); the message lists them."""
-
-    def __init__(self, choices: tuple[str, ...], **kwargs):
-        super().__init__(**kwargs)
-        self.choices = choices
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        from plugin.commands.grammar import fold
-
-        word = fold(text_value(value).strip())
-        for choice in self.choices:
-            if fold(choice) == word:
-                return choice
-        raise ValidationError(_("“{value}” is not one of: {choices}.", value=str(value)[:40],
-                                choices=", ".join(self.choices)))
+from plugin.schemas.fields import ChoiceField, CleanText, Username, Usernames
 
 
 class ConsortiumCreateSchema(Schema):

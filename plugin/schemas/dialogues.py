@@ -7,8 +7,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load
 
 from models import DIALOGUE_STAGES
 from plugin.i18n import _
-from plugin.schemas.consortium import ChoiceField
-from plugin.schemas.fields import CleanText, ItemNumber, Username, Usernames, text_value
+from plugin.schemas.fields import ChoiceField, CleanText, ItemNumber, Username, Usernames, text_value
 
 _SHORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -29,7 +28,7 @@ class ShortName(fields.String):
 
 class KindField(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
-        from plugin.commands.grammar import fold
+        from plugin.kernel.text import fold
 
         word = fold(text_value(value).strip())
         if word not in KIND_WORDS:

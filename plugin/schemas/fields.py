@@ -7,7 +7,8 @@ import unicodedata
 from marshmallow import Schema, ValidationError, fields
 
 from plugin.i18n import _, translate
-from plugin.services.base import Invalid
+from plugin.kernel.text import fold
+from plugin.kernel.errors import Invalid
 
 # Control characters other than tab/newline never belong in user text (header/ICS injection).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
@@ -77,6 +78,22 @@ class Usernames(fields.List):
         if len(result) > self.max_items:
             raise ValidationError(_("At most {n} people at once.", n=self.max_items))
         return list(dict.fromkeys(result))
+
+
+class ChoiceField(fields.String):
+    """One word among ``choices`` (accents and case ignored); the message lists them."""
+
+    def __init__(self, choices: tuple[str, ...], **kwargs):
+        super().__init__(**kwargs)
+        self.choices = choices
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        word = fold(text_value(value).strip())
+        for choice in self.choices:
+            if fold(choice) == word:
+                return choice
+        raise ValidationError(_("“{value}” is not one of: {choices}.", value=str(value)[:40],
+                                choices=", ".join(self.choices)))
 
 
 class ItemNumber(fields.Integer):

@@ -38,8 +38,7 @@ from models import (
     utcnow,
 )
 from plugin.i18n import _, _l
-from plugin.schemas.consortium import ChoiceField
-from plugin.schemas.fields import CleanText, ItemNumber, Username
+from plugin.schemas.fields import ChoiceField, CleanText, ItemNumber, Username
 
 # Translated when the error is shown (``error_text`` renders it in the user's language).
 REQUIRED = _l("This field is required.")
@@ -66,7 +65,7 @@ _GLUED_UNIT = re.compile(r"^(.*\d)([^\d.,\s]+)$")
 
 
 def _fold(word: str) -> str:
-    from plugin.commands.grammar import fold
+    from plugin.kernel.text import fold
 
     return fold(word)
 

@@ -22,12 +22,15 @@ from models import (
 )
 from plugin.exports import to_csv
 from plugin.i18n import _
-from plugin.services import access, consortia
-from plugin.services.base import (
-    Actor, Conflict, Forbidden, Invalid, NotFound, Result, ServiceError, audit, queue,
-)
+from plugin.kernel import access
+from plugin.services import consortia
+from plugin.kernel.actor import Actor
+from plugin.kernel.audit import audit
+from plugin.kernel.errors import Conflict, Forbidden, Invalid, NotFound, Refusal
+from plugin.kernel.outbox import queue
+from plugin.services.base import Result
 from plugin.services.names import skeleton
-from plugin.services.people import Directory, UserInfo, upsert_person
+from plugin.kernel.people import Directory, UserInfo, upsert_person
 
 MAX_RESPONSES_SHOWN = 2000
 
@@ -130,7 +133,7 @@ def _check_themes(call: CallForInterest, ranked: list[str]) -> list[str]:
     return result
 
 
-class EditLinkNeeded(ServiceError):
+class EditLinkNeeded(Refusal):
     """The structure has answered already, and the caller has not proved its contact e-mail."""
 
     code = "conflict"

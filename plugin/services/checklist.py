@@ -21,14 +21,17 @@ from models import (
     AuditEvent, ChecklistItem, ChecklistNote, ChecklistTemplate, Consortium, Network, OutboxMessage, Person,
     TemplateItem, utcnow,
 )
-from plugin.commands.grammar import fold
+from plugin.kernel.text import fold
 from plugin.dates import DateError, format_date, parse_date, validate_future
 from plugin.i18n import _, ngettext, use_locale
-from plugin.services import access
-from plugin.services.base import (
-    Actor, Conflict, Invalid, NotFound, Result, audit, next_number, queue,
-)
-from plugin.services.people import Directory, resolve_usernames
+from plugin.kernel import access
+from plugin.kernel.actor import Actor
+from plugin.kernel.audit import audit
+from plugin.kernel.errors import Conflict, Invalid, NotFound
+from plugin.kernel.numbers import next_number
+from plugin.kernel.outbox import queue
+from plugin.services.base import Result
+from plugin.kernel.people import Directory, resolve_usernames
 from plugin.services.templates import apply_template, ensure_builtin_templates
 
 KIND = "checklist"

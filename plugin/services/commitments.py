@@ -36,20 +36,15 @@ from models import (
 )
 from plugin.exports import to_csv
 from plugin.i18n import _, _l, get_locale, ngettext, use_locale
-from plugin.services import access
-from plugin.services.base import (
-    Actor,
-    Conflict,
-    Forbidden,
-    Invalid,
-    NotFound,
-    Result,
-    audit,
-    next_number,
-    queue,
-)
+from plugin.kernel import access
+from plugin.kernel.actor import Actor
+from plugin.kernel.audit import audit
+from plugin.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from plugin.kernel.numbers import next_number
+from plugin.kernel.outbox import queue
+from plugin.services.base import Result
 from plugin.services.organisations import find_organisation
-from plugin.services.people import Directory, resolve_usernames
+from plugin.kernel.people import Directory, resolve_usernames
 
 NUMBER_KIND = "commitment"
 OPEN_STATUSES = ("propose", "accepte", "en-cours")

@@ -17,10 +17,14 @@ from models import (
 )
 from integrations.mattermost.messages import escape_markdown
 from plugin.i18n import _
-from plugin.services import access
-from plugin.services.base import Actor, Conflict, NotFound, Result, audit, queue
+from plugin.kernel import access
+from plugin.kernel.actor import Actor
+from plugin.kernel.audit import audit
+from plugin.kernel.errors import Conflict, NotFound
+from plugin.kernel.outbox import queue
+from plugin.services.base import Result
 from plugin.services.names import skeleton, visible
-from plugin.services.people import Directory, resolve_usernames
+from plugin.kernel.people import Directory, resolve_usernames
 from plugin.services.templates import DEFAULT_TEMPLATE, apply_template
 
 MAX_SLUG = 60

@@ -29,8 +29,13 @@ from models import (
 )
 from plugin.dates import format_date
 from plugin.i18n import _, ngettext, use_locale
-from plugin.services import access
-from plugin.services.base import Actor, Conflict, Forbidden, Invalid, NotFound, Result, audit, next_number, queue
+from plugin.kernel import access
+from plugin.kernel.actor import Actor
+from plugin.kernel.audit import audit
+from plugin.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from plugin.kernel.numbers import next_number
+from plugin.kernel.outbox import queue
+from plugin.services.base import Result
 from plugin.services.foundations import find_foundation, foundation_of, representatives
 
 COUNTER = "dialogue"

@@ -15,9 +15,13 @@ from sqlalchemy.orm import Session
 from models import Consortium, FoundationDialogue, Membership, Network, Organisation, Person
 from integrations.mattermost.messages import escape_markdown
 from plugin.i18n import _
-from plugin.services import access
-from plugin.services.base import Actor, Conflict, Invalid, NotFound, Result, audit, queue
-from plugin.services.people import Directory, resolve_usernames
+from plugin.kernel import access
+from plugin.kernel.actor import Actor
+from plugin.kernel.audit import audit
+from plugin.kernel.errors import Conflict, Invalid, NotFound
+from plugin.kernel.outbox import queue
+from plugin.services.base import Result
+from plugin.kernel.people import Directory, resolve_usernames
 
 FOUNDATION_KINDS = ("foundation", "fund")
 

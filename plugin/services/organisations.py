@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session
 from models import ORGANISATION_KINDS, SIAE_TYPES, Membership, Network, Organisation
 from integrations.mattermost.messages import escape_markdown
 from plugin.i18n import _
-from plugin.services import access
-from plugin.services.base import Actor, Conflict, NotFound, Result, audit
+from plugin.kernel import access
+from plugin.kernel.actor import Actor
+from plugin.kernel.audit import audit
+from plugin.kernel.errors import Conflict, NotFound
+from plugin.services.base import Result
 
 MAX_SUGGESTIONS = 3
 

@@ -16,8 +16,11 @@ from models import (
     Network, Organisation, Person, RoleAssignment, Rsvp, WorkingSession, new_token, utcnow,
 )
 from plugin.i18n import _
-from plugin.services.base import Actor, Conflict, Forbidden, NotFound, Unavailable, audit, queue
-from plugin.services.people import Directory, person_by_user_id
+from plugin.kernel.actor import Actor
+from plugin.kernel.audit import audit
+from plugin.kernel.errors import Conflict, Forbidden, NotFound, Unavailable
+from plugin.kernel.outbox import queue
+from plugin.kernel.people import Directory, person_by_user_id
 
 ERASED = "erased"
 

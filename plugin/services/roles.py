@@ -31,18 +31,14 @@ from models import (
 )
 from plugin.exports import to_csv
 from plugin.i18n import _, _l, ngettext
-from plugin.services import access
-from plugin.services.base import (
-    Actor,
-    Conflict,
-    Invalid,
-    NotFound,
-    Result,
-    audit,
-    queue,
-)
+from plugin.kernel import access
+from plugin.kernel.actor import Actor
+from plugin.kernel.audit import audit
+from plugin.kernel.errors import Conflict, Invalid, NotFound
+from plugin.kernel.outbox import queue
+from plugin.services.base import Result
 from plugin.services.organisations import find_organisation, search_key
-from plugin.services.people import Directory, resolve_usernames
+from plugin.kernel.people import Directory, resolve_usernames
 
 LEAD = access.LEAD_ROLE
 

@@ -22,8 +22,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Consortium, Membership, Person, Rsvp, WorkingSession, new_token
 from plugin.i18n import _
-from plugin.services import access
-from plugin.services.base import Actor, Conflict, Forbidden, NotFound, audit, next_number, queue
+from plugin.kernel import access
+from plugin.kernel.actor import Actor
+from plugin.kernel.audit import audit
+from plugin.kernel.errors import Conflict, Forbidden, NotFound
+from plugin.kernel.numbers import next_number
+from plugin.kernel.outbox import queue
 
 ANSWERS = ("accepted", "declined", "tentative")
 LIST_LIMIT = 20

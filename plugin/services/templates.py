@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import ChecklistItem, ChecklistTemplate, Consortium, TemplateItem
-from plugin.services.base import reserve_numbers
+from plugin.kernel.numbers import reserve_numbers
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_TEMPLATE = "consortium"

@@ -18,8 +18,8 @@ from plugin.i18n import _, use_locale
 from plugin.schemas.consortium import ConsortiumCreateSchema
 from plugin.schemas.fields import field_errors
 from plugin.services import consortia
-from plugin.services.base import ServiceError
-from plugin.services.people import ensure_network
+from plugin.kernel.errors import Refusal
+from plugin.kernel.people import ensure_network
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 _DOCS: list[tuple[str, str, dict]] = []
@@ -50,7 +50,7 @@ def require_token(function):
         with use_locale(request.accept_languages.best_match(["fr", "en"]) or services().settings.locale):
             try:
                 return function(*args, **kwargs)
-            except ServiceError as error:
+            except Refusal as error:
                 status = {"invalid": 400, "not_found": 404, "forbidden": 403, "conflict": 409,
                           "unavailable": 503}.get(error.code, 400)
                 return jsonify(error=error.code, message=error.message, fields=error.fields), status

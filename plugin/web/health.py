@@ -5,7 +5,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import func, select
 
 from models import OutboxMessage
-from plugin.web import metrics
+from plugin import metrics
 
 blueprint = Blueprint("health", __name__)
 

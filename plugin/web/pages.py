@@ -36,8 +36,9 @@ from plugin.schemas.fields import error_text
 from plugin.security import InvalidSignature
 from plugin.services import ami as service
 from plugin.services import consortia
-from plugin.services.base import Actor, ServiceError
-from plugin.services.people import is_admin, is_fresh, look_up, record_lookup
+from plugin.kernel.actor import Actor
+from plugin.kernel.errors import Refusal
+from plugin.kernel.people import is_admin, is_fresh, look_up, record_lookup
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def render_message(message: str, *, status: int = 200, title: str | None = None,
                            link_label=link_label), status
 
 
-def _status_of(error: ServiceError) -> int:
+def _status_of(error: Refusal) -> int:
     return {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}.get(error.code, 400)
 
 
@@ -134,7 +135,7 @@ def _as_mattermost_says(db, person: Person, *, writer=None) -> Person | None:
             return record_lookup(writer, person.network_id, svc.directory, person.mattermost_user_id, lookup)
         with svc.db.transaction() as own:
             fresh = record_lookup(own, person.network_id, svc.directory, person.mattermost_user_id, lookup)
-    except ServiceError:
+    except Refusal:
         return None
     return db.merge(fresh, load=False)
 
@@ -383,7 +384,7 @@ def _admin_write(action):
         try:
             with db.begin_nested():
                 return action(db, actor, network), None
-        except ServiceError as error:
+        except Refusal as error:
             return None, render_message(error.message, status=_status_of(error), title=_("Not done"))
 
 
@@ -483,7 +484,7 @@ def ami_results(call_id: int):
         _actor, network = admin
         try:
             call = service.call_by_id(db, network, call_id)
-        except ServiceError:
+        except Refusal:
             abort(404)
         view = service.matrix(db, call)
         slugs = {}
@@ -517,7 +518,7 @@ def ami_results_csv(call_id: int):
             return refusal
         try:
             call = service.call_by_id(db, admin[1], call_id)
-        except ServiceError:
+        except Refusal:
             abort(404)
         body = service.results_csv(db, call)
     response = Response(body, mimetype="text/csv")
@@ -632,7 +633,7 @@ def public_form(token: str):
                                                   editing=edited.id if edited is not None else None)
         except service.EditLinkNeeded as needed:
             return _send_edit_link(db, needed.existing, page)
-        except ServiceError as error:
+        except Refusal as error:
             page["errors"] = {**error.fields, "_": error.message}
             page["accepting"] = service.is_accepting(call)
             return render_template("ami_form.html", **page), _status_of(error)

@@ -34,7 +34,7 @@ def test_only_system_admins_may_post_ephemeral_messages(dep, as_bot):
 
 def test_a_private_confirmation_reaches_the_person_by_direct_message(dep):
     """Consortia's answer when the bot may not post an ephemeral message: the same words, privately."""
-    from plugin.services.base import queue
+    from plugin.kernel.outbox import queue
 
     ines = dep.person("ines")
     town = ines.channel("town-square")

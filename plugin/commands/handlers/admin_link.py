@@ -7,7 +7,7 @@ from plugin.commands.context import CommandContext, Reply
 from plugin.commands.dispatch import handles
 from plugin.commands.parser import ParsedCommand
 from plugin.i18n import _
-from plugin.services import access
+from plugin.kernel import access
 
 MAGIC_LINK_MAX_AGE = timedelta(minutes=10)
 

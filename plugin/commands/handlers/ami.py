@@ -16,9 +16,9 @@ from plugin.i18n import _, ngettext
 from plugin.schemas import load_or_raise
 from plugin.schemas.ami import CallOpenSchema, FormThemeSchema, ResponseSchema, split_themes
 from plugin.schemas.fields import error_text
-from plugin.services import access
+from plugin.kernel import access
 from plugin.services import ami as service
-from plugin.services.base import Invalid, NotFound
+from plugin.kernel.errors import Invalid, NotFound
 
 T = "ami"
 MAX_RANKED_IN_DIALOG = 3
@@ -135,7 +135,7 @@ def respond_submitted(ctx: InteractionContext) -> DialogResult:
     else:
         text = _recorded_text(answer, call, created)
     if ctx.channel_id and ctx.actor.person.mattermost_user_id:
-        from plugin.services.base import queue
+        from plugin.kernel.outbox import queue
 
         queue(ctx.session, "mattermost.ephemeral", {"channel_id": ctx.channel_id,
                                                      "user_id": ctx.actor.person.mattermost_user_id,
@@ -243,7 +243,7 @@ def render_form_outcome(outcome: service.FormOutcome) -> str:
 
 
 def _email_lookup(client):
-    from plugin.services.people import UserInfo
+    from plugin.kernel.people import UserInfo
 
     def lookup(email: str):
         user = client.get_user_by_email(email)

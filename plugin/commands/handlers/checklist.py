@@ -23,7 +23,8 @@ from plugin.schemas.checklist import (
     TemplateSchema,
 )
 from plugin.services import checklist
-from plugin.services.base import Actor, NotFound, ServiceError
+from plugin.kernel.actor import Actor
+from plugin.kernel.errors import NotFound, Refusal
 
 T = "checklist"
 TEXT_BUDGET = 12_000      # characters of list text per post: well under Mattermost's 16,383
@@ -334,12 +335,12 @@ def _burn(ictx: InteractionContext) -> None:
     """Tick buttons are single-use: a replayed context is refused."""
     nonce = str(ictx.data.get("k") or "")
     if not nonce:
-        raise ServiceError(_("This action could not be verified and was ignored."))
+        raise Refusal(_("This action could not be verified and was ignored."))
     try:
         with ictx.session.begin_nested():
             ictx.session.add(UsedNonce(nonce=f"ck:{nonce}"[:64], expires_at=utcnow() + TOGGLE_MAX_AGE))
     except IntegrityError:
-        raise ServiceError(_("This button has already been used; the list has changed since. "
+        raise Refusal(_("This button has already been used; the list has changed since. "
                              "Use the refreshed list.")) from None
 
 

@@ -10,7 +10,8 @@ from plugin.dates import format_date
 from plugin.i18n import _, ngettext
 from plugin.schemas import load_or_raise
 from plugin.schemas.consortium import ConsortiumCreateSchema, LanguageSchema, MemberSchema, StageSchema
-from plugin.services import access, consortia
+from plugin.kernel import access
+from plugin.services import consortia
 
 T = "consortium"
 

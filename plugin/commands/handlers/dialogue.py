@@ -10,9 +10,10 @@ from plugin.dates import DateError, format_date, format_short, parse_date, valid
 from plugin.i18n import _, ngettext
 from plugin.schemas import load_or_raise
 from plugin.schemas.dialogues import NextStepSchema, NumberSchema, OpenDialogueSchema, StageChangeSchema
-from plugin.services import access, consortia
+from plugin.kernel import access
+from plugin.services import consortia
 from plugin.services import dialogues as service
-from plugin.services.base import Invalid, NotFound
+from plugin.kernel.errors import Invalid, NotFound
 from plugin.services.foundations import foundation_of
 
 T = "dialogue"

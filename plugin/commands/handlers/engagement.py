@@ -24,8 +24,10 @@ from plugin.i18n import _, ngettext
 from plugin.schemas import load_or_raise
 from plugin.schemas.fields import field_errors
 from plugin.schemas.registers import UNITS, CommitmentSchema, NumberSchema, StatusSchema
-from plugin.services import access, commitments, organisations
-from plugin.services.base import ServiceError, queue
+from plugin.kernel import access
+from plugin.services import commitments, organisations
+from plugin.kernel.errors import Refusal
+from plugin.kernel.outbox import queue
 
 T = "engagement"
 DIALOG = "commitment.add"
@@ -109,7 +111,7 @@ def submitted(ctx: InteractionContext) -> DialogResult:
     try:
         result = commitments.add(ctx.session, ctx.network, ctx.actor, consortium, data,
                                  directory=ctx.services.directory)
-    except ServiceError as error:
+    except Refusal as error:
         field = "target" if error.code in ("not_found", "forbidden") else None
         if field:
             return DialogResult(errors={field: error.message})

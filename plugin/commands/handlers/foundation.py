@@ -4,13 +4,14 @@ from __future__ import annotations
 from integrations.mattermost.messages import escape_markdown
 from plugin.commands.context import CommandContext, Reply
 from plugin.commands.dispatch import handles
-from plugin.commands.grammar import fold
+from plugin.kernel.text import fold
 from plugin.commands.parser import ParsedCommand
 from plugin.i18n import _, ngettext
 from plugin.schemas import load_or_raise
 from plugin.schemas.dialogues import FoundationSchema, RepresentativeSchema
-from plugin.services import access, foundations
-from plugin.services.base import Invalid
+from plugin.kernel import access
+from plugin.services import foundations
+from plugin.kernel.errors import Invalid
 
 ACTIONS = {
     "ajouter": "add", "add": "add", "creer": "add", "create": "add",

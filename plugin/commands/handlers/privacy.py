@@ -9,7 +9,7 @@ from plugin.commands.dispatch import handles
 from plugin.commands.parser import ParsedCommand
 from plugin.i18n import _
 from plugin.services import privacy
-from plugin.services.base import queue
+from plugin.kernel.outbox import queue
 
 
 @handles("consortium", "my_data")

@@ -10,7 +10,8 @@ from plugin.dates import format_date
 from plugin.i18n import _, ngettext
 from plugin.schemas import load_or_raise
 from plugin.schemas.registers import OrganisationSchema, RoleAssignSchema
-from plugin.services import access, organisations, roles
+from plugin.kernel import access
+from plugin.services import organisations, roles
 
 T = "role"
 

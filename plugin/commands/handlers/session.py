@@ -18,10 +18,11 @@ from plugin.schemas import load_or_raise
 from plugin.schemas.sessions import (
     SessionMinutesSchema, SessionMoveSchema, SessionNumberSchema, SessionPlanSchema, SubscribeSchema,
 )
-from plugin.services import access
+from plugin.kernel import access
 from plugin.services import consortia as consortia_service
 from plugin.services import sessions
-from plugin.services.base import Invalid, NotFound, queue
+from plugin.kernel.errors import Invalid, NotFound
+from plugin.kernel.outbox import queue
 
 T = "session"
 CARD_REF = "session.card_post_id"

@@ -20,7 +20,8 @@ from sqlalchemy.orm.util import identity_key
 
 from models import Network, Person, new_token, utcnow
 from plugin.i18n import _, normalize_locale
-from plugin.services.base import Actor, Forbidden, NotFound, Unavailable
+from plugin.kernel.actor import Actor
+from plugin.kernel.errors import Forbidden, NotFound, Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import Consortium, Membership, Organisation, Person, RoleAssignment
-from plugin.i18n import _
-from plugin.services.base import Actor, Forbidden
+from plugin.i18n import _l
+from plugin.kernel.actor import Actor
+from plugin.kernel.errors import Forbidden
 
 LEAD_ROLE = "chef-de-file"
 
@@ -45,22 +46,22 @@ def is_foundation_representative(session: Session, person: Person) -> bool:
 
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise Forbidden(_("Only the network's facilitators (admins) can do this."))
+        raise Forbidden(_l("Only the network's facilitators (admins) can do this."))
 
 
 def require_member(session: Session, actor: Actor, consortium: Consortium) -> None:
     if actor.is_admin or is_member(session, consortium, actor.person):
         return
-    raise Forbidden(_("This is reserved for the members of the consortium “{name}”.", name=consortium.name))
+    raise Forbidden(_l("This is reserved for the members of the consortium “{name}”.", name=consortium.name))
 
 
 def require_admin_or_lead(session: Session, actor: Actor, consortium: Consortium) -> None:
     if actor.is_admin or is_lead(session, consortium, actor.person):
         return
-    raise Forbidden(_("Only the network's admins and the consortium's lead partner can do this."))
+    raise Forbidden(_l("Only the network's admins and the consortium's lead partner can do this."))
 
 
 def require_active(consortium: Consortium) -> None:
     if consortium.archived_at is not None:
-        raise Forbidden(_("The consortium “{name}” is archived: its data can be read but not changed.",
+        raise Forbidden(_l("The consortium “{name}” is archived: its data can be read but not changed.",
                           name=consortium.name))

@@ -1,0 +1,23 @@
+"""Small text and time helpers every feature shares (one copy each)."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime, timezone
+
+
+def fold(word: str) -> str:
+    """Lowercase without accents: 'Créer' and 'creer' are the same word."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def short(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A stored datetime as an aware UTC one (SQLite gives naive UTC back)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
