@@ -16,17 +16,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from integrations.mattermost.verification import verify_command_token
 from models.db import Database
 from plugin.config import Settings, load_settings
+from plugin.kernel.clock import Clock
 from plugin.logging_setup import configure_logging, new_request_id, request_id_var
 from plugin.security import Signer
 from plugin.kernel.people import AdminIds, Directory, NetworkCache, OfflineDirectory
 
 log = logging.getLogger(__name__)
-
-# HTTP errors as the API's machine-readable codes (the API's own answers use the same words).
-_ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests",
-                500: "internal", 503: "unavailable"}
-
 
 class _JSONProvider(DefaultJSONProvider):
     """JSON nested deeper than Python's recursion limit is malformed input (400), not a crash (500)."""
@@ -39,12 +34,14 @@ class _JSONProvider(DefaultJSONProvider):
 
 
 class Services:
-    """Settings, database and integration clients, built once per process."""
+    """Settings, database, clock and integration clients, built once per process; the runtime that
+    the runner hands to use cases (``plugin.kernel.usecase.Runtime``)."""
 
-    def __init__(self, settings: Settings, *, db: Database | None = None):
+    def __init__(self, settings: Settings, *, db: Database | None = None, clock: Clock | None = None):
         self.settings = settings
         self.db = db or Database(settings.database_url)
         self.signer = Signer(settings.secret_key)
+        self.clock = clock or Clock()
         self.worker = None  # set when an in-process outbox worker runs
         self.networks = NetworkCache()
         self.admins = AdminIds()
@@ -55,6 +52,23 @@ class Services:
     @property
     def base_url(self) -> str:
         return self.settings.base_url
+
+    # --- the front door: every table of the application, and the runner ------------------
+
+    @property
+    def registry(self):
+        from plugin.frontdoor.registry import registry
+
+        return registry()
+
+    @property
+    def runner(self):
+        runner = self.__dict__.get("_runner")
+        if runner is None:
+            from plugin.frontdoor.runner import Runner
+
+            runner = self.__dict__["_runner"] = Runner(self, self.registry)
+        return runner
 
     # --- integrations (lazy: nothing is contacted at start-up) ----------------------------
 
@@ -171,10 +185,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies)
     app.extensions["consortia_limiter"] = _limiter(app, settings)
 
-    from plugin.commands.dispatch import load_handlers
     from plugin.web import register_blueprints
 
-    load_handlers()
+    services.registry  # every feature's tables, built once: a declaration error fails at start-up
     register_blueprints(app)
     _limit_callbacks(app, settings.callback_rate_limit)
 
@@ -200,7 +213,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         # Machines (the API, Mattermost) get JSON with a code, never an HTML page; people keep the pages.
         if not request.path.startswith(("/api/", "/mattermost/")):
             return error
-        code = _ERROR_CODES.get(error.code or 500, "error")
+        from plugin.frontdoor.errors import http_code
+
+        code = http_code(error.code or 500)
         response = jsonify(error=code)
         response.status_code = error.code or 500
         if isinstance(error, MethodNotAllowed) and error.valid_methods:

@@ -56,7 +56,9 @@ NASTY = [
 
 
 def _vocabulary():
-    from plugin.commands.registry import TRIGGERS
+    from plugin.frontdoor.registry import registry
+
+    TRIGGERS = registry().triggers
 
     words, examples = set(), []
     for trigger in TRIGGERS:

@@ -4,8 +4,13 @@ from __future__ import annotations
 import pytest
 
 from plugin.commands.parser import ParseError, parse, tokenize
-from plugin.commands.registry import CHECKLIST, CONSORTIUM, ENGAGEMENT, SESSION, TRIGGERS, find_trigger
+from plugin.frontdoor.registry import registry
 from plugin.i18n import use_locale
+
+TRIGGERS = registry().triggers
+find_trigger = registry().find_trigger
+CONSORTIUM, CHECKLIST, ENGAGEMENT, SESSION = (find_trigger(w) for w in ("consortium", "checklist", "engagement",
+                                                                          "session"))
 
 
 def test_quotes_group_words_including_french_and_curly_quotes():

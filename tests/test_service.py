@@ -151,9 +151,10 @@ def test_manifest_json_is_generated_from_the_grammar():
 
 
 def test_manifest_lists_every_trigger_with_french_and_english_hints():
-    from plugin.commands.registry import TRIGGERS
+    from plugin.frontdoor.registry import registry
     from plugin.manifest import build_manifest
 
+    TRIGGERS = registry().triggers
     manifest = build_manifest()
     words = {c["trigger"] for c in manifest["commands"]}
     assert words == {w for t in TRIGGERS for w in t.words()}

@@ -27,6 +27,7 @@ def _services():
 def export(user: str) -> None:
     """Print everything held about USER (a Mattermost user id, or @username checked with Mattermost) as JSON."""
     from plugin.services import privacy as service
+    from plugin.frontdoor.errors import answer
     from plugin.kernel.errors import Refusal
     from plugin.kernel.people import ensure_network
 
@@ -37,7 +38,7 @@ def export(user: str) -> None:
             data = service.export_person(session, service.find_person(session, network, services.directory, user))
     except Refusal as error:
         click.echo(error.message, err=True)
-        sys.exit(1)
+        sys.exit(answer(error).exit)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -49,6 +50,7 @@ def erase(user: str, yes: bool) -> None:
     group built stays, unattributed."""
     from plugin.delivery.worker import OutboxWorker
     from plugin.services import privacy as service
+    from plugin.frontdoor.errors import answer
     from plugin.kernel.errors import Refusal
     from plugin.kernel.people import ensure_network
 
@@ -62,7 +64,7 @@ def erase(user: str, yes: bool) -> None:
                                            service.find_person(session, network, services.directory, user))
     except Refusal as error:
         click.echo(error.message, err=True)
-        sys.exit(1)
+        sys.exit(answer(error).exit)
     if services.settings.mattermost_configured:
         OutboxWorker(services).run_until_idle()
     click.echo(f"Erased: {outcome}")

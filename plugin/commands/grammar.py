@@ -73,7 +73,7 @@ CONSORTIUM_OPTION = Option("consortium", "consortium", "consortium", Kind.WORD, 
 
 @dataclass(frozen=True)
 class SubCommand:
-    key: str                      # canonical identifier, used by handlers
+    key: str                      # canonical identifier
     fr: str
     en: str
     summary: LazyString
@@ -84,6 +84,9 @@ class SubCommand:
     aliases: tuple[str, ...] = ()
     needs_consortium: bool = True  # acts on the channel's consortium (or --consortium)
     read_only: bool = False        # changes nothing: no need to queue for a write lock
+    # The use case it runs ("checklist.check"); its schema's fields are the Arg and Option keys.
+    # None: a LEGACY handler registered with @handles (plugin/commands/legacy.py).
+    use_case: str | None = None
 
     def names(self) -> tuple[str, ...]:
         return (self.fr, self.en, *self.aliases)
@@ -113,7 +116,6 @@ class Trigger:
     description: LazyString
     subcommands: tuple[SubCommand, ...]
     en_name: str | None = None    # an English trigger word, when it differs
-    available: bool = True        # False until the issue that owns it lands
     default_sub: str | None = None  # sub-command run when the text is empty
 
     def words(self) -> tuple[str, ...]:

@@ -79,6 +79,8 @@ class PeriodicJob:
 PERIODIC: dict[str, PeriodicJob] = {}
 
 
+# LEGACY: features not yet ported register deliverers and jobs on import; a ported feature declares
+# them in its ``Feature`` instead. The front door's registry merges both.
 def delivers(kind: str):
     def register(function: Deliverer) -> Deliverer:
         DELIVERERS[kind] = function
@@ -98,6 +100,7 @@ def periodic(name: str, every: timedelta):
 
 
 def load_deliverers() -> None:
+    """LEGACY: import the delivery modules that register themselves."""
     import importlib
     import pkgutil
 

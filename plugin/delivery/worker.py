@@ -24,11 +24,12 @@ import socket
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Mapping
 
 from sqlalchemy import select, update
 
 from models import OutboxMessage, utcnow
-from plugin.delivery import DELIVERERS, PERIODIC, DeliveryContext, Permanent, Retry, Waiting, load_deliverers
+from plugin.delivery import Deliverer, DeliveryContext, Permanent, PeriodicJob, Retry, Waiting
 from plugin import metrics
 
 log = logging.getLogger(__name__)
@@ -77,11 +78,12 @@ def worker_name() -> str:
 
 class OutboxWorker:
     def __init__(self, services, *, batch: int = 25, max_attempts: int = 12, base_delay: float = 2.0,
-                 max_delay: float = 3600.0, lease: float = 30.0, recheck: float = 120.0):
-        from plugin.commands.dispatch import load_handlers
-
-        load_deliverers()
-        load_handlers()  # feature modules register their scheduled jobs on import
+                 max_delay: float = 3600.0, lease: float = 30.0, recheck: float = 120.0,
+                 deliverers: Mapping[str, Deliverer] | None = None, jobs: Mapping[str, PeriodicJob] | None = None):
+        # What it delivers and which jobs it runs come from the front door's registry (every feature's
+        # declarations), handed over by the runtime unless given here.
+        self.deliverers = deliverers if deliverers is not None else services.registry.deliverers
+        self.jobs = jobs if jobs is not None else services.registry.jobs
         self.services = services
         self.batch, self.max_attempts = batch, max_attempts
         self.base_delay, self.max_delay = base_delay, max_delay
@@ -154,7 +156,7 @@ class OutboxWorker:
         return min(self.base_delay * (2 ** (attempts - 1)) * random.uniform(0.8, 1.2), self.max_delay)
 
     def deliver(self, claim: Claim) -> str:
-        deliverer = DELIVERERS.get(claim.kind)
+        deliverer = self.deliverers.get(claim.kind)
         attempts = claim.attempts + 1
         values: dict = {"attempts": attempts, "locked_by": None, "blocked_on": None}
         message_id, kind = claim.id, claim.kind
@@ -233,7 +235,7 @@ class OutboxWorker:
     def run_periodic(self, now: datetime | None = None, *, force: bool = False) -> int:
         now = now or utcnow()
         queued = 0
-        for job in PERIODIC.values():
+        for job in self.jobs.values():
             last = self._last_periodic.get(job.name)
             if force or last is None or now - last >= job.every:
                 self._last_periodic[job.name] = now

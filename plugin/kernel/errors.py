@@ -25,6 +25,12 @@ class Refusal(Exception):
         self.lazy_fields = dict(fields or {})
         self.data = data
 
+    @property
+    def undoes_all(self) -> bool:
+        """Field errors roll back the whole unit of work (a form's state is not burnt: it can be sent
+        again, corrected); other refusals only undo what the use case did."""
+        return bool(self.lazy_fields)
+
     def text(self, locale: str | None = None) -> str:
         return render(self.lazy_message, locale or get_locale())
 

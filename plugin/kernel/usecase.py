@@ -8,7 +8,7 @@ Mattermost message builders or the front door, and never reads the wall clock (`
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -45,19 +45,28 @@ class Runtime(Protocol):
     def notify_outbox(self) -> None: ...
 
 
-@dataclass
 class Ctx:
     """What a use case receives. ``consortium`` (and the actor's active ``membership`` in it, read
-    with it in one query) is loaded by the runner when the use case needs one."""
+    with it in one query) is loaded by the runner when the use case needs one; the ``network`` is
+    known from the request, or read the first time it is asked for (system callers)."""
 
-    session: Session
-    actor: Actor | None           # None: the system (API token, CLI operator)
-    network: Network
-    now: datetime
-    runtime: Runtime
-    consortium: Consortium | None = None
-    membership: Membership | None = None
-    events: list[DomainEvent] = field(default_factory=list)
+    def __init__(self, session: Session, actor: Actor | None, network: Network | Callable[[], Network] | None,
+                 now: datetime, runtime: Runtime, *, consortium: Consortium | None = None,
+                 membership: Membership | None = None) -> None:
+        self.session = session
+        self.actor = actor             # None: the system (API token, CLI operator)
+        self.now = now
+        self.runtime = runtime
+        self.consortium = consortium
+        self.membership = membership
+        self.events: list[DomainEvent] = []
+        self._network = network
+
+    @property
+    def network(self) -> Network | None:
+        if callable(self._network):
+            self._network = self._network()
+        return self._network
 
     @property
     def tz(self) -> ZoneInfo:

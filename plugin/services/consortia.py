@@ -24,6 +24,7 @@ from plugin.kernel.errors import Conflict, NotFound
 from plugin.kernel.outbox import queue
 from plugin.services.base import Result
 from plugin.services.names import skeleton, visible
+from plugin.kernel.lookup import consortia_of  # noqa: F401  (legacy callers read it here)
 from plugin.kernel.people import Directory, resolve_usernames
 from plugin.services.templates import DEFAULT_TEMPLATE, apply_template
 
@@ -56,15 +57,6 @@ def find_by_dialogue_channel(session: Session, channel_id: str) -> Consortium | 
     if not channel_id:
         return None
     return session.scalar(select(Consortium).where(Consortium.dialogue_channel_id == channel_id))
-
-
-def consortia_of(session: Session, person: Person) -> list[Consortium]:
-    return list(session.scalars(
-        select(Consortium).join(Membership, Membership.consortium_id == Consortium.id)
-        .where(Membership.person_id == person.id, Membership.left_at.is_(None),
-               Consortium.archived_at.is_(None))
-        .order_by(Consortium.name)
-    ))
 
 
 # --- provisioning -------------------------------------------------------------------------

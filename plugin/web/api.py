@@ -2,7 +2,9 @@
 
 Routes register themselves on ``blueprint`` and document themselves with
 ``@documented`` so the OpenAPI document is generated from the same marshmallow
-schemas that validate the input.
+schemas that validate the input. Every route goes through the front door's API adapter
+(``plugin/frontdoor/api.py``): token first, then the runner, then JSON with the status of the one
+refusal table.
 """
 from __future__ import annotations
 
@@ -13,16 +15,16 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, current_app, jsonify, request
 from marshmallow import Schema, fields
 
-from integrations.mattermost.verification import verify_command_token
+from plugin.frontdoor import api as adapter
+from plugin.frontdoor import legacy
 from plugin.i18n import _, use_locale
 from plugin.schemas.consortium import ConsortiumCreateSchema
-from plugin.schemas.fields import field_errors
 from plugin.services import consortia
-from plugin.kernel.errors import Refusal
-from plugin.kernel.people import ensure_network
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 _DOCS: list[tuple[str, str, dict]] = []
+# Other features add their response schemas here for the OpenAPI document.
+API_SCHEMAS: dict[str, type[Schema]] = {}
 MAX_OFFSET = 1_000_000_000  # past any real list, within every database's integers
 
 
@@ -40,22 +42,34 @@ def services():
     return current_app.extensions["consortia"]
 
 
-def require_token(function):
-    @wraps(function)
-    def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _sep, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not verify_command_token(token.strip(), services().settings.api_tokens):
-            return jsonify(error="unauthorized"), 401
-        with use_locale(request.accept_languages.best_match(["fr", "en"]) or services().settings.locale):
-            try:
-                return function(*args, **kwargs)
-            except Refusal as error:
-                status = {"invalid": 400, "not_found": 404, "forbidden": 403, "conflict": 409,
-                          "unavailable": 503}.get(error.code, 400)
-                return jsonify(error=error.code, message=error.message, fields=error.fields), status
+def endpoint(*, read_only: bool = False, schema: type[Schema] | None = None):
+    """An API route: the bearer token is checked first; the body runs through the runner.
 
-    return wrapper
+    LEGACY shape: the body ``(ctx, data, **path) -> response`` still renders its own JSON; ``schema``
+    validates the JSON object sent (the runner's single validation).
+    """
+
+    def wrap(function):
+        @wraps(function)
+        def view(**path):
+            svc = services()
+            if not adapter.authorized(svc, request.headers.get("Authorization", "")):
+                return jsonify(error="unauthorized"), 401
+            locale = request.accept_languages.best_match(["fr", "en"]) or svc.settings.locale
+            raw: dict = {}
+            if schema is not None:
+                payload = request.get_json(silent=True)
+                if not isinstance(payload, dict):
+                    with use_locale(locale):
+                        return jsonify(error="invalid", message=_("A JSON object is expected.")), 400
+                raw = payload
+            body = legacy.body(f"api.{function.__name__}", lambda ctx, data: function(ctx, data, **path),
+                               read_only=read_only, schema=schema)
+            return adapter.respond(svc, body, raw, locale=locale)
+
+        return view
+
+    return wrap
 
 
 class ConsortiumOutSchema(Schema):
@@ -79,10 +93,6 @@ class ConsortiumOutSchema(Schema):
         return consortia.step_status(obj)
 
 
-def _network(session):
-    return ensure_network(session, services().settings.mattermost_team or "default")
-
-
 @blueprint.post("/consortia")
 @documented("/consortia", "post", {
     "summary": "Provision a consortium (idempotent: an existing name is completed, not duplicated)",
@@ -92,24 +102,11 @@ def _network(session):
                           "content": {"application/json": {"schema": "Consortium"}}},
                   "400": {"description": "invalid input"}, "401": {"description": "no or wrong token"}},
 })
-@require_token
-def create_consortium():
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return jsonify(error="invalid", message=_("A JSON object is expected.")), 400
-    from marshmallow import ValidationError
-
-    try:
-        data = ConsortiumCreateSchema().load(payload)
-    except ValidationError as error:
-        return jsonify(error="invalid", fields=field_errors(error.messages)), 400
-    svc = services()
-    with svc.db.transaction() as session:
-        outcome = consortia.provision(session, _network(session), None, data, directory=svc.directory,
-                                      caldav_enabled=svc.settings.caldav_configured, reuse_existing=True)
-        body = ConsortiumOutSchema().dump(outcome.consortium)
-    svc.notify_outbox()
-    return jsonify(body), 201 if outcome.created else 200
+@endpoint(schema=ConsortiumCreateSchema)
+def create_consortium(ctx, data):
+    outcome = consortia.provision(ctx.session, ctx.network, None, data, directory=ctx.directory,
+                                  caldav_enabled=ctx.runtime.settings.caldav_configured, reuse_existing=True)
+    return jsonify(ConsortiumOutSchema().dump(outcome.consortium)), 201 if outcome.created else 200
 
 
 @blueprint.get("/consortia")
@@ -119,14 +116,13 @@ def create_consortium():
                    {"in": "query", "name": "offset", "schema": {"type": "integer"}}],
     "responses": {"200": {"description": "a page of consortiums"}, "401": {"description": "no or wrong token"}},
 })
-@require_token
-def list_consortia():
+@endpoint(read_only=True)
+def list_consortia(ctx, data):
     limit = min(max(request.args.get("limit", 50, type=int) or 50, 1), 500)
     offset = min(max(request.args.get("offset", 0, type=int) or 0, 0), MAX_OFFSET)
-    with services().db.reader() as session:
-        rows, total = consortia.network_list(session, _network(session), limit=limit, offset=offset)
-        items = [dict(ConsortiumOutSchema().dump(row.consortium), members=row.member_count,
-                      checklist={"done": row.checklist_done, "total": row.checklist_total}) for row in rows]
+    rows, total = consortia.network_list(ctx.session, ctx.network, limit=limit, offset=offset)
+    items = [dict(ConsortiumOutSchema().dump(row.consortium), members=row.member_count,
+                  checklist={"done": row.checklist_done, "total": row.checklist_total}) for row in rows]
     return jsonify(total=total, limit=limit, offset=offset, items=items)
 
 
@@ -137,13 +133,12 @@ def list_consortia():
     "responses": {"200": {"description": "the consortium", "content": {"application/json": {"schema": "Consortium"}}},
                   "404": {"description": "unknown slug"}},
 })
-@require_token
-def get_consortium(slug: str):
-    with services().db.reader() as session:
-        consortium = consortia.find_by_slug(session, slug[:64])
-        if consortium is None:
-            return jsonify(error="not_found"), 404
-        return jsonify(ConsortiumOutSchema().dump(consortium))
+@endpoint(read_only=True)
+def get_consortium(ctx, data, slug: str):
+    consortium = consortia.find_by_slug(ctx.session, slug[:64])
+    if consortium is None:
+        return jsonify(error="not_found"), 404
+    return jsonify(ConsortiumOutSchema().dump(consortium))
 
 
 @blueprint.get("/openapi.json")
@@ -164,10 +159,6 @@ def openapi():
     return jsonify(spec.to_dict())
 
 
-# Other features add their response schemas here for the OpenAPI document.
-API_SCHEMAS: dict[str, type[Schema]] = {}
-from plugin.web import api_registers  # noqa
-from plugin.web import api_dialogues  # noqa
 
 
 _PERSON = {"in": "path", "name": "user", "required": True, "schema": {"type": "string"},
@@ -180,14 +171,12 @@ _PERSON = {"in": "path", "name": "user", "required": True, "schema": {"type": "s
     "parameters": [_PERSON],
     "responses": {"200": {"description": "the person's data"}, "404": {"description": "unknown person"}},
 })
-@require_token
-def export_person(user: str):
+@endpoint(read_only=True)
+def export_person(ctx, data, user: str):
     from plugin.services import privacy
 
-    svc = services()
-    with svc.db.reader() as session:
-        person = privacy.find_person(session, _network(session), svc.directory, user[:65])
-        return jsonify(privacy.export_person(session, person))
+    person = privacy.find_person(ctx.session, ctx.network, ctx.directory, user[:65])
+    return jsonify(privacy.export_person(ctx.session, person))
 
 
 @blueprint.delete("/people/<user>")
@@ -197,13 +186,10 @@ def export_person(user: str):
     "responses": {"200": {"description": "erased; what changed"}, "404": {"description": "unknown person"},
                   "409": {"description": "already erased"}},
 })
-@require_token
-def erase_person(user: str):
+@endpoint()
+def erase_person(ctx, data, user: str):
     from plugin.services import privacy
 
-    svc = services()
-    with svc.db.transaction() as session:
-        person = privacy.find_person(session, _network(session), svc.directory, user[:65])
-        outcome = privacy.erase_person(session, None, person)
-    svc.notify_outbox()
+    person = privacy.find_person(ctx.session, ctx.network, ctx.directory, user[:65])
+    outcome = privacy.erase_person(ctx.session, None, person)
     return jsonify(erased=True, **outcome)

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from marshmallow import ValidationError
 
 from models import DIALOGUE_STAGES
 from plugin.i18n import _
 from plugin.schemas.dialogues import DialogueOutSchema, FoundationImportSchema, FoundationOutSchema
-from plugin.schemas.fields import field_errors
 from plugin.services import dialogues as dialogue_service
 from plugin.services import foundations as foundation_service
-from plugin.web.api import API_SCHEMAS, MAX_OFFSET, _network, blueprint, documented, require_token, services
+from plugin.web.api import API_SCHEMAS, MAX_OFFSET, blueprint, documented, endpoint
 
 API_SCHEMAS["Dialogue"] = DialogueOutSchema
 API_SCHEMAS["Foundation"] = FoundationOutSchema
@@ -57,8 +55,8 @@ def _foundation(row: foundation_service.FoundationRow) -> dict:
                                   "items": {"type": "array", "items": {"$ref": "#/components/schemas/Dialogue"}}}}}}},
                   "400": {"description": "invalid filter"}, "401": {"description": "no or wrong token"}},
 })
-@require_token
-def list_dialogues():
+@endpoint(read_only=True)
+def list_dialogues(ctx, data):
     limit = min(max(request.args.get("limit", 50, type=int) or 50, 1), 500)
     offset = min(max(request.args.get("offset", 0, type=int) or 0, 0), MAX_OFFSET)
     stage = request.args.get("stage") or None
@@ -66,12 +64,11 @@ def list_dialogues():
         return jsonify(error="invalid", fields={"stage": _("“{value}” is not one of: {choices}.", value=stage[:40],
                                                            choices=", ".join(DIALOGUE_STAGES))}), 400
     open_only = (request.args.get("open") or "").lower() in ("1", "true", "yes", "oui")
-    with services().db.reader() as session:
-        page = dialogue_service.network_list(
-            session, _network(session), limit=limit, offset=offset,
-            consortium_slug=(request.args.get("consortium") or "")[:64] or None,
-            foundation=(request.args.get("foundation") or "")[:64] or None, stage=stage, open_only=open_only)
-        items = [_dialogue(row) for row in page.rows]
+    page = dialogue_service.network_list(
+        ctx.session, ctx.network, limit=limit, offset=offset,
+        consortium_slug=(request.args.get("consortium") or "")[:64] or None,
+        foundation=(request.args.get("foundation") or "")[:64] or None, stage=stage, open_only=open_only)
+    items = [_dialogue(row) for row in page.rows]
     return jsonify(total=page.total, limit=limit, offset=offset, per_stage=page.per_stage, items=items)
 
 
@@ -83,11 +80,9 @@ def list_dialogues():
                                                    "items": {"$ref": "#/components/schemas/Foundation"}}}}}}},
                   "401": {"description": "no or wrong token"}},
 })
-@require_token
-def list_foundations():
-    with services().db.reader() as session:
-        items = [_foundation(row) for row in foundation_service.list_foundations(session, _network(session))]
-    return jsonify(items=items)
+@endpoint(read_only=True)
+def list_foundations(ctx, data):
+    return jsonify(items=[_foundation(row) for row in foundation_service.list_foundations(ctx.session, ctx.network)])
 
 
 @blueprint.post("/foundations")
@@ -100,28 +95,16 @@ def list_foundations():
                   "404": {"description": "unknown representative"},
                   "409": {"description": "the short name belongs to another kind of organisation"}},
 })
-@require_token
-def save_foundation():
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return jsonify(error="invalid", message=_("A JSON object is expected.")), 400
-    try:
-        data = FoundationImportSchema().load(payload)
-    except ValidationError as error:
-        return jsonify(error="invalid", fields=field_errors(error.messages)), 400
-    svc = services()
-    with svc.db.transaction() as session:
-        network = _network(session)
-        foundation, created = foundation_service.save_foundation(session, network, None, data, upsert=True)
-        known = {p.username for p in foundation_service.representatives(session, foundation.id)}
-        wanted = [u for u in data.get("representatives", []) if u not in known]
-        if wanted:
-            foundation_service.set_representatives(session, network, None, foundation, wanted,
-                                                   directory=svc.directory)
-        row = next(r for r in foundation_service.list_foundations(session, network) if r.foundation.id == foundation.id)
-        body = _foundation(row)
-    svc.notify_outbox()
-    return jsonify(body), 201 if created else 200
+@endpoint(schema=FoundationImportSchema)
+def save_foundation(ctx, data):
+    session, network = ctx.session, ctx.network
+    foundation, created = foundation_service.save_foundation(session, network, None, data, upsert=True)
+    known = {p.username for p in foundation_service.representatives(session, foundation.id)}
+    wanted = [u for u in data.get("representatives", []) if u not in known]
+    if wanted:
+        foundation_service.set_representatives(session, network, None, foundation, wanted, directory=ctx.directory)
+    row = next(r for r in foundation_service.list_foundations(session, network) if r.foundation.id == foundation.id)
+    return jsonify(_foundation(row)), 201 if created else 200
 
 
 @blueprint.get("/foundations/<short_name>")
@@ -131,11 +114,10 @@ def save_foundation():
     "responses": {"200": {"description": "the foundation", "content": {"application/json": {"schema": "Foundation"}}},
                   "404": {"description": "unknown foundation"}, "401": {"description": "no or wrong token"}},
 })
-@require_token
-def get_foundation(short_name: str):
-    with services().db.reader() as session:
-        rows = foundation_service.list_foundations(session, _network(session))
-        row = next((r for r in rows if r.foundation.short_name.lower() == short_name[:64].lower()), None)
-        if row is None:
-            return jsonify(error="not_found"), 404
-        return jsonify(_foundation(row))
+@endpoint(read_only=True)
+def get_foundation(ctx, data, short_name: str):
+    rows = foundation_service.list_foundations(ctx.session, ctx.network)
+    row = next((r for r in rows if r.foundation.short_name.lower() == short_name[:64].lower()), None)
+    if row is None:
+        return jsonify(error="not_found"), 404
+    return jsonify(_foundation(row))

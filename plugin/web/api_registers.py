@@ -11,7 +11,7 @@ from plugin.schemas.registers import (
     RolesOutSchema,
 )
 from plugin.services import commitments, consortia, roles
-from plugin.web.api import API_SCHEMAS, blueprint, documented, require_token, services
+from plugin.web.api import API_SCHEMAS, blueprint, documented, endpoint
 
 API_SCHEMAS.update({
     "RoleAssignment": RoleAssignmentOutSchema, "Roles": RolesOutSchema,
@@ -30,20 +30,19 @@ _SLUG = {"in": "path", "name": "slug", "required": True, "schema": {"type": "str
                           "content": {"application/json": {"schema": "Roles"}}},
                   "401": {"description": "no or wrong token"}, "404": {"description": "unknown slug"}},
 })
-@require_token
-def consortium_roles(slug: str):
+@endpoint(read_only=True)
+def consortium_roles(ctx, data, slug: str):
     include_ended = request.args.get("history", "").lower() in ("1", "true", "yes", "oui")
-    with services().db.reader() as session:
-        consortium = consortia.find_by_slug(session, slug[:64])
-        if consortium is None:
-            return jsonify(error="not_found"), 404
-        body = RolesOutSchema().dump({
-            "consortium": consortium.slug,
-            "roles": [{"key": r.key, "label": r.label, "description": r.description, "custom": r.custom}
-                      for r in roles.catalog(session, consortium)],
-            "assignments": roles.as_dicts(roles.assignments(session, consortium, include_ended=include_ended)),
-        })
-    return jsonify(body)
+    session = ctx.session
+    consortium = consortia.find_by_slug(session, slug[:64])
+    if consortium is None:
+        return jsonify(error="not_found"), 404
+    return jsonify(RolesOutSchema().dump({
+        "consortium": consortium.slug,
+        "roles": [{"key": r.key, "label": r.label, "description": r.description, "custom": r.custom}
+                  for r in roles.catalog(session, consortium)],
+        "assignments": roles.as_dicts(roles.assignments(session, consortium, include_ended=include_ended)),
+    }))
 
 
 @blueprint.get("/consortia/<slug>/commitments")
@@ -56,19 +55,18 @@ def consortium_roles(slug: str):
                   "401": {"description": "no or wrong token"},
                   "404": {"description": "unknown slug or organisation"}},
 })
-@require_token
-def consortium_commitments(slug: str):
+@endpoint(read_only=True)
+def consortium_commitments(ctx, data, slug: str):
     organisation = (request.args.get("organisation") or "").strip()[:64] or None
-    with services().db.reader() as session:
-        consortium = consortia.find_by_slug(session, slug[:64])
-        if consortium is None:
-            return jsonify(error="not_found"), 404
-        network = session.get(Network, consortium.network_id)
-        listing = commitments.listing(session, network, consortium, organisation=organisation, limit=100_000)
-        body = CommitmentsOutSchema().dump({
-            "consortium": consortium.slug,
-            "items": commitments.as_dicts(listing.items),
-            "totals_by_type": {k: t.as_dict() for k, t in listing.by_type.items()},
-            "totals_by_organisation": {k: t.as_dict() for k, t in listing.by_organisation.items()},
-        })
-    return jsonify(body)
+    session = ctx.session
+    consortium = consortia.find_by_slug(session, slug[:64])
+    if consortium is None:
+        return jsonify(error="not_found"), 404
+    network = session.get(Network, consortium.network_id)
+    listing = commitments.listing(session, network, consortium, organisation=organisation, limit=100_000)
+    return jsonify(CommitmentsOutSchema().dump({
+        "consortium": consortium.slug,
+        "items": commitments.as_dicts(listing.items),
+        "totals_by_type": {k: t.as_dict() for k, t in listing.by_type.items()},
+        "totals_by_organisation": {k: t.as_dict() for k, t in listing.by_organisation.items()},
+    }))

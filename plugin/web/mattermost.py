@@ -8,8 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from integrations.mattermost import messages
 from integrations.mattermost.verification import extract_command_token
 from plugin.commands.context import CommandRequest
-from plugin.commands.dispatch import dispatch
-from plugin.commands.interactive import run_action, submit_dialog
+from plugin.frontdoor import callbacks, slash
 from plugin.i18n import _
 
 blueprint = Blueprint("mattermost", __name__, url_prefix="/mattermost")
@@ -33,7 +32,7 @@ def command():
     form = {name: (request.form.get(name) or "")[:10000] for name in _FIELDS}
     if not form["user_id"] or not form["command"] or not _ids_look_like_mattermost(form):
         return jsonify(messages.command_response(_("This request is missing its user or command.")))
-    reply = dispatch(services, CommandRequest(**form))
+    reply = slash.handle(services, CommandRequest(**form))
     body = messages.command_response(reply.text, in_channel=reply.in_channel, attachments=reply.attachments,
                                      props=reply.props, extra_responses=reply.extra or None,
                                      truncated_notice=_("… (truncated)"))
@@ -80,7 +79,7 @@ def action():
     payload = _json_payload()
     if payload is None or not payload.get("user_id"):
         return jsonify(error="bad request"), 400
-    return jsonify(run_action(current_app.extensions["consortia"], payload))
+    return jsonify(callbacks.action(current_app.extensions["consortia"], payload))
 
 
 @blueprint.post("/dialog")
@@ -88,4 +87,4 @@ def dialog():
     payload = _json_payload()
     if payload is None or not payload.get("user_id"):
         return jsonify(error="bad request"), 400
-    return jsonify(submit_dialog(current_app.extensions["consortia"], payload))
+    return jsonify(callbacks.dialog(current_app.extensions["consortia"], payload))

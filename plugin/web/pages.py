@@ -33,6 +33,9 @@ from plugin.dates import DateError, format_date, format_short, parse_date
 from plugin.i18n import SUPPORTED_LOCALES, _, get_locale, ngettext, normalize_locale, use_locale
 from plugin.schemas.ami import CallOpenSchema, ResponseSchema
 from plugin.schemas.fields import error_text
+from plugin.frontdoor import legacy
+from plugin.frontdoor.errors import answer
+from plugin.frontdoor.pages import AdminsOnly, run_admin
 from plugin.security import InvalidSignature
 from plugin.services import ami as service
 from plugin.services import consortia
@@ -116,7 +119,7 @@ def render_message(message: str, *, status: int = 200, title: str | None = None,
 
 
 def _status_of(error: Refusal) -> int:
-    return {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}.get(error.code, 400)
+    return answer(error).http
 
 
 # --- authentication by magic link ---------------------------------------------------------
@@ -157,13 +160,16 @@ def _load_admin(db) -> tuple[Actor, Network] | None:
                  locale=get_locale()), network
 
 
+def _sign_in_needed():
+    return render_message(_("This page is for the network's facilitators. Type `/consortium admin` in "
+                            "Mattermost to receive a personal sign-in link."), status=401, title=_("Sign-in needed"))
+
+
 def _require_admin(db):
     """(actor, network) of the signed-in admin, or a response refusing politely."""
     loaded = _load_admin(db)
     if loaded is None:
-        return None, render_message(_("This page is for the network's facilitators. Type `/consortium admin` in "
-                                      "Mattermost to receive a personal sign-in link."), status=401,
-                                    title=_("Sign-in needed"))
+        return None, _sign_in_needed()
     actor, network = loaded
     if not actor.is_admin:
         return None, render_message(_("Only the network's facilitators (admins) can see this page."), status=403,
@@ -375,17 +381,17 @@ def _profile_url(consortium: Consortium) -> str | None:
 
 
 def _admin_write(action):
-    """Run ``action(db, actor, network)`` in one transaction as the signed-in admin."""
-    with services().db.transaction() as db:
-        admin, refusal = _require_admin(db)
-        if refusal:
-            return None, refusal
-        actor, network = admin
-        try:
-            with db.begin_nested():
-                return action(db, actor, network), None
-        except Refusal as error:
-            return None, render_message(error.message, status=_status_of(error), title=_("Not done"))
+    """Run ``action(db, actor, network)`` through the runner as the signed-in admin (LEGACY shape: the
+    page renders what the action returns)."""
+    body = legacy.body(f"page.{request.endpoint}", lambda ctx, data: action(ctx.session, ctx.actor, ctx.network))
+    result = run_admin(services(), session, body, locale=get_locale())
+    if result.actor is None:
+        return None, _sign_in_needed()
+    if isinstance(result.refusal, AdminsOnly):
+        return None, render_message(result.refusal.text(), status=403, title=_("Access refused"))
+    if result.refusal is not None:
+        return None, render_message(result.refusal.text(), status=_status_of(result.refusal), title=_("Not done"))
+    return result.outcome.answer, None
 
 
 def consortium_retry(slug: str):

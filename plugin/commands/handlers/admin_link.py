@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles
+from plugin.commands.legacy import CommandContext, handles
+from plugin.rendering.reply import Reply
 from plugin.commands.parser import ParsedCommand
 from plugin.i18n import _
 from plugin.kernel import access

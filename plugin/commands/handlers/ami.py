@@ -6,10 +6,10 @@ from datetime import datetime, time, timedelta, timezone
 from integrations.mattermost import messages
 from integrations.mattermost.messages import escape_markdown
 from models import SIAE_TYPES
-from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles
-from plugin.commands.replies import usage as _usage
-from plugin.commands.interactive import DialogResult, InteractionContext, dialog, open_dialog
+from plugin.commands.legacy import (
+    CommandContext, DialogResult, InteractionContext, dialog, handles, open_dialog, usage as _usage,
+)
+from plugin.rendering.reply import Reply
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import DateError, format_date, parse_date
 from plugin.i18n import _, ngettext

@@ -10,10 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from integrations.mattermost.messages import attachment, escape_markdown, progress_bar
 from models import Consortium, UsedNonce, utcnow
-from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles
-from plugin.commands.replies import usage as _usage
-from plugin.commands.interactive import ActionResult, Audience, InteractionContext, action, button
+from plugin.commands.legacy import ActionResult, CommandContext, InteractionContext, action, handles, usage as _usage
+from plugin.rendering.reply import Reply
+from plugin.kernel.interactive import Audience, button
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import format_date, format_short
 from plugin.i18n import _, ngettext

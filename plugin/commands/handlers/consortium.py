@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from integrations.mattermost.messages import escape_markdown, progress_bar
-from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles
-from plugin.commands.replies import usage as _usage, reply_from as _reply
+from plugin.commands.legacy import CommandContext, handles, reply_from as _reply, usage as _usage
+from plugin.rendering.reply import Reply
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import format_date
 from plugin.i18n import _, ngettext

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from integrations.mattermost.messages import escape_markdown
-from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles
-from plugin.commands.replies import usage as _usage
+from plugin.commands.legacy import CommandContext, handles, usage as _usage
+from plugin.rendering.reply import Reply
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import DateError, format_date, format_short, parse_date, validate_future
 from plugin.i18n import _, ngettext

@@ -9,15 +9,10 @@ from marshmallow import ValidationError
 from integrations.mattermost import messages
 from integrations.mattermost.messages import escape_markdown
 from models import COMMITMENT_TYPES, Consortium
-from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles
-from plugin.commands.replies import usage as _usage, reply_from as _reply
-from plugin.commands.interactive import (
-    DialogResult,
-    InteractionContext,
-    dialog,
-    open_dialog,
+from plugin.commands.legacy import (
+    CommandContext, DialogResult, InteractionContext, dialog, handles, open_dialog, reply_from as _reply, usage as _usage,
 )
+from plugin.rendering.reply import Reply
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import format_date, format_short
 from plugin.i18n import _, ngettext

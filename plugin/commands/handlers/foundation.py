@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from integrations.mattermost.messages import escape_markdown
-from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles
+from plugin.commands.legacy import CommandContext, handles
+from plugin.rendering.reply import Reply
 from plugin.kernel.text import fold
 from plugin.commands.parser import ParsedCommand
 from plugin.i18n import _, ngettext

@@ -4,8 +4,8 @@ from __future__ import annotations
 import base64
 import json
 
-from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles
+from plugin.commands.legacy import CommandContext, handles
+from plugin.rendering.reply import Reply
 from plugin.commands.parser import ParsedCommand
 from plugin.i18n import _
 from plugin.services import privacy

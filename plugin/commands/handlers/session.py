@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 from integrations.mattermost import messages
 from integrations.mattermost.messages import escape_markdown, escape_markdown_block
 from models import Consortium, WorkingSession
-from plugin.commands.context import CommandContext, Reply
-from plugin.commands.dispatch import handles
-from plugin.commands.replies import usage as _usage
-from plugin.commands.interactive import ActionResult, Audience, DialogResult, action, button, dialog, open_dialog
+from plugin.commands.legacy import (
+    ActionResult, CommandContext, DialogResult, action, dialog, handles, open_dialog, usage as _usage,
+)
+from plugin.rendering.reply import Reply
+from plugin.kernel.interactive import Audience, button
 from plugin.commands.parser import ParsedCommand
 from plugin.dates import format_date, format_short
 from plugin.i18n import _, ngettext, use_locale

@@ -1,6 +1,8 @@
-"""Every slash command of Consortia, declared once (PRODUCT.md §4).
+"""LEGACY: the slash commands of the features not yet ported to ``plugin/features/``.
 
-Parsing, help, usage lines, autocomplete hints and manifest.json all read this.
+A ported feature declares its ``Trigger`` in ``plugin/features/<feature>/grammar.py``; the front
+door's registry (``plugin/frontdoor/registry.py``) lists every trigger, in the manifest's order.
+Parsing, help, usage lines, autocomplete hints, manifest.json and docs/commands.md read them there.
 """
 from __future__ import annotations
 
@@ -266,12 +268,3 @@ AMI = Trigger(
           aliases=("clôturer",), needs_consortium=False),
     ),
 )
-
-TRIGGERS: tuple[Trigger, ...] = (CONSORTIUM, CHECKLIST, ROLE_TRIGGER, ENGAGEMENT, SESSION, DIALOGUE, AMI)
-
-# Trigger word (French or English) -> declaration.
-BY_WORD: dict[str, Trigger] = {word: trigger for trigger in TRIGGERS for word in trigger.words()}
-
-
-def find_trigger(command: str) -> Trigger | None:
-    return BY_WORD.get((command or "").lstrip("/").strip().lower())

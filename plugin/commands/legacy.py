@@ -1,0 +1,173 @@
+"""LEGACY: the handler shapes of the features not yet ported to ``plugin/features/``.
+
+Slash sub-commands register with ``@handles(trigger, sub)``, buttons with ``@action`` and forms
+with ``@dialog``; each returns text it rendered itself. The front door runs them through the
+runner like any use case (``plugin/frontdoor/legacy.py``), so identity, the transaction, the
+consortium lookup, refusals and the outbox notification are the runner's. Porting a feature
+(see docs/ARCHITECTURE.md) deletes its handlers from here; delete this module with the last one.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from integrations.mattermost import messages
+from models import Consortium, Network, utcnow
+from plugin.commands.context import CommandRequest
+from plugin.commands.parser import ParsedCommand
+from plugin.i18n import _
+from plugin.kernel.actor import Actor
+from plugin.kernel.errors import Refusal
+from plugin.kernel.interactive import Audience, envelope
+from plugin.rendering.reply import Reply, usage_text
+
+log = logging.getLogger(__name__)
+
+
+# --- slash commands -------------------------------------------------------------------------
+
+@dataclass
+class CommandContext:
+    session: Session
+    request: CommandRequest
+    actor: Actor
+    services: "object"            # the runtime: settings, signer, directory, base_url
+    consortium: Consortium | None = None
+    network: Network | None = None
+    now: datetime = field(default_factory=utcnow)
+
+    @property
+    def locale(self) -> str:
+        return self.actor.locale
+
+    @property
+    def settings(self):
+        return self.services.settings
+
+    @property
+    def tz(self) -> ZoneInfo:
+        if self.consortium is not None:
+            return ZoneInfo(self.consortium.timezone)
+        return self.services.settings.tz
+
+    def require_consortium(self) -> Consortium:
+        assert self.consortium is not None, "sub-command declared needs_consortium"
+        return self.consortium
+
+
+Handler = Callable[[CommandContext, ParsedCommand], Reply]
+HANDLERS: dict[tuple[str, str], Handler] = {}
+
+
+def handles(trigger: str, sub: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        HANDLERS[(trigger, sub)] = function
+        return function
+
+    return register
+
+
+def load_handlers() -> None:
+    """Import every legacy handler module so their @handles, @action, @dialog and @periodic run."""
+    import plugin.commands.handlers as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+
+
+def usage(cmd: ParsedCommand) -> str:
+    """The usage line of a parsed command's sub-command."""
+    return usage_text(cmd.trigger, cmd.sub)
+
+
+def reply_from(result) -> Reply:
+    """A legacy ``Result``: the actor gets the message; news for the group becomes an in-channel post."""
+    if result.news:
+        return Reply(result.news, in_channel=True, attachments=result.attachments)
+    return Reply(result.message, attachments=result.attachments)
+
+
+# --- buttons and forms -----------------------------------------------------------------------
+
+@dataclass
+class InteractionContext:
+    session: Session
+    actor: Actor
+    network: Network
+    services: object
+    data: dict
+    channel_id: str = ""
+    post_id: str = ""
+    trigger_id: str = ""
+    consortium: Consortium | None = None
+
+    @property
+    def locale(self) -> str:
+        return self.actor.locale
+
+
+@dataclass
+class ActionResult:
+    ephemeral_text: str | None = None
+    update_message: str | None = None
+    update_props: dict | None = None
+
+
+@dataclass
+class DialogResult:
+    errors: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    handler: Callable
+    max_age: timedelta
+
+
+ACTIONS: dict[str, Spec] = {}
+DIALOGS: dict[str, Spec] = {}
+
+
+def action(name: str, *, max_age: timedelta = timedelta(days=14)):
+    def register(function):
+        ACTIONS[name] = Spec(function, max_age)
+        return function
+
+    return register
+
+
+def dialog(name: str, *, max_age: timedelta = timedelta(hours=2)):
+    def register(function):
+        DIALOGS[name] = Spec(function, max_age)
+        return function
+
+    return register
+
+
+def open_dialog(services, trigger_id: str, *, callback: str, title: str, elements: list[dict], state: dict,
+                submit_label: str, actor: Actor, network: Network, consortium: Consortium | None = None,
+                introduction: str = "") -> None:
+    """Open a dialog now: a trigger id is only valid for 3 seconds, no outbox possible.
+
+    Mattermost shows it to the person whose trigger it is: that person alone may submit it.
+    """
+    client = services.mattermost(interactive=True)
+    if client is None or not trigger_id:
+        raise Refusal(_("Forms need Mattermost; type the command with its arguments instead."))
+    signed = services.signer.sign("dialog", envelope(callback, state, Audience.person(actor), network.id, consortium),
+                                  single_use=True)
+    payload = messages.dialog(callback, title, elements, submit_label=submit_label, state=signed,
+                              introduction_text=introduction)
+    try:
+        client.open_dialog(trigger_id, f"{services.base_url}/mattermost/dialog", payload)
+    except Exception as error:  # the user sees why, not a stack trace
+        log.warning("could not open dialog: %s", error)
+        raise Refusal(_("The form could not be opened; type the command with its arguments instead.")) from None

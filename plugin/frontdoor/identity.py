@@ -1,0 +1,54 @@
+"""Who is acting, for every way in that names a person: a Mattermost user id (slash commands,
+buttons, forms) or the person a web session was signed in as — known here with what Mattermost
+said about them, never with what the request says.
+
+The usual case costs one query and no call to Mattermost: the person is known and fresh. Otherwise
+the unit of work stops before writing anything, Mattermost is asked (with no transaction open while
+waiting), what it said is stored in a short transaction of its own, and the unit of work starts
+again. A person Mattermost cannot vouch for gets a refusal and nothing is written.
+"""
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+from sqlalchemy.orm import Session
+
+from models import Network, Person
+from plugin.i18n import use_locale
+from plugin.kernel.actor import Actor
+from plugin.kernel.people import actor_of, cannot_identify, is_fresh, look_up, person_by_user_id, record_lookup
+
+R = TypeVar("R")
+
+
+def run_as(runtime, user_id: str | None, work: Callable[[Session, Network, Actor], R], *,
+           network_of: Callable[[Session], Network], read_only: bool = False,
+           gate: Callable[[Session], R | None] | None = None,
+           person_of: Callable[[Session], Person] | None = None) -> R:
+    """Run ``work`` in one transaction as the person ``user_id`` (or whom ``person_of`` names).
+
+    ``gate`` runs first in that transaction and may answer instead (a refusal): it must only read.
+    ``person_of`` raises a refusal when there is nobody to act as.
+    """
+    directory = runtime.directory
+    for synced in (False, True):
+        with runtime.db.transaction(read_only=read_only) as session:
+            if gate is not None:
+                refusal = gate(session)
+                if refusal is not None:
+                    return refusal
+            network = network_of(session)
+            person = person_of(session) if person_of is not None else person_by_user_id(session, user_id or "")
+            if person is not None and (synced or is_fresh(person, directory)):
+                actor = actor_of(person, runtime.admin_ids(session), runtime.settings.locale)
+                return work(session, network, actor)
+            if person is not None:
+                user_id = person.mattermost_user_id
+            network_id = network.id
+        if synced:
+            break  # erased between the two units of work
+        lookup = look_up(directory, user_id or "")
+        with use_locale(runtime.settings.locale), runtime.db.transaction() as session:
+            record_lookup(session, network_id, directory, user_id or "", lookup)
+    with use_locale(runtime.settings.locale):
+        raise cannot_identify()

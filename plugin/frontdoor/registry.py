@@ -1,0 +1,135 @@
+"""The tables of the whole application, built once from the feature packages' declarations.
+
+This module imports every feature (it sits above them) and nothing below imports it: the app, the
+CLI and the outbox worker receive what they need from ``registry()``.
+
+Features not yet ported still register themselves on import (``@handles``, ``@action``,
+``@dialog``, ``@delivers``, ``@periodic``): the LEGACY loaders below import them, and their
+tables are merged in. Porting a feature moves it from the LEGACY lines to ``FEATURES``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+from plugin.commands import legacy, legacy_grammar
+from plugin.commands.grammar import SubCommand, Trigger
+from plugin.delivery import DELIVERERS, PERIODIC, PeriodicJob, load_deliverers
+from plugin.kernel.events import Publisher
+from plugin.kernel.feature import Feature
+from plugin.kernel.interactive import Action, Dialog
+from plugin.kernel.usecase import UseCase
+
+# The ported features, each declared in plugin/features/<name>/__init__.py.
+FEATURES: tuple[Feature, ...] = ()
+
+
+def _trigger_order(features: tuple[Feature, ...]) -> tuple[Trigger, ...]:
+    """Every trigger, in the order of manifest.json and docs/commands.md."""
+    ported = {t.name: t for f in features for t in f.triggers}
+    legacy_triggers = {t.name: t for t in (legacy_grammar.CONSORTIUM, legacy_grammar.CHECKLIST,
+                                           legacy_grammar.ROLE_TRIGGER, legacy_grammar.ENGAGEMENT,
+                                           legacy_grammar.SESSION, legacy_grammar.DIALOGUE, legacy_grammar.AMI)}
+    order = ("consortium", "checklist", "role", "engagement", "session", "dialogue", "ami")
+    return tuple(ported.get(name) or legacy_triggers[name] for name in order)
+
+
+@dataclass(frozen=True)
+class Registry:
+    triggers: tuple[Trigger, ...]
+    use_cases: dict[str, UseCase]
+    actions: dict[str, Action]
+    dialogs: dict[str, Dialog]
+    publishers: dict[type, Publisher]
+    renderers: dict[str, dict[type, Callable]]
+    deliverers: dict[str, Callable]
+    jobs: dict[str, PeriodicJob]
+    cli: tuple
+    # LEGACY tables of the features not yet ported.
+    legacy_handlers: dict[tuple[str, str], Callable]
+    legacy_actions: dict[str, legacy.Spec]
+    legacy_dialogs: dict[str, legacy.Spec]
+
+    def find_trigger(self, command: str) -> Trigger | None:
+        word = (command or "").lstrip("/").strip().lower()
+        for trigger in self.triggers:
+            if word in trigger.words():
+                return trigger
+        return None
+
+    def publisher(self, event) -> Publisher:
+        try:
+            return self.publishers[type(event)]
+        except KeyError:
+            raise LookupError(f"no feature declares where {type(event).__name__} goes") from None
+
+    def renderer(self, medium: str, outcome: Any) -> Callable | None:
+        table = self.renderers.get(medium, {})
+        for kind in type(outcome).__mro__:
+            if kind in table:
+                return table[kind]
+        return None
+
+
+def _bind(trigger: Trigger, use_cases: dict[str, UseCase]) -> Trigger:
+    """A ported sub-command takes where it acts and whether it writes from its use case."""
+    subs = []
+    for sub in trigger.subcommands:
+        if sub.use_case is not None:
+            uc = use_cases[sub.use_case]
+            sub = dataclasses.replace(sub, needs_consortium=uc.consortium != "none", read_only=uc.read_only)
+        subs.append(sub)
+    return dataclasses.replace(trigger, subcommands=tuple(subs))
+
+
+def _unique(pairs, what: str) -> dict:
+    table: dict = {}
+    for key, value in pairs:
+        if key in table:
+            raise ValueError(f"{what} {key!r} is declared twice")
+        table[key] = value
+    return table
+
+
+def build(features: tuple[Feature, ...] = FEATURES) -> Registry:
+    legacy.load_handlers()   # LEGACY: @handles, @action, @dialog (and @periodic in services)
+    load_deliverers()        # LEGACY: @delivers, @periodic in plugin/delivery
+    use_cases = _unique(((uc.name, uc) for f in features for uc in f.use_cases), "use case")
+    triggers = tuple(_bind(t, use_cases) for t in _trigger_order(features))
+    for trigger in triggers:
+        for sub in trigger.subcommands:
+            if sub.use_case is None and (trigger.name, sub.key) not in legacy.HANDLERS:
+                raise ValueError(f"/{trigger.name} {sub.key} names no use case and has no legacy handler")
+            if sub.use_case is not None and sub.use_case not in use_cases:
+                raise ValueError(f"/{trigger.name} {sub.key} names an unknown use case {sub.use_case!r}")
+    actions = _unique(((a.name, a) for f in features for a in f.actions), "button")
+    dialogs = _unique(((d.name, d) for f in features for d in f.dialogs), "form")
+    for spec in (*actions.values(), *dialogs.values()):
+        if spec.use_case not in use_cases:
+            raise ValueError(f"{spec.name} names an unknown use case {spec.use_case!r}")
+    renderers: dict[str, dict[type, Callable]] = {}
+    for feature in features:
+        for medium, table in feature.renderers.items():
+            renderers.setdefault(medium, {}).update(table)
+    return Registry(
+        triggers=triggers,
+        use_cases=use_cases,
+        actions=actions,
+        dialogs=dialogs,
+        publishers=_unique(((kind, p) for f in features for kind, p in f.events.items()), "event"),
+        renderers=renderers,
+        deliverers=_unique([*DELIVERERS.items(), *((k, d) for f in features for k, d in f.deliverers.items())],
+                           "deliverer of"),
+        jobs=_unique([*PERIODIC.items(), *((j.name, j) for f in features for j in f.jobs)], "periodic job"),
+        cli=tuple(c for f in features for c in f.cli),
+        legacy_handlers=dict(legacy.HANDLERS),
+        legacy_actions=_unique([*legacy.ACTIONS.items()], "legacy button"),
+        legacy_dialogs=_unique([*legacy.DIALOGS.items()], "legacy form"),
+    )
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    return build()

@@ -1,0 +1,103 @@
+"""The slash command adapter: a token-checked command -> parsed -> one use case -> a reply.
+
+Parsing needs no one's identity (its mistakes are rendered later, in the reader's language); the
+parsed sub-command names its use case, and the values parsed under the Arg and Option keys are the
+use case's raw input (those keys are its schema's field names).
+"""
+from __future__ import annotations
+
+import logging
+
+from integrations.mattermost.messages import escape_markdown
+from plugin.commands.context import CommandRequest
+from plugin.commands.grammar import Trigger
+from plugin.commands.parser import ParseError, parse
+from plugin.frontdoor import legacy
+from plugin.frontdoor.render import render
+from plugin.frontdoor.runner import Entry
+from plugin.i18n import _, deferred, get_locale, use_locale
+from plugin.kernel.errors import Invalid, Refusal
+from plugin.kernel.usecase import UseCase, use_case
+from plugin.rendering.reply import Reply, error_reply, help_reply, usage_text
+
+log = logging.getLogger(__name__)
+
+
+class Help:
+    """The outcome of `/<trigger> aide`."""
+
+    def __init__(self, trigger: Trigger):
+        self.trigger = trigger
+
+
+@use_case("frontdoor.help", consortium="none", read_only=True)
+def _help(ctx, data) -> Help:
+    return data["trigger"]
+
+
+@use_case("frontdoor.refuse", consortium="none", read_only=True)
+def _refuse(ctx, data):
+    """A command that could not be parsed: refused in its reader's language."""
+    raise data["refusal"]
+
+
+def handle(runtime, request: CommandRequest) -> Reply:
+    """Run one slash command; never lets an exception reach the user."""
+    registry = runtime.registry
+    trigger = registry.find_trigger(request.command)
+    if trigger is None:
+        return error_reply(_("Unknown command {command}.", command=escape_markdown(request.command[:40])))
+    settings = runtime.settings
+    entry = Entry("slash", user_id=request.user_id, channel_id=request.channel_id, network=lambda session: (
+        runtime.networks.get(session, request.team_domain or settings.mattermost_team or "default",
+                             request.team_id or None)))
+    try:
+        uc, raw, entry = _plan(registry, trigger, request, entry)
+        result = runtime.runner.run(entry, uc, raw)
+        with use_locale(result.locale):
+            if result.refusal is not None:
+                return error_reply(result.refusal.text(), result.refusal.usage_text())
+            if isinstance(result.outcome, legacy.Legacy):
+                return result.outcome.answer
+            if isinstance(result.outcome, Help):
+                return help_reply(result.outcome.trigger, result.locale)
+            return render(runtime, "chat", result)
+    except Exception:
+        log.exception("command failed", extra={"command": request.command})
+        return error_reply(_("Something went wrong on our side; nothing was changed. "
+                             "Please try again, or tell the network's facilitators."))
+
+
+def _plan(registry, trigger: Trigger, request: CommandRequest, entry: Entry) -> tuple[UseCase | str, dict, Entry]:
+    """Which use case the command runs, with which raw input, and what the entry says about it."""
+    from dataclasses import replace
+
+    try:
+        parsed = parse(trigger, request.text)
+    except ParseError as error:
+        return _refuse, {"refusal": _parse_refusal(trigger, request.text, error)}, entry
+    if parsed.is_help:
+        return _help, {"trigger": Help(trigger)}, entry
+    sub = parsed.sub
+    entry = replace(entry, usage=deferred(lambda: usage_text(trigger, sub)),
+                    command=deferred(lambda: f"/{trigger.name} {sub.word(get_locale())}"))
+    values = dict(parsed.values)
+    if sub.needs_consortium:
+        entry = replace(entry, consortium_slug=values.pop("consortium", None))
+    if sub.use_case is not None:
+        return sub.use_case, values, entry
+    handler = registry.legacy_handlers[(trigger.name, sub.key)]
+    return legacy.command(trigger, sub, handler, parsed, request), {}, entry
+
+
+def _parse_refusal(trigger: Trigger, text: str, error: ParseError) -> Refusal:
+    """A parsing mistake, said again in whichever language the reader reads."""
+
+    def again() -> ParseError:
+        try:
+            parse(trigger, text)
+        except ParseError as fresh:
+            return fresh
+        return error
+
+    return Invalid(deferred(lambda: again().message), usage=deferred(lambda: usage_text(trigger, again().sub)))

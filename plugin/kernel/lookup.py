@@ -1,0 +1,48 @@
+"""Where a request acts: the consortium it names (by signed id, ``--consortium`` slug or channel),
+read together with the actor's active membership in it."""
+from __future__ import annotations
+
+from sqlalchemy import and_, case, or_, select
+from sqlalchemy.orm import Session
+
+from models import Consortium, Membership, Person
+
+
+def consortium_for(session: Session, *, consortium_id: int | None = None, slug: str | None = None,
+                   channel_id: str = "", person_id: int | None = None
+                   ) -> tuple[Consortium, Membership | None] | None:
+    """The consortium a request names, and ``person_id``'s active membership in it, in one query.
+
+    A channel is a consortium's own channel, or its channel for dialogues with foundations.
+    """
+    if consortium_id is not None:
+        condition = Consortium.id == consortium_id
+    elif slug:
+        condition = Consortium.slug == slug.lower()
+    elif channel_id:
+        condition = or_(Consortium.channel_id == channel_id, Consortium.dialogue_channel_id == channel_id)
+    else:
+        return None
+    if person_id is None:
+        query = select(Consortium)
+    else:
+        query = select(Consortium, Membership).outerjoin(Membership, and_(
+            Membership.consortium_id == Consortium.id, Membership.person_id == person_id,
+            Membership.left_at.is_(None)))
+    query = query.where(condition)
+    if channel_id and consortium_id is None and not slug:
+        query = query.order_by(case((Consortium.channel_id == channel_id, 0), else_=1))
+    row = session.execute(query.limit(1)).first()
+    if row is None:
+        return None
+    return row[0], (row[1] if person_id is not None else None)
+
+
+def consortia_of(session: Session, person: Person) -> list[Consortium]:
+    """The consortiums ``person`` is an active member of (archived ones left out), by name."""
+    return list(session.scalars(
+        select(Consortium).join(Membership, Membership.consortium_id == Consortium.id)
+        .where(Membership.person_id == person.id, Membership.left_at.is_(None),
+               Consortium.archived_at.is_(None))
+        .order_by(Consortium.name)
+    ))
