@@ -350,7 +350,7 @@ def seed_consortia(url: str, n: int, *, members: int = 3, checklist: bool = True
         Person, ProvisioningStep, TemplateItem, new_token,
     )
     from models.db import make_engine
-    from plugin.services import templates
+    from plugin.features.checklist import templates
 
     assert models  # every table registered
     if n < 0 or members < 1:

@@ -183,17 +183,18 @@ def test_news_goes_to_the_channel_grouped_within_a_minute(net, channel):
 
 
 def test_news_lines_of_separate_minutes_make_separate_posts(net, channel):
-    from plugin.services import checklist as service
+    from plugin.features.checklist.delivery import publish_news
+    from plugin.features.checklist.events import ItemTicked
 
     with net.db() as session:
         consortium = session.scalar(select(Consortium))
         t0 = datetime(2030, 1, 7, 10, 0, 5, tzinfo=timezone.utc)
-        service.queue_news(session, consortium, "first", now=t0)
-        service.queue_news(session, consortium, "second", now=t0 + timedelta(seconds=30))
-        service.queue_news(session, consortium, "third", now=t0 + timedelta(minutes=1))
-    net.deliver()
+        for seconds, text in ((0, "first"), (30, "second"), (60, "third")):
+            publish_news(session, ItemTicked(consortium.id, "ines", 1, text), t0 + timedelta(seconds=seconds))
+    net.worker.run_until_idle(now=t0 + timedelta(minutes=2))  # queued at those moments: due by then
     messages = channel_messages(net, channel)
-    assert "first\nsecond" in messages and "third" in messages
+    assert "☑ @ines a coché **1** first\n☑ @ines a coché **1** second" in messages
+    assert "☑ @ines a coché **1** third" in messages
 
 
 def test_export_attaches_markdown_and_csv_in_the_channel(net, channel):
@@ -229,7 +230,7 @@ def test_templates_list_and_apply_without_duplicates(net, channel, tmp_path, mon
     from click.testing import CliRunner
 
     from plugin.cli import cli
-    from plugin.cli import templates as _commands  # noqa: F401  (registers the group)
+    from plugin.cli import features as _commands  # noqa: F401  (adds the features' commands)
 
     spec = tmp_path / "financement.yaml"
     spec.write_text("""
@@ -518,21 +519,25 @@ def test_a_stale_row_is_re_read_and_nothing_is_lost(net, channel):
     """Optimistic concurrency: the row changed under us (version bumped) -> re-read, decide again."""
     from sqlalchemy import text as sql
 
-    from models import Person
-    from plugin.services import checklist as service
+    from models import Membership, Person
+    from plugin.features.checklist import usecases
+    from plugin.features.checklist.items import find_item
     from plugin.kernel.actor import Actor
+    from plugin.kernel.usecase import Ctx
 
     with net.db() as session:
         consortium = session.scalar(select(Consortium))
         ines = session.scalar(select(Person).where(Person.username == "ines"))
-        row = service.find_item(session, consortium, 7)
+        membership = session.scalar(select(Membership).where(Membership.person_id == ines.id))
+        ctx = Ctx(session, Actor(ines), None, utcnow(), net.services, consortium=consortium, membership=membership)
+        row = find_item(session, consortium, 7)
         assert row.version == 1
         # someone else ticks it behind the ORM's back
         session.execute(sql("UPDATE checklist_items SET done = :done, version = version + 1 WHERE id = :id"),
                         {"id": row.id, "done": True})
-        outcome = service.set_done(session, Actor(ines), consortium, [7], True)
+        outcome = usecases.check(ctx, {"numbers": [7]})
         assert outcome.unchanged == [7] and outcome.changed == []
-        outcome = service.set_done(session, Actor(ines), consortium, [7], False)
+        outcome = usecases.uncheck(ctx, {"numbers": [7]})
         assert outcome.changed == [7]
     assert item(net, 7).done is False and item(net, 7).version == 3
 

@@ -8,9 +8,7 @@ consortium lookup, refusals and the outbox notification are the runner's. Portin
 """
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
@@ -72,14 +70,6 @@ def handles(trigger: str, sub: str) -> Callable[[Handler], Handler]:
         return function
 
     return register
-
-
-def load_handlers() -> None:
-    """Import every legacy handler module so their @handles, @action, @dialog and @periodic run."""
-    import plugin.commands.handlers as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{module.name}")
 
 
 def usage(cmd: ParsedCommand) -> str:

@@ -12,7 +12,6 @@ from plugin.i18n import _l
 S = SubCommand
 
 NUMBER = Arg("number", Kind.NUMBER, "<n>", "<n>")
-NUMBERS = Arg("numbers", Kind.NUMBERS, "<n>...", "<n>...")
 USER = Arg("user", Kind.USER, "@utilisateur", "@user")
 DATE = Arg("date", Kind.DATE, "<date>", "<date>")
 TIME = Arg("time", Kind.TIME, "<heure>", "<time>")
@@ -70,48 +69,6 @@ CONSORTIUM = Trigger(
           "admin", "admin", needs_consortium=False),
         S("my_data", "mes-donnees", "my-data", _l("A copy of your personal data, by direct message"),
           "mes-donnees", "my-data", aliases=("mes-données",), needs_consortium=False),
-    ),
-)
-
-CHECKLIST = Trigger(
-    name="checklist",
-    description=_l("The consortium's checklist: the right questions to settle together"),
-    default_sub="list",
-    subcommands=(
-        S("list", "liste", "list", _l("Numbered items with status, assignee and due date"),
-          "liste --ouvert", "list --open",
-          options=(Option("open", "ouvert", "open", Kind.FLAG, aliases=("ouverts",)),
-                   Option("mine", "moi", "mine", Kind.FLAG),
-                   Option("section", "section", "section", Kind.TEXT, '"<section>"', '"<section>"')), read_only=True),
-        S("add", "ajouter", "add", _l("Add an item"),
-          'ajouter "Choisir le chef de file" @ines --echeance 15/01',
-          'add "Choose the lead partner" @ines --due 15/01',
-          args=(Arg("text", Kind.TEXT, '"<texte>"', '"<text>"'),
-                Arg("assignee", Kind.USER, "@responsable", "@assignee", required=False)),
-          options=(Option("due", "echeance", "due", Kind.DATE, "<date>", "<date>", aliases=("échéance",)),
-                   Option("section", "section", "section", Kind.TEXT, '"<section>"', '"<section>"'))),
-        S("check", "cocher", "check", _l("Tick items"), "cocher 3 4", "check 3 4", args=(NUMBERS,)),
-        S("uncheck", "decocher", "uncheck", _l("Untick items"), "decocher 3", "uncheck 3",
-          args=(NUMBERS,), aliases=("décocher",)),
-        S("assign", "assigner", "assign", _l("Give an item to someone"), "assigner 3 @ines",
-          "assign 3 @ines", args=(NUMBER, USER)),
-        S("due", "echeance", "due", _l("Set an item's due date"), "echeance 3 15/01", "due 3 15/01",
-          args=(NUMBER, DATE), aliases=("échéance",)),
-        S("note", "note", "note", _l("Record the answer the group reached"),
-          'note 3 "Chef de file : ACI Lyon"', 'note 3 "Lead partner: ACI Lyon"',
-          args=(NUMBER, Arg("text", Kind.TEXT, '"<texte>"', '"<text>"'))),
-        S("remove", "supprimer", "remove", _l("Remove an item (history is kept)"), "supprimer 7",
-          "remove 7", args=(NUMBER,)),
-        S("history", "historique", "history", _l("An item's history"), "historique 3", "history 3",
-          args=(NUMBER,), read_only=True),
-        S("template", "modele", "template", _l("List templates, or add a template's missing items"),
-          "modele consortium", "template consortium",
-          args=(Arg("name", Kind.WORD, "<modèle>", "<template>", required=False),), aliases=("modèle",)),
-        S("export", "export", "export", _l("Export the checklist (Markdown and CSV)"), "export", "export",
-          aliases=("exporter",)),
-        S("reminders", "rappels", "reminders", _l("Weekly digest and reminders on or off"),
-          "rappels on", "reminders off",
-          args=(Arg("state", Kind.WORD, "<on|off>", "<on|off>", choices=("on", "off", "oui", "non")),)),
     ),
 )
 

@@ -159,11 +159,18 @@ def upload(ctx: DeliveryContext, payload: dict) -> None:
     client = client_of(ctx)
     channel = client.direct_channel(payload["direct_to"])["id"] if payload.get("direct_to") else \
         channel_of(ctx, payload)
+    attach_once(ctx, channel, lambda: [(f["name"], base64.b64decode(f["content"])) for f in payload["files"]],
+                payload.get("message", ""), root_id=payload.get("root_id"))
+
+
+def attach_once(ctx: DeliveryContext, channel: str, files, message: str, *, root_id: str | None = None) -> str:
+    """Upload ``files()`` ((name, bytes) pairs) and post them with ``message``, each at most once."""
     file_ids = ctx.progress.get("files")
     if not file_ids:  # an upload without its post is an orphan file, never a visible duplicate
-        file_ids = [client.upload_file(channel, f["name"], base64.b64decode(f["content"])) for f in payload["files"]]
+        client = client_of(ctx)
+        file_ids = [client.upload_file(channel, name, content) for name, content in files()]
         ctx.record("files", file_ids)
-    post_once(ctx, "post", channel, payload.get("message", ""), file_ids=file_ids, root_id=payload.get("root_id"))
+    return post_once(ctx, "post", channel, message, file_ids=file_ids, root_id=root_id)
 
 
 def team_id(ctx: DeliveryContext, session, consortium: Consortium) -> str:

@@ -7,6 +7,8 @@ this module when the last one goes.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -16,6 +18,15 @@ from plugin.commands.legacy import CommandContext, InteractionContext, Spec
 from plugin.commands.parser import ParsedCommand
 from plugin.kernel.errors import Refusal
 from plugin.kernel.usecase import Ctx, UseCase
+
+
+def load_handlers() -> None:
+    """Import every legacy handler module so their @handles, @action, @dialog (and the @periodic of the
+    services they import) run."""
+    import plugin.commands.handlers as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
 
 
 @dataclass(frozen=True)

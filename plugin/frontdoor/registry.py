@@ -17,21 +17,23 @@ from typing import Any, Callable
 from plugin.commands import legacy, legacy_grammar
 from plugin.commands.grammar import SubCommand, Trigger
 from plugin.delivery import DELIVERERS, PERIODIC, PeriodicJob, load_deliverers
+from plugin.features import checklist
+from plugin.frontdoor.legacy import load_handlers
 from plugin.kernel.events import Publisher
 from plugin.kernel.feature import Feature
 from plugin.kernel.interactive import Action, Dialog
 from plugin.kernel.usecase import UseCase
 
 # The ported features, each declared in plugin/features/<name>/__init__.py.
-FEATURES: tuple[Feature, ...] = ()
+FEATURES: tuple[Feature, ...] = (checklist.FEATURE,)
 
 
 def _trigger_order(features: tuple[Feature, ...]) -> tuple[Trigger, ...]:
     """Every trigger, in the order of manifest.json and docs/commands.md."""
     ported = {t.name: t for f in features for t in f.triggers}
-    legacy_triggers = {t.name: t for t in (legacy_grammar.CONSORTIUM, legacy_grammar.CHECKLIST,
-                                           legacy_grammar.ROLE_TRIGGER, legacy_grammar.ENGAGEMENT,
-                                           legacy_grammar.SESSION, legacy_grammar.DIALOGUE, legacy_grammar.AMI)}
+    legacy_triggers = {t.name: t for t in (legacy_grammar.CONSORTIUM, legacy_grammar.ROLE_TRIGGER,
+                                           legacy_grammar.ENGAGEMENT, legacy_grammar.SESSION,
+                                           legacy_grammar.DIALOGUE, legacy_grammar.AMI)}
     order = ("consortium", "checklist", "role", "engagement", "session", "dialogue", "ami")
     return tuple(ported.get(name) or legacy_triggers[name] for name in order)
 
@@ -94,7 +96,7 @@ def _unique(pairs, what: str) -> dict:
 
 
 def build(features: tuple[Feature, ...] = FEATURES) -> Registry:
-    legacy.load_handlers()   # LEGACY: @handles, @action, @dialog (and @periodic in services)
+    load_handlers()          # LEGACY: @handles, @action, @dialog (and @periodic in services)
     load_deliverers()        # LEGACY: @delivers, @periodic in plugin/delivery
     use_cases = _unique(((uc.name, uc) for f in features for uc in f.use_cases), "use case")
     triggers = tuple(_bind(t, use_cases) for t in _trigger_order(features))

@@ -20,7 +20,7 @@ class DomainEvent:
     """Base of every event. Subclasses are ``@dataclass(frozen=True)`` and set ``name``."""
 
     name: ClassVar[str] = ""
-    consortium_id: Any = None  # most events happen in a consortium; subclasses declare the field
+    # Most events happen in a consortium: they declare ``consortium_id`` (the outbox row's consortium).
 
 
 E = TypeVar("E", bound=DomainEvent)

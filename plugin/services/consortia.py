@@ -26,7 +26,7 @@ from plugin.services.base import Result
 from plugin.services.names import skeleton, visible
 from plugin.kernel.lookup import consortia_of  # noqa: F401  (legacy callers read it here)
 from plugin.kernel.people import Directory, resolve_usernames
-from plugin.services.templates import DEFAULT_TEMPLATE, apply_template
+from plugin.features.checklist.api import DEFAULT_TEMPLATE, apply_template
 
 MAX_SLUG = 60
 

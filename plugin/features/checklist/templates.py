@@ -1,4 +1,4 @@
-"""Checklist templates: the built-in one ships as YAML; admins may import others."""
+"""Checklist templates: the built-in one ships as YAML; admins import others."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from models import ChecklistItem, ChecklistTemplate, Consortium, TemplateItem
 from plugin.kernel.numbers import reserve_numbers
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEFAULT_TEMPLATE = "consortium"
+KIND = "checklist"   # the counter of item numbers
 
 
 def load_template_file(path: Path) -> dict:
@@ -65,7 +66,7 @@ def apply_template(session: Session, consortium: Consortium, name: str = DEFAULT
     missing = [item for item in template.items if f"{template.name}:{item.key}" not in present]
     if not missing:
         return 0
-    numbers = reserve_numbers(session, consortium.id, "checklist", len(missing))
+    numbers = reserve_numbers(session, consortium.id, KIND, len(missing))
     for number, item in zip(numbers, missing):
         key = f"{template.name}:{item.key}"
         session.add(ChecklistItem(

@@ -1,7 +1,10 @@
-"""Valid input for /checklist (commands and buttons) and for template files."""
+"""Valid input for the checklist: commands (field names are the grammar's Arg and Option keys),
+buttons (their short data keys) and template files."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
+import re
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
 
 from plugin.i18n import _
 from plugin.schemas.fields import ChoiceField, CleanText, ItemNumber, ItemNumbers, Username
@@ -57,6 +60,32 @@ class RemindersSchema(Schema):
     state = ChoiceField(("on", "off", "oui", "non"), required=True)
 
 
+# --- buttons (what the list's buttons carry, in their short keys) ----------------------------
+
+class ToggleSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE   # the list's filters and page ride along
+
+    number = ItemNumber(required=True, data_key="n")
+    done = fields.Boolean(required=True, truthy={1, True}, falsy={0, False}, data_key="d")
+
+
+class PageSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    open = fields.Boolean(load_default=False, truthy={1, True}, falsy={0, False}, data_key="o")
+    mine = fields.Boolean(load_default=False, truthy={1, True}, falsy={0, False}, data_key="m")
+    section = fields.String(load_default=None, allow_none=True, data_key="s")
+    page = fields.Integer(load_default=1, strict=False, data_key="p")
+
+    @post_load
+    def _no_empty_section(self, data, **kwargs):
+        data["section"] = (data.get("section") or "")[:SECTION_MAX] or None
+        data["page"] = data.get("page") or 1
+        return data
+
+
 # --- template files (`consortia templates import`) -------------------------------------------
 
 class _TemplateItemSchema(Schema):
@@ -75,6 +104,9 @@ class _TemplateSectionSchema(Schema):
 class TemplateFileSchema(Schema):
     """The YAML of a checklist template (see plugin/data/checklist_consortium.yaml)."""
 
+    class Meta:
+        unknown = EXCLUDE
+
     name = fields.String(required=True)
     title = CleanText(required=True, max_length=200)
     title_en = CleanText(load_default="", min_length=0, max_length=200)
@@ -82,8 +114,6 @@ class TemplateFileSchema(Schema):
 
     @validates_schema
     def _check(self, data, **kwargs):
-        import re
-
         if not re.match(r"^[a-z0-9][a-z0-9-]{0,63}$", data.get("name", "")):
             raise ValidationError(_("A template name is made of lowercase letters, digits and dashes."), "name")
         keys = [item["key"] for section in data.get("sections", []) for item in section["items"]]

@@ -1,0 +1,164 @@
+"""What the checklist's use cases share: finding items, changing them safely, who may change them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import ChecklistItem, ChecklistNote, Consortium, Person
+from plugin.dates import DateError, parse_date, validate_future
+from plugin.i18n import _l
+from plugin.kernel import access
+from plugin.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from plugin.kernel.text import fold
+from plugin.kernel.usecase import Ctx
+
+from plugin.features.checklist.outcomes import Line, Listing, SectionCount
+
+TARGET = "checklist_item"      # the audit trail's target type
+DEFAULT_SECTION = ("Autres points", "Other items")
+MAX_RETRIES = 4
+
+
+def require_member(ctx: Ctx) -> None:
+    """Members (and admins) only; the membership was read with the consortium."""
+    if ctx.actor.is_admin or ctx.membership is not None:
+        return
+    raise Forbidden(_l("This is reserved for the members of the consortium “{name}”.", name=ctx.consortium.name))
+
+
+def require_change(ctx: Ctx) -> None:
+    require_member(ctx)
+    access.require_active(ctx.consortium)
+
+
+def find_item(session: Session, consortium: Consortium, number: int) -> ChecklistItem:
+    item = session.scalar(select(ChecklistItem).where(ChecklistItem.consortium_id == consortium.id,
+                                                      ChecklistItem.number == number))
+    if item is None:
+        raise NotFound(_l("There is no item {n} in this consortium's checklist. "
+                          "`/checklist list` shows the numbers.", n=number))
+    if item.deleted_at is not None:
+        raise NotFound(_l("Item {n} was deleted; `/checklist history {n}` still shows its history.", n=number))
+    return item
+
+
+def state(item: ChecklistItem) -> dict:
+    return {"done": item.done, "assignee_id": item.assignee_id,
+            "due_date": item.due_date.isoformat() if item.due_date else None}
+
+
+def with_retry(session: Session, item: ChecklistItem, change) -> bool:
+    """Apply ``change(item) -> bool`` and flush under optimistic concurrency.
+
+    Another command may have changed the row since we read it (``version_id_col``): the
+    flush then raises ``StaleDataError``; we re-read the row and decide again, so
+    nobody's update is lost and the decision is taken on the current state.
+    """
+    for _attempt in range(MAX_RETRIES):
+        try:
+            with session.begin_nested():
+                changed = change(item)
+                session.flush()
+            return changed
+        except StaleDataError:
+            session.expire(item)
+            session.refresh(item)
+    raise Conflict(_l("Someone else is changing this item right now; please try again."))
+
+
+def parse_due(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[date, bool]:
+    """A due date, and whether it is already past (accepted all the same, shown as overdue)."""
+    try:
+        when = parse_date(text, now=now, tz=tz)
+        validate_future(when, now=now, allow_past=True, tz=tz)
+    except DateError as error:
+        raise Invalid(error.message) from None
+    return when, when < now.astimezone(tz).date()
+
+
+def require_assignable(session: Session, consortium: Consortium, person: Person) -> None:
+    if not access.is_member(session, consortium, person):
+        raise Invalid(_l("@{user} is not a member of this consortium; add them first with "
+                         "`/consortium add @{user}`.", user=person.username))
+
+
+def match_section(session: Session, consortium: Consortium, wanted: str | None) -> tuple[str, str]:
+    if not wanted:
+        return DEFAULT_SECTION
+    key = fold(wanted)
+    for fr, en in session.execute(
+        select(ChecklistItem.section, ChecklistItem.section_en).where(ChecklistItem.consortium_id == consortium.id)
+        .distinct()
+    ):
+        if key in (fold(fr), fold(en or "")):
+            return fr, en or fr
+    return wanted, wanted
+
+
+def shift_after(session: Session, consortium: Consortium, position: int) -> None:
+    """Items after the insertion point move down by one, keeping their section order."""
+    session.execute(update(ChecklistItem)
+                    .where(ChecklistItem.consortium_id == consortium.id, ChecklistItem.position > position)
+                    .values(position=ChecklistItem.position + 1)
+                    .execution_options(synchronize_session=False))
+
+
+def touch(consortium: Consortium, now: datetime) -> None:
+    consortium.last_activity_at = now
+
+
+_COLUMNS = (ChecklistItem.id, ChecklistItem.number, ChecklistItem.section, ChecklistItem.section_en,
+            ChecklistItem.text, ChecklistItem.text_en, ChecklistItem.assignee_id, ChecklistItem.due_date,
+            ChecklistItem.done, ChecklistItem.done_at)
+
+
+def listing(session: Session, consortium_id: int, *, open_only: bool = False, mine_of: int | None = None,
+            section: str | None = None) -> Listing:
+    """Every live item in one query, whatever their number (no N+1); filters applied to what is shown,
+    the progress counted over every live item."""
+    notes = (select(ChecklistNote.item_id, func.count().label("n")).group_by(ChecklistNote.item_id)
+             .join(ChecklistItem, ChecklistItem.id == ChecklistNote.item_id)
+             .where(ChecklistItem.consortium_id == consortium_id).subquery())
+    # Plain Core rows, not ORM objects: a list of 500 items is read, not edited.
+    rows = session.connection().execute(
+        select(*_COLUMNS, Person.username.label("assignee_name"), func.coalesce(notes.c.n, 0).label("notes_count"))
+        .outerjoin(Person, Person.id == ChecklistItem.assignee_id)
+        .outerjoin(notes, notes.c.item_id == ChecklistItem.id)
+        .where(ChecklistItem.consortium_id == consortium_id, ChecklistItem.deleted_at.is_(None))
+        .order_by(ChecklistItem.position, ChecklistItem.number)
+    ).all()
+    counts: dict[tuple[str, str | None], list[int]] = {}
+    wanted = fold(section).strip() if section else None
+    shown = []
+    for row in rows:
+        count = counts.setdefault((row.section, row.section_en), [0, 0])
+        count[1] += 1
+        count[0] += 1 if row.done else 0
+        if open_only and row.done:
+            continue
+        if mine_of is not None and row.assignee_id != mine_of:
+            continue
+        if wanted and wanted not in fold(row.section) and wanted not in fold(row.section_en or ""):
+            continue
+        shown.append(Line(row.id, row.number, row.section, row.section_en, row.text, row.text_en, row.assignee_id,
+                          row.assignee_name, row.due_date, row.done, row.done_at, int(row.notes_count)))
+    sections = [SectionCount(fr, en, d, t) for (fr, en), (d, t) in counts.items()]
+    return Listing(shown, sections, sum(s.done for s in sections), sum(s.total for s in sections),
+                   open=open_only, mine=mine_of is not None, section=section)
+
+
+def notes_by_item(session: Session, consortium_id: int) -> dict[int, list[tuple[ChecklistNote, str | None]]]:
+    """Every note of the consortium's items with its author's name, oldest first."""
+    out: dict[int, list[tuple[ChecklistNote, str | None]]] = {}
+    for note, username in session.execute(
+        select(ChecklistNote, Person.username).outerjoin(Person, Person.id == ChecklistNote.author_id)
+        .join(ChecklistItem, ChecklistItem.id == ChecklistNote.item_id)
+        .where(ChecklistItem.consortium_id == consortium_id)
+        .order_by(ChecklistNote.created_at, ChecklistNote.id)
+    ):
+        out.setdefault(note.item_id, []).append((note, username))
+    return out
