@@ -3,7 +3,7 @@ Mattermost. They return data and record events; the end-to-end tests (test_check
 texts members read."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -13,55 +13,10 @@ from plugin.features.checklist import usecases
 from plugin.features.checklist import outcomes as out
 from plugin.features.checklist.events import ChecklistExported, ItemAdded, ItemAssigned, ItemReopened, ItemTicked
 from plugin.kernel.actor import Actor
-from plugin.kernel.clock import FixedClock
 from plugin.kernel.errors import Forbidden, Invalid, NotFound
-from plugin.kernel.people import UserInfo
 from plugin.kernel.usecase import Ctx
 from tests.conftest import make_settings
-
-NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
-
-
-class FakeDirectory:
-    """Mattermost's word on people, from a dict."""
-
-    online = True
-    ttl = timedelta(minutes=5)
-
-    def __init__(self, *users: UserInfo):
-        self.users = {u.id: u for u in users}
-
-    def user_by_id(self, user_id: str) -> UserInfo | None:
-        return self.users.get(user_id)
-
-    def users_by_usernames(self, usernames: list[str]) -> list[UserInfo]:
-        return [u for u in self.users.values() if u.username in usernames]
-
-
-class FakeRuntime:
-    def __init__(self, settings, db, directory):
-        from plugin.security import Signer
-
-        self.settings, self.db, self.directory = settings, db, directory
-        self.signer = Signer(settings.secret_key)
-        self.clock = FixedClock(NOW)
-        self.woken = 0
-
-    base_url = "http://consortia.test"
-
-    def mattermost(self, *, interactive: bool = False):
-        return None
-
-    def admin_ids(self, session) -> frozenset[str]:
-        return frozenset()
-
-    def notify_outbox(self) -> None:
-        self.woken += 1
-
-
-def _user(name: str) -> UserInfo:
-    return UserInfo(id=f"{name:a<26}"[:26], username=name, email=f"{name}@example.org", locale="fr")
-
+from tests.fakes import NOW, FakeDirectory, FakeRuntime, user
 
 @pytest.fixture
 def world(database_url, tmp_path):
@@ -71,7 +26,7 @@ def world(database_url, tmp_path):
     from plugin.kernel.people import upsert_person
 
     db = Database(database_url)
-    directory = FakeDirectory(*(_user(name) for name in ("ines", "samir", "lea")))
+    directory = FakeDirectory(*(user(name) for name in ("ines", "samir", "lea")))
     runtime = FakeRuntime(make_settings(database_url, tmp_path), db, directory)
     with db.transaction() as session:
         network = Network(team_name="reseau", name="reseau")
@@ -172,11 +127,10 @@ def test_the_export_is_recorded_not_rendered(world):
 def test_the_runner_identifies_validates_and_publishes_without_any_server(world):
     """Through the runner: a person Mattermost vouches for (the fake directory), the schema's refusal,
     and the events queued in the outbox in the same transaction."""
-    from plugin.frontdoor.registry import registry
-    from plugin.frontdoor.runner import Entry, Runner
+    from plugin.frontdoor.runner import Entry
 
-    runner = Runner(world, registry())
-    entry = Entry("slash", user_id=_user("samir").id, channel_id="c" * 26,
+    runner = world.runner
+    entry = Entry("slash", user_id=user("samir").id, channel_id="c" * 26,
                   network=lambda session: session.scalar(select(Network)))
     refused = runner.run(entry, "checklist.check", {"numbers": ["x"]})
     assert isinstance(refused.refusal, Invalid) and "numéro" in refused.refusal.text("fr")

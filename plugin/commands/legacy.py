@@ -8,7 +8,6 @@ consortium lookup, refusals and the outbox notification are the runner's. Portin
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
@@ -16,17 +15,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from integrations.mattermost import messages
 from models import Consortium, Network, utcnow
 from plugin.commands.context import CommandRequest
 from plugin.commands.parser import ParsedCommand
-from plugin.i18n import _
 from plugin.kernel.actor import Actor
-from plugin.kernel.errors import Refusal
-from plugin.kernel.interactive import Audience, envelope
+from plugin.kernel.interactive import Audience, open_form
 from plugin.rendering.reply import Reply, usage_text
-
-log = logging.getLogger(__name__)
 
 
 # --- slash commands -------------------------------------------------------------------------
@@ -145,19 +139,7 @@ def dialog(name: str, *, max_age: timedelta = timedelta(hours=2)):
 def open_dialog(services, trigger_id: str, *, callback: str, title: str, elements: list[dict], state: dict,
                 submit_label: str, actor: Actor, network: Network, consortium: Consortium | None = None,
                 introduction: str = "") -> None:
-    """Open a dialog now: a trigger id is only valid for 3 seconds, no outbox possible.
-
-    Mattermost shows it to the person whose trigger it is: that person alone may submit it.
-    """
-    client = services.mattermost(interactive=True)
-    if client is None or not trigger_id:
-        raise Refusal(_("Forms need Mattermost; type the command with its arguments instead."))
-    signed = services.signer.sign("dialog", envelope(callback, state, Audience.person(actor), network.id, consortium),
-                                  single_use=True)
-    payload = messages.dialog(callback, title, elements, submit_label=submit_label, state=signed,
-                              introduction_text=introduction)
-    try:
-        client.open_dialog(trigger_id, f"{services.base_url}/mattermost/dialog", payload)
-    except Exception as error:  # the user sees why, not a stack trace
-        log.warning("could not open dialog: %s", error)
-        raise Refusal(_("The form could not be opened; type the command with its arguments instead.")) from None
+    """Open a dialog now (see ``kernel.interactive.open_form``), for the person whose trigger it is."""
+    open_form(services, trigger_id, name=callback, title=title, elements=elements, state=state,
+              submit_label=submit_label, audience=Audience.person(actor), network_id=network.id,
+              consortium=consortium, introduction=introduction)

@@ -125,8 +125,12 @@ def _button_answer(runtime, result: Result) -> dict:
             answer = outcome.answer
             return messages.action_response(update_message=answer.update_message, update_props=answer.update_props,
                                             ephemeral_text=answer.ephemeral_text)
-        # A button answers with a new ephemeral line: Mattermost cannot update an ephemeral post in
-        # place (docs/mattermost-fidelity.md); a feature that posts in the channel updates its post.
+        if runtime.registry.renderer("button", outcome) is not None:   # e.g. a card in a channel, updated
+            answer = render(runtime, "button", result)
+            return messages.action_response(update_message=answer.update_message, update_props=answer.update_props,
+                                            ephemeral_text=answer.ephemeral_text)
+        # Otherwise the chat answer, as a new ephemeral line: Mattermost cannot update an ephemeral
+        # post in place (docs/mattermost-fidelity.md).
         reply = render(runtime, "chat", result)
         return messages.action_response(ephemeral_text=reply.text)
 

@@ -17,6 +17,7 @@ from plugin.frontdoor.render import render
 from plugin.frontdoor.runner import Entry
 from plugin.i18n import _, deferred, get_locale, use_locale
 from plugin.kernel.errors import Invalid, Refusal
+from plugin.kernel.interactive import Audience, open_form
 from plugin.kernel.usecase import UseCase, use_case
 from plugin.rendering.reply import Reply, error_reply, help_reply, usage_text
 
@@ -61,11 +62,25 @@ def handle(runtime, request: CommandRequest) -> Reply:
                 return result.outcome.answer
             if isinstance(result.outcome, Help):
                 return help_reply(result.outcome.trigger, result.locale)
-            return render(runtime, "chat", result)
+            reply = render(runtime, "chat", result)
+            if reply.form is not None:
+                _open(runtime, request, result, reply)
+            return reply
+    except Refusal as refusal:   # the form could not be opened
+        return error_reply(refusal.text())
     except Exception:
         log.exception("command failed", extra={"command": request.command})
         return error_reply(_("Something went wrong on our side; nothing was changed. "
                              "Please try again, or tell the network's facilitators."))
+
+
+def _open(runtime, request: CommandRequest, result, reply: Reply) -> None:
+    """Open the form a reply carries, for the person who typed the command (their trigger id)."""
+    form = reply.form
+    open_form(runtime, request.trigger_id, name=form.dialog.name, title=form.title, elements=form.elements,
+              state=form.state, submit_label=form.submit_label, audience=Audience.person(result.actor),
+              network_id=result.actor.person.network_id, consortium=result.consortium,
+              introduction=form.introduction)
 
 
 def _plan(registry, trigger: Trigger, request: CommandRequest, entry: Entry) -> tuple[UseCase | str, dict, Entry]:

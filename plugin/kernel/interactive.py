@@ -11,6 +11,7 @@ buttons, so the audience is declared exactly where the button is issued.
 """
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +24,10 @@ from integrations.mattermost import messages
 from models import Consortium, Membership, Person
 from plugin.i18n import Text, _
 from plugin.kernel.actor import Actor
+from plugin.kernel.errors import Refusal
 from plugin.security import InvalidSignature
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,3 +122,21 @@ class Dialog:
     name: str
     use_case: str
     max_age: timedelta = timedelta(hours=2)
+
+
+def open_form(runtime, trigger_id: str, *, name: str, title: str, elements: list[dict], state: dict,
+              submit_label: str, audience: Audience, network_id: int, consortium: Consortium | None,
+              introduction: str = "") -> None:
+    """Open a dialog now: a trigger id is only valid for 3 seconds, no outbox possible. Mattermost
+    shows it to the person whose trigger it is: that person alone may submit it (``audience``)."""
+    client = runtime.mattermost(interactive=True)
+    if client is None or not trigger_id:
+        raise Refusal(_("Forms need Mattermost; type the command with its arguments instead."))
+    signed = runtime.signer.sign("dialog", envelope(name, state, audience, network_id, consortium), single_use=True)
+    payload = messages.dialog(name, title, elements, submit_label=submit_label, state=signed,
+                              introduction_text=introduction)
+    try:
+        client.open_dialog(trigger_id, f"{runtime.base_url}/mattermost/dialog", payload)
+    except Exception as error:  # the user sees why, not a stack trace
+        log.warning("could not open dialog: %s", error)
+        raise Refusal(_("The form could not be opened; type the command with its arguments instead.")) from None

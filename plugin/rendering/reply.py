@@ -6,6 +6,20 @@ from dataclasses import dataclass, field
 
 from plugin.commands.grammar import SubCommand, Trigger
 from plugin.i18n import _
+from plugin.kernel.interactive import Dialog
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form (an interactive dialog) to open for the person who typed the command; its submission
+    runs ``dialog``'s use case with ``state`` and the fields filled in."""
+
+    dialog: Dialog
+    title: str
+    elements: list[dict]
+    submit_label: str
+    state: dict = field(default_factory=dict)
+    introduction: str = ""
 
 
 @dataclass
@@ -17,6 +31,17 @@ class Reply:
     attachments: list | None = None
     props: dict | None = None
     extra: list[dict] = field(default_factory=list)
+    form: Form | None = None       # opened by the slash adapter with the command's trigger id
+
+
+@dataclass
+class ButtonAnswer:
+    """What a button answers when it is more than a private line: the post it is on, updated (a card in
+    a channel; Mattermost cannot update an ephemeral post), and/or a private line."""
+
+    update_message: str | None = None
+    update_props: dict | None = None
+    ephemeral_text: str | None = None
 
 
 def error_reply(message: str, usage: str | None = None) -> Reply:

@@ -42,11 +42,16 @@ def services():
     return current_app.extensions["consortia"]
 
 
-def endpoint(*, read_only: bool = False, schema: type[Schema] | None = None):
-    """An API route: the bearer token is checked first; the body runs through the runner.
+def endpoint(*, use_case: str | None = None, body: bool = False, read_only: bool = False,
+             schema: type[Schema] | None = None):
+    """An API route: the bearer token is checked first, then one use case runs through the runner.
 
-    LEGACY shape: the body ``(ctx, data, **path) -> response`` still renders its own JSON; ``schema``
-    validates the JSON object sent (the runner's single validation).
+    With ``use_case``, the route function maps the request to the use case's raw input
+    (``(**path) -> dict``; with ``body``, the JSON object sent is merged in), the use case's schema
+    validates it and the feature's "json" renderer answers.
+
+    LEGACY shape (no ``use_case``): the function ``(ctx, data, **path) -> response`` is the body and
+    renders its own JSON; ``schema`` validates the JSON object sent.
     """
 
     def wrap(function):
@@ -57,15 +62,17 @@ def endpoint(*, read_only: bool = False, schema: type[Schema] | None = None):
                 return jsonify(error="unauthorized"), 401
             locale = request.accept_languages.best_match(["fr", "en"]) or svc.settings.locale
             raw: dict = {}
-            if schema is not None:
+            if body or schema is not None:
                 payload = request.get_json(silent=True)
                 if not isinstance(payload, dict):
                     with use_locale(locale):
                         return jsonify(error="invalid", message=_("A JSON object is expected.")), 400
                 raw = payload
-            body = legacy.body(f"api.{function.__name__}", lambda ctx, data: function(ctx, data, **path),
-                               read_only=read_only, schema=schema)
-            return adapter.respond(svc, body, raw, locale=locale)
+            if use_case is not None:
+                return adapter.respond(svc, use_case, {**raw, **function(**path)}, locale=locale)
+            legacy_body = legacy.body(f"api.{function.__name__}", lambda ctx, data: function(ctx, data, **path),
+                                      read_only=read_only, schema=schema)
+            return adapter.respond(svc, legacy_body, raw, locale=locale)
 
         return view
 
