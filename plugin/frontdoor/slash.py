@@ -7,6 +7,7 @@ use case's raw input (those keys are its schema's field names).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 
 from integrations.mattermost.messages import escape_markdown
 from plugin.commands.context import CommandRequest
@@ -24,16 +25,16 @@ from plugin.rendering.reply import Reply, error_reply, help_reply, usage_text
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
 class Help:
     """The outcome of `/<trigger> aide`."""
 
-    def __init__(self, trigger: Trigger):
-        self.trigger = trigger
+    trigger: Trigger
 
 
 @use_case("frontdoor.help", consortium="none", read_only=True)
 def _help(ctx, data) -> Help:
-    return data["trigger"]
+    return Help(data["trigger"])
 
 
 @use_case("frontdoor.refuse", consortium="none", read_only=True)
@@ -85,14 +86,12 @@ def _open(runtime, request: CommandRequest, result, reply: Reply) -> None:
 
 def _plan(registry, trigger: Trigger, request: CommandRequest, entry: Entry) -> tuple[UseCase | str, dict, Entry]:
     """Which use case the command runs, with which raw input, and what the entry says about it."""
-    from dataclasses import replace
-
     try:
         parsed = parse(trigger, request.text)
     except ParseError as error:
         return _refuse, {"refusal": _parse_refusal(trigger, request.text, error)}, entry
     if parsed.is_help:
-        return _help, {"trigger": Help(trigger)}, entry
+        return _help, {"trigger": trigger}, entry
     sub = parsed.sub
     entry = replace(entry, usage=deferred(lambda: usage_text(trigger, sub)),
                     command=deferred(lambda: f"/{trigger.name} {sub.word(get_locale())}"))
