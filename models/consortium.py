@@ -19,7 +19,7 @@ class Consortium(Base):
         Index("ix_consortia_network_archived", "network_id", "archived_at"),
         Index("ix_consortia_stage", "stage"),
         Index("ix_consortia_network_activity", "network_id", "last_activity_at"),
-        # One consortium per look-alike name in a network (plugin.services.names.skeleton).
+        # One consortium per look-alike name in a network (plugin.kernel.names.skeleton).
         UniqueConstraint("network_id", "name_key"),
     )
 

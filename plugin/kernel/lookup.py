@@ -38,6 +38,10 @@ def consortium_for(session: Session, *, consortium_id: int | None = None, slug: 
     return row[0], (row[1] if person_id is not None else None)
 
 
+def consortium_by_slug(session: Session, slug: str) -> Consortium | None:
+    return session.scalar(select(Consortium).where(Consortium.slug == slug.lower()))
+
+
 def consortia_of(session: Session, person: Person) -> list[Consortium]:
     """The consortiums ``person`` is an active member of (archived ones left out), by name."""
     return list(session.scalars(

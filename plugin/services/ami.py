@@ -23,13 +23,14 @@ from models import (
 from plugin.exports import to_csv
 from plugin.i18n import _
 from plugin.kernel import access
-from plugin.services import consortia
+from plugin.features.consortium import api as consortia
 from plugin.kernel.actor import Actor
 from plugin.kernel.audit import audit
 from plugin.kernel.errors import Conflict, Forbidden, Invalid, NotFound, Refusal
 from plugin.kernel.outbox import queue
 from plugin.services.base import Result
-from plugin.services.names import skeleton
+from plugin.kernel.lookup import consortium_by_slug
+from plugin.kernel.names import skeleton
 from plugin.kernel.people import Directory, UserInfo, upsert_person
 
 MAX_RESPONSES_SHOWN = 2000
@@ -637,7 +638,7 @@ def consortium_by_profile_token(session: Session, slug: str, token: str) -> Cons
 
     if not token or len(token) > 64:
         return None
-    consortium = consortia.find_by_slug(session, slug[:64])
+    consortium = consortium_by_slug(session, slug[:64])
     if consortium is None or not consortium.profile_token:
         return None
     if not hmac.compare_digest(consortium.profile_token.encode(), token.encode()):

@@ -23,8 +23,8 @@ from plugin.kernel.audit import audit
 from plugin.kernel.errors import Conflict, NotFound
 from plugin.kernel.outbox import queue
 from plugin.services.base import Result
-from plugin.services.names import skeleton, visible
-from plugin.kernel.lookup import consortia_of  # noqa: F401  (legacy callers read it here)
+from plugin.kernel.names import skeleton, visible
+from plugin.kernel.lookup import consortia_of, consortium_by_slug  # noqa: F401  (legacy callers read them here)
 from plugin.kernel.people import Directory, resolve_usernames
 from plugin.features.checklist.api import DEFAULT_TEMPLATE, apply_template
 
@@ -43,8 +43,7 @@ def name_key(name: str) -> str:
     return skeleton(name, limit=200)
 
 
-def find_by_slug(session: Session, slug: str) -> Consortium | None:
-    return session.scalar(select(Consortium).where(Consortium.slug == slug.lower()))
+find_by_slug = consortium_by_slug  # LEGACY name (plugin.kernel.lookup)
 
 
 def find_by_channel(session: Session, channel_id: str) -> Consortium | None:
@@ -190,7 +189,7 @@ def step_status(consortium: Consortium) -> dict[str, str]:
 # --- members ------------------------------------------------------------------------------
 
 # Moved to plugin.services.organisations (near misses, several suggestions); kept importable here.
-from plugin.services.organisations import find_organisation  # noqa: E402,F401
+from plugin.features.registers.api import find_organisation  # noqa: E402,F401
 
 
 def add_member(session: Session, network: Network, actor: Actor, consortium: Consortium, data: dict, *,

@@ -224,7 +224,7 @@ def open_dialogue(session: Session, network: Network, actor: Actor, consortium: 
     access.require_active(consortium)
     require_full(session, actor, consortium, what=_("open a dialogue"))
     foundation = find_foundation(session, network, data["foundation"])
-    from plugin.services.consortia import slugify
+    from plugin.features.consortium.api import slugify
 
     key = slugify(data["subject"])[:300]
     existing = session.scalar(select(FoundationDialogue).where(

@@ -10,7 +10,8 @@ from plugin.schemas.registers import (
     RoleAssignmentOutSchema,
     RolesOutSchema,
 )
-from plugin.services import commitments, consortia, roles
+from plugin.kernel.lookup import consortium_by_slug
+from plugin.services import commitments, roles
 from plugin.web.api import API_SCHEMAS, blueprint, documented, endpoint
 
 API_SCHEMAS.update({
@@ -34,7 +35,7 @@ _SLUG = {"in": "path", "name": "slug", "required": True, "schema": {"type": "str
 def consortium_roles(ctx, data, slug: str):
     include_ended = request.args.get("history", "").lower() in ("1", "true", "yes", "oui")
     session = ctx.session
-    consortium = consortia.find_by_slug(session, slug[:64])
+    consortium = consortium_by_slug(session, slug[:64])
     if consortium is None:
         return jsonify(error="not_found"), 404
     return jsonify(RolesOutSchema().dump({
@@ -59,7 +60,7 @@ def consortium_roles(ctx, data, slug: str):
 def consortium_commitments(ctx, data, slug: str):
     organisation = (request.args.get("organisation") or "").strip()[:64] or None
     session = ctx.session
-    consortium = consortia.find_by_slug(session, slug[:64])
+    consortium = consortium_by_slug(session, slug[:64])
     if consortium is None:
         return jsonify(error="not_found"), 404
     network = session.get(Network, consortium.network_id)

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from integrations.calendar.ics import etag_for
 from plugin.i18n import use_locale
-from plugin.services import consortia
+from plugin.kernel.lookup import consortium_by_slug
 from plugin.services.calendar_feed import (
     FEEDS, channel_link, consortium_feed, feed_etag, fingerprint, may_read_feed, personal_feed,
 )
@@ -36,7 +36,7 @@ def ics_response(body: bytes | Callable[[], bytes], filename: str, etag: str | N
 def consortium_calendar(slug: str, token: str):
     services = current_app.extensions["consortia"]
     with services.db.reader() as session:
-        consortium = consortia.find_by_slug(session, slug[:64])
+        consortium = consortium_by_slug(session, slug[:64])
         # Same answer for an unknown slug, a wrong token and a member who left: nothing to probe.
         if consortium is None or not may_read_feed(session, consortium, token[:128]):
             abort(404)

@@ -38,7 +38,8 @@ from plugin.frontdoor.errors import answer
 from plugin.frontdoor.pages import AdminsOnly, run_admin
 from plugin.security import InvalidSignature
 from plugin.services import ami as service
-from plugin.services import consortia
+from plugin.features.consortium.api import stage_label as consortium_stage_label
+from plugin.kernel.lookup import consortium_by_slug
 from plugin.kernel.actor import Actor
 from plugin.kernel.errors import Refusal
 from plugin.kernel.people import is_admin, is_fresh, look_up, record_lookup
@@ -355,7 +356,7 @@ def _chart_svg(series) -> dict:
 
 
 def _consortium_or_404(db, network, slug) -> Consortium:
-    consortium = consortia.find_by_slug(db, slug[:64])
+    consortium = consortium_by_slug(db, slug[:64])
     if consortium is None or consortium.network_id != network.id:
         abort(404)
     return consortium
@@ -694,10 +695,10 @@ def profile_print(slug: str, token: str):
 # --- wiring -------------------------------------------------------------------------------
 
 def stage_label(stage: str | None) -> str:
-    """``consortia.stage_label``, with the labels translated once per request instead of once per call."""
+    """The consortium feature's ``stage_label``, with the labels translated once per request instead of once per call."""
     labels = g.get("stage_labels")
     if labels is None or labels[0] != get_locale():
-        labels = g.stage_labels = (get_locale(), {s: consortia.stage_label(s) for s in STAGES})
+        labels = g.stage_labels = (get_locale(), {s: consortium_stage_label(s) for s in STAGES})
     return labels[1].get(stage or "", stage or "")
 
 

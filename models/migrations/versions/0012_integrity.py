@@ -19,7 +19,7 @@ depends_on = None
 
 def _rekey(connection, table: str, key_column: str, group_column: str, source_column: str, width: int) -> None:
     """Recompute the look-alike keys; a key already taken in its group gets the row's id appended."""
-    from plugin.services.names import skeleton
+    from plugin.kernel.names import skeleton
 
     rows = connection.execute(sa.text(
         f"SELECT id, {group_column}, {source_column} FROM {table} ORDER BY id")).all()

@@ -63,7 +63,7 @@ def info(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     is_member = actor.is_admin or access.is_member(session, consortium, actor.person)
     # A foundation's representative sees the public profile of the consortiums their foundation
     # has a dialogue with (or of a public consortium), and nothing else.
-    from plugin.services.dialogues import can_see_public_profile
+    from plugin.features.dialogues.api import can_see_public_profile
 
     if not is_member and not can_see_public_profile(session, consortium, actor.person):
         raise access.Forbidden(_("This is reserved for the members of the consortium “{name}”.",
@@ -79,14 +79,14 @@ def info(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     lines.append(ngettext("**{n} member**: {list}", "**{n} members**: {list}", len(member_labels),
                           list=", ".join(member_labels) or "—"))
     if view.roles:
-        from plugin.services.roles import summary_text
+        from plugin.features.registers.api import summary_text
 
         lines.append(_("Roles: {roles}", roles=summary_text(view.roles)))
     lines.append(_("Checklist: {bar}", bar=progress_bar(view.checklist_done, view.checklist_total)))
     if not is_member:  # a foundation's public profile ends here
         return Reply("\n".join(lines))
     if view.commitments:
-        from plugin.services.commitments import overview_text
+        from plugin.features.registers.api import overview_text
 
         lines.append(_("Commitments: {totals}", totals=overview_text(view.commitments)))
     if view.next_session:
@@ -97,9 +97,10 @@ def info(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     pending = [step for step, status in view.steps.items() if status in ("pending", "failed")]
     if pending:
         lines.append(_("Set-up in progress: {steps}.", steps=", ".join(_step_label(s, view.steps[s]) for s in pending)))
-    from plugin.commands.handlers.session import feed_url
+    from plugin.features.sessions.api import feed_token_for, feed_url
 
-    lines.append(_("Calendar: {url}", url=feed_url(ctx, consortium)))
+    token = feed_token_for(session, consortium, actor.person, is_admin=actor.is_admin)
+    lines.append(_("Calendar: {url}", url=feed_url(consortium, token or "", ctx.services.base_url)))
     return Reply("\n".join(lines))
 
 

@@ -127,7 +127,7 @@ def export(ctx: DeliveryContext, payload: dict) -> None:
 
 def digest(ctx: DeliveryContext, payload: dict) -> None:
     """A consortium's weekly digest (``jobs.weekly_reminders`` chose the items), in the channel's language."""
-    from plugin.services.commitments import digest_lines   # LEGACY: the commitments register, not yet ported
+    from plugin.features.registers.api import digest_lines
 
     today = date.fromisoformat(payload["today"])
     locale = channel_locale(ctx.services.settings)

@@ -63,7 +63,7 @@ def _open_items(session, consortium_ids: list[int], until) -> dict[int, list[dic
 
 def weekly_reminders(services, now: datetime | None = None) -> int:
     """Queue this week's digests and reminders that are due; returns how many."""
-    from plugin.services.commitments import due_soon   # LEGACY: the commitments register, not yet ported
+    from plugin.features.registers.api import due_soon
 
     now = now or utcnow()
     queued = 0

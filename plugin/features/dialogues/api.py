@@ -1,0 +1,8 @@
+"""What other features may use of the foundation dialogues.
+
+LEGACY: re-exports of ``plugin/services/dialogues.py`` until the feature is ported; the porter keeps
+these names (other features import them).
+"""
+from plugin.services.dialogues import can_see_public_profile
+
+__all__ = ["can_see_public_profile"]
