@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from plugin.commands import legacy, legacy_grammar
-from plugin.commands.grammar import SubCommand, Trigger
+from plugin.commands.grammar import Trigger
 from plugin.delivery import DELIVERERS, PERIODIC, PeriodicJob, load_deliverers
 from plugin.features import checklist
 from plugin.frontdoor.legacy import load_handlers
