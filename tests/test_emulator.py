@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 import pytest
 import requests
@@ -453,14 +452,15 @@ def test_dialogs(mm, integration):
     # an expired and an unknown trigger id are refused
     bot = Api(mm, "bot")
     body = {"url": integration.url + "/submit", "dialog": {"title": "T", "elements": []}}
-    mm.trigger_ttl = 0.05
+    now = [1000.0]
+    real_clock, mm.clock = mm.clock, lambda: now[0]
     try:
         trig = mm.issue_trigger(mm.ids["alice"], ch["id"], mm.ids["team"])
-        time.sleep(0.1)
+        now[0] += mm.trigger_ttl + 0.001
         err = assert_app_error(bot.post("/actions/dialogs/open", json={**body, "trigger_id": trig}), 400)
         assert "expired" in err["id"]
     finally:
-        mm.trigger_ttl = 30.0
+        mm.clock = real_clock
     assert_app_error(bot.post("/actions/dialogs/open", json={**body, "trigger_id": new_id()}), 400)
 
     res = mm.submit_dialog(-1, "alice", {"title": ""})
