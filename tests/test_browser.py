@@ -114,7 +114,7 @@ def test_admin_reads_the_matrix_forms_a_consortium_and_follows_it(net, page):
     shot(page, "ami-admin")
     page.locator("#results-link").click()
     matrix = page.locator("#matrix")
-    assert matrix.is_visible()
+    matrix.wait_for()  # the results page has loaded (is_visible would not wait for it)
     rows = {r.locator("th").inner_text(): r for r in matrix.locator("tbody tr").all()}
     assert len(rows) == 3
     shot(page, "ami-results")

@@ -270,6 +270,14 @@ def test_direct_channel_is_idempotent(mm):
     assert a.status_code == b.status_code == 201 and a.json()["id"] == b.json()["id"]
     assert a.json()["type"] == "D"
     assert_app_error(api.post("/channels/direct", json=[mm.ids["bot"]]), 400)
+    # What a test sees of it, through the public API
+    assert mm.direct_channel(mm.ids["alice"], mm.ids["bot"])["id"] == a.json()["id"]
+    assert a.json()["id"] in [c["id"] for c in mm.direct_channels(mm.ids["alice"])]
+    assert mm.direct_channel(mm.ids["alice"], mm.ids["bob"]) is None
+    assert a.json()["id"] not in [c["id"] for c in mm.direct_channels(mm.ids["bob"])]
+    assert {c["name"] for c in mm.channels(mm.ids["team"])} >= {"town-square", "off-topic"}
+    assert a.json()["id"] in [c["id"] for c in mm.channels()] and a.json()["id"] not in [
+        c["id"] for c in mm.channels(mm.ids["team"])]
 
 
 def test_go_down_and_come_up_keep_state(mm):
