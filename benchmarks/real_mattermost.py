@@ -191,10 +191,10 @@ def main() -> int:
             alone = load(_direct(service, database, team, channel), seconds=seconds / 2, warmup=1,
                          concurrency=USERS, engine="python", expect="Banc d", quiet=True)
             print(f"Consortia alone (no Mattermost), {USERS} connections: {alone}")
-        document = report("real_mattermost", rows, meta={"consortia_alone": alone.as_dict(),
-                                                         "mattermost": version, "users": USERS, "seconds": seconds, "rounds": rounds,
-                                                         "database": databases(args)[0], "workers": args.workers, "threads": args.threads,
-                                                         "baseline": "the second command of each row, through the same server", "argv": sys.argv[1:]})
+        meta = {"consortia_alone": alone.as_dict(), "mattermost": version, "users": USERS, "seconds": seconds,
+                "rounds": rounds, "database": databases(args)[0], "workers": args.workers, "threads": args.threads,
+                "baseline": "the second command of each row, through the same server", "argv": sys.argv[1:]}
+        document = report("real_mattermost", rows, write_json=not args.no_json, meta=meta)
         print(f"Mattermost {version} (goal: /consortium info at most 1.2× the latency of /echo)")
         for row in document["rows"]:
             ratio = row["ratios"]
