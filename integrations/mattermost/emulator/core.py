@@ -30,78 +30,78 @@ class MattermostEmulator:
         if spec_path == "auto":
             spec_path = find_spec_path()
         spec = OpenAPISpec.load(spec_path) if spec_path else None
-        self.state = State(trigger_ttl=trigger_ttl, pending_post_ttl=pending_post_ttl, clock=clock)
-        self.faults = Faults(self.state.lock)
-        self.actor = Actor(self.state, lambda: self.url, http_timeout=http_timeout)
-        self.server = Server(self.state, self.faults, spec, self.actor.command_response_hook, host, port)
+        self._state = State(trigger_ttl=trigger_ttl, pending_post_ttl=pending_post_ttl, clock=clock)
+        self._faults = Faults(self._state.lock)
+        self._actor = Actor(self._state, lambda: self.url, http_timeout=http_timeout)
+        self._server = Server(self._state, self._faults, spec, self._actor.command_response_hook, host, port)
 
     # ================================================================ settings
 
     @property
     def spec(self) -> OpenAPISpec | None:
         """The API specification requests are checked against (None: no check)."""
-        return self.server.spec
+        return self._server.spec
 
     @property
     def host(self) -> str:
-        return self.server.host
+        return self._server.host
 
     @property
     def port(self) -> int:
-        return self.server.port
+        return self._server.port
 
     @property
     def trigger_ttl(self) -> float:
         """Seconds a trigger id may open a dialog (Mattermost: the integration timeout, 30 s)."""
-        return self.state.trigger_ttl
+        return self._state.trigger_ttl
 
     @trigger_ttl.setter
     def trigger_ttl(self, seconds: float) -> None:
-        self.state.trigger_ttl = seconds
+        self._state.trigger_ttl = seconds
 
     @property
     def pending_post_ttl(self) -> float:
         """Seconds ``POST /posts`` remembers a ``pending_post_id`` (Mattermost: 30 s; 0 = not at all)."""
-        return self.state.pending_post_ttl
+        return self._state.pending_post_ttl
 
     @pending_post_ttl.setter
     def pending_post_ttl(self, seconds: float) -> None:
-        self.state.pending_post_ttl = seconds
+        self._state.pending_post_ttl = seconds
 
     @property
     def http_timeout(self) -> float:
         """Seconds Mattermost waits for the integration's answer to a command, a click or a dialog."""
-        return self.actor.http_timeout
+        return self._actor.http_timeout
 
     @http_timeout.setter
     def http_timeout(self, seconds: float) -> None:
-        self.actor.http_timeout = seconds
+        self._actor.http_timeout = seconds
 
     @property
     def clock(self) -> Callable[[], float]:
-        return self.state.clock
+        return self._state.clock
 
     @clock.setter
     def clock(self, clock: Callable[[], float]) -> None:
-        self.state.clock = clock
+        self._state.clock = clock
 
     # ================================================================ server lifecycle
 
     @property
     def url(self) -> str:
-        return self.server.url
+        return self._server.url
 
     @property
     def running(self) -> bool:
-        return self.server.running
+        return self._server.running
 
     def start(self) -> "MattermostEmulator":
-        if not self.server.running:
-            self.server.serve()
+        if not self._server.running:
+            self._server.serve()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
+        self._server.shutdown()
 
     def __enter__(self) -> "MattermostEmulator":
         return self.start()
@@ -111,12 +111,12 @@ class MattermostEmulator:
 
     def go_down(self) -> None:
         """Stop accepting connections (clients get *connection refused*); keep state."""
-        self.server.shutdown()
+        self._server.shutdown()
 
     def come_up(self) -> None:
         """Listen again on the same port, with the same state."""
-        if not self.server.running:
-            self.server.serve()
+        if not self._server.running:
+            self._server.serve()
 
     # ================================================================ fault injection / log
 
@@ -124,7 +124,7 @@ class MattermostEmulator:
                   method: str | None = None, headers: dict[str, str] | None = None, body: Any = None) -> None:
         """Answer the next ``count`` matching API requests with ``status`` (AppError body
         unless ``body`` is given; a str or bytes body is sent as is)."""
-        self.faults.fail_next(status, count=count, path_contains=path_contains, method=method, headers=headers,
+        self._faults.fail_next(status, count=count, path_contains=path_contains, method=method, headers=headers,
                               body=body)
 
     def delay_next(self, seconds: float, *, count: int = 1, skip: int = 0, path_contains: str | None = None,
@@ -133,7 +133,7 @@ class MattermostEmulator:
         their answer ``seconds``: the effect is committed and logged, the client waits (a slow
         server; a lost answer when the client gives up or dies first). :meth:`release_delayed`
         sends held answers at once."""
-        self.faults.add_fault(delay=seconds, drop=False, count=count, skip=skip, path_contains=path_contains,
+        self._faults.add_fault(delay=seconds, drop=False, count=count, skip=skip, path_contains=path_contains,
                               method=method)
 
     def drop_after_commit(self, *, count: int = 1, skip: int = 0, path_contains: str | None = None,
@@ -141,36 +141,36 @@ class MattermostEmulator:
         """Serve the next ``count`` matching requests (after letting ``skip`` through), then close
         the connection without an answer: the effect is committed and logged, the client sees
         the connection dropped."""
-        self.faults.add_fault(delay=0.0, drop=True, count=count, skip=skip, path_contains=path_contains,
+        self._faults.add_fault(delay=0.0, drop=True, count=count, skip=skip, path_contains=path_contains,
                               method=method)
 
     def release_delayed(self) -> None:
-        self.faults.release_delayed()
+        self._faults.release_delayed()
 
     def clear_failures(self) -> None:
-        self.faults.clear()
+        self._faults.clear()
 
     def forget_pending_posts(self) -> None:
         """Empty the ``pending_post_id`` cache, as a server restart (or another cluster node) does."""
-        with self.state.lock:
-            self.state.pending_posts.clear()
+        with self._state.lock:
+            self._state.pending_posts.clear()
 
     @property
     def requests_log(self) -> list[LogEntry]:
         """(method, path, status) of every request served, oldest first."""
-        return self.faults.entries()
+        return self._faults.entries()
 
     def wait_for_requests(self, predicate: Callable[[list[LogEntry]], bool], timeout: float = 30.0) -> bool:
         """Block until ``predicate(requests_log)`` holds (checked on each logged request); False on timeout."""
-        return self.faults.wait_for(predicate, timeout)
+        return self._faults.wait_for(predicate, timeout)
 
     def clear_requests_log(self) -> None:
-        self.faults.clear_log()
+        self._faults.clear_log()
 
     # ================================================================ seeding
 
     def create_team(self, name: str, display_name: str | None = None, *, type: str = "O") -> dict:
-        st = self.state
+        st = self._state
         with st.lock:
             if st.team_by_name(name):
                 raise ValueError(f"team {name!r} exists")
@@ -190,7 +190,7 @@ class MattermostEmulator:
     def create_user(self, username: str, email: str | None = None, *, roles: str = "system_user",
                     first_name: str = "", last_name: str = "", locale: str = "fr", is_bot: bool = False,
                     guest: bool = False, team: str | None = None) -> dict:
-        st = self.state
+        st = self._state
         with st.lock:
             user = st.new_user(username, email, roles=roles, first_name=first_name, last_name=last_name,
                                locale=locale, is_bot=is_bot, guest=guest)
@@ -203,7 +203,7 @@ class MattermostEmulator:
 
     def rename_user(self, user_id: str, username: str) -> dict:
         """Change an account's username, as a system admin does in the System Console."""
-        st = self.state
+        st = self._state
         with st.lock:
             username = username.lower()
             user = st.users.get(user_id)
@@ -220,7 +220,7 @@ class MattermostEmulator:
 
     def set_roles(self, user_id: str, roles: str) -> dict:
         """Change an account's system roles (``"system_user"``, ``"system_admin system_user"``)."""
-        st = self.state
+        st = self._state
         with st.lock:
             user = st.users.get(user_id)
             if user is None:
@@ -230,7 +230,7 @@ class MattermostEmulator:
             return copy.deepcopy(user)
 
     def create_token(self, user_id: str) -> str:
-        st = self.state
+        st = self._state
         with st.lock:
             if user_id not in st.users:
                 raise ValueError(f"no user {user_id!r}")
@@ -239,7 +239,7 @@ class MattermostEmulator:
             return token
 
     def add_to_team(self, team_id: str, user_id: str) -> dict:
-        st = self.state
+        st = self._state
         with st.lock:
             if team_id not in st.teams or user_id not in st.users:
                 raise ValueError("unknown team or user")
@@ -247,7 +247,7 @@ class MattermostEmulator:
 
     def create_channel(self, team_id: str, name: str, display_name: str | None = None, type: str = "O",
                        members: Iterable[str] = ()) -> dict:
-        st = self.state
+        st = self._state
         with st.lock:
             if team_id not in st.teams:
                 raise ValueError(f"no team {team_id!r}")
@@ -264,7 +264,7 @@ class MattermostEmulator:
             return copy.deepcopy(ch)
 
     def add_to_channel(self, channel_id: str, user_id: str) -> dict:
-        st = self.state
+        st = self._state
         with st.lock:
             if channel_id not in st.channels or user_id not in st.users:
                 raise ValueError("unknown channel or user")
@@ -274,7 +274,7 @@ class MattermostEmulator:
                          creator: str | None = None, method: str = "P", **fields: Any) -> dict:
         """Register a custom slash command (same store as ``POST /commands``).
         ``creator`` is a user id or username."""
-        st = self.state
+        st = self._state
         with st.lock:
             creator_id = ""
             if creator:
@@ -286,13 +286,13 @@ class MattermostEmulator:
 
     def issue_trigger(self, user_id: str, channel_id: str = "", team_id: str = "") -> str:
         """A fresh trigger id, valid ``trigger_ttl`` seconds for opening a dialog."""
-        return self.state.issue_trigger(user_id, channel_id, team_id)
+        return self._state.issue_trigger(user_id, channel_id, team_id)
 
     # ================================================================ introspection (copies, never the state)
 
     def _copy(self, read: Callable[[State], Any]) -> Any:
-        with self.state.lock:
-            return copy.deepcopy(read(self.state))
+        with self._state.lock:
+            return copy.deepcopy(read(self._state))
 
     def user(self, username: str) -> dict | None:
         return self._copy(lambda st: st.user_by_name(username.lower()))
@@ -339,12 +339,12 @@ class MattermostEmulator:
         return [p for p in self.posts(channel_id) if p["is_pinned"]]
 
     def members(self, channel_id: str) -> set[str]:
-        with self.state.lock:
-            return set(self.state.channel_members.get(channel_id, {}))
+        with self._state.lock:
+            return set(self._state.channel_members.get(channel_id, {}))
 
     def team_members(self, team_id: str) -> set[str]:
-        with self.state.lock:
-            return {uid for (tid, uid), m in self.state.team_members.items() if tid == team_id and not m["delete_at"]}
+        with self._state.lock:
+            return {uid for (tid, uid), m in self._state.team_members.items() if tid == team_id and not m["delete_at"]}
 
     def ephemerals(self, user_id: str | None = None, channel_id: str | None = None) -> list[dict]:
         return self._copy(lambda st: [
@@ -358,8 +358,8 @@ class MattermostEmulator:
     @property
     def files(self) -> dict[str, dict]:
         """file_id -> {"info": FileInfo, "data": bytes}."""
-        with self.state.lock:
-            return {fid: {"info": copy.deepcopy(f["info"]), "data": f["data"]} for fid, f in self.state.files.items()}
+        with self._state.lock:
+            return {fid: {"info": copy.deepcopy(f["info"]), "data": f["data"]} for fid, f in self._state.files.items()}
 
     def commands(self, team_id: str | None = None) -> list[dict]:
         return self._copy(lambda st: [c for c in st.commands.values()
@@ -376,14 +376,14 @@ class MattermostEmulator:
 
         Returns ``{"status", "response", "post", "ephemeral", "posts", "ephemerals",
         "trigger_id", "error"}``."""
-        return self.actor.execute_command(username, channel_id, text_with_trigger, root_id=root_id)
+        return self._actor.execute_command(username, channel_id, text_with_trigger, root_id=root_id)
 
     def click(self, post_id: str, action_id: str, username: str, *, selected_option: str | None = None) -> dict:
         """Click a button (or pick ``selected_option`` in a menu) of a post's attachment
         as ``username``; apply ``update`` / ``ephemeral_text`` like Mattermost.
 
         Returns ``{"status", "response", "post", "ephemeral", "trigger_id", "error"}``."""
-        return self.actor.click(post_id, action_id, username, selected_option=selected_option)
+        return self._actor.click(post_id, action_id, username, selected_option=selected_option)
 
     def submit_dialog(self, dialog_index_or_obj: int | dict, username: str, submission: dict, *,
                       cancelled: bool = False, state: str | None = None) -> dict:
@@ -391,5 +391,5 @@ class MattermostEmulator:
         is an index into :meth:`dialogs` (``-1`` = last opened) or one of its entries.
         A cancel is only sent when the dialog set ``notify_on_cancel`` (like Mattermost);
         otherwise ``{"status": None, "response": None}`` is returned."""
-        return self.actor.submit_dialog(dialog_index_or_obj, username, submission, cancelled=cancelled, state=state)
+        return self._actor.submit_dialog(dialog_index_or_obj, username, submission, cancelled=cancelled, state=state)
 
