@@ -13,7 +13,8 @@ Accepted dates (``parse_date``)
     (``jeudi 10 décembre``) is checked against the date; relative words
     ``aujourd'hui``/``today``, ``demain``/``tomorrow``, ``après-demain``/
     ``day after tomorrow``, ``hier``/``yesterday``, ``dans 3 jours``/``in 3 days``,
-    ``dans 2 semaines``/``in 2 weeks``.
+    ``dans 2 semaines``/``in 2 weeks`` (numbers up to ten also in words: ``dans trois
+    jours``, ``in two weeks``).
 
 Weekday rules (documented choices)
     * A bare weekday (``jeudi``, ``thu``, ``ce jeudi``, ``this thursday``) means the
@@ -31,6 +32,15 @@ Weekday rules (documented choices)
 Times (``parse_time``): ``14h``, ``14h30``, ``14 h 30``, ``14:30``, ``09:05``,
 ``2pm``, ``2:30 pm``, ``midi``/``noon``, ``minuit``/``midnight``.
 
+Time ranges (``parse_time_range``): ``de 14h à 16h30``, ``14h-16h30``, ``9h30–12h``,
+``entre 14h et 16h``, ``from 2pm to 4:30pm``, ``2-4pm`` (a bare start hour takes the
+end's form, but only after ``de``/``from`` or before a dash: ``jeudi 10 à 12h`` is no
+range). The end must come after the start; an end at midnight ends the day.
+``parse_when`` reads a date with a time or a time range and returns its start and end.
+
+Where a date or a time ends (``date_length``, ``time_length``): the command parser asks
+these, word by word, so that the commands and the forms share this one vocabulary.
+
 ``parse_datetime`` takes a date followed by an optional time (``demain à 9h``,
 ``2026-12-10T14:00``, ``next monday at 10:00``); a time in front also works
 (``14h demain``). An explicit UTC offset may follow the time
@@ -45,6 +55,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import takewhile
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Sequence
 from zoneinfo import ZoneInfo
@@ -238,9 +250,17 @@ def _normalize(text: object) -> str | None:
     """
     if not isinstance(text, str) or len(text) > 4 * MAX_INPUT_LENGTH:
         return None
+    return _tidy(_fold(text))
+
+
+@lru_cache(maxsize=1024)  # the same words are looked at from several places of a command
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_CHAR_MAP))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = _SPACES.sub(" ", text).strip().lower()
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def _tidy(folded: str) -> str | None:
+    text = _SPACES.sub(" ", folded).strip().strip(",").strip()  # "December 10," in a sentence
     if not text or len(text) > MAX_INPUT_LENGTH:
         return None
     return text
@@ -746,23 +766,41 @@ def parse_when(
 # "de 14 h 30 à 16 h 30".
 _DATE_WORDS = 6
 _TIME_WORDS = 9
-_SOME_DAY = date(2000, 1, 3)
+# The forms _resolve_date reads, in its order.
+_DATE_FORMS = (
+    _DATE_ISO, _DATE_DMY, _DATE_DAY_MONTH, _DATE_MONTH_DAY, _DATE_TODAY, _DATE_TOMORROW,
+    _DATE_AFTER_TOMORROW, _DATE_YESTERDAY, _DATE_WEEKDAY, _DATE_NEXT_WEEKDAY, _DATE_IN,
+)
 
 
 def _is_date(norm: str) -> bool:
-    try:
-        return _resolve_date(norm, _SOME_DAY, norm) is not None
-    except DateError:
-        return True  # a date that cannot be (31/02, a wrong weekday) is still where a date is
+    """Whether this is written as a date (31/02 is, even though no such day exists)."""
+    return any(form.fullmatch(norm) for form in _DATE_FORMS)
 
 
 def _is_time(norm: str) -> bool:
     return bool(_TIME_WITH_OFFSET.fullmatch(norm) or _TIME_RANGE.fullmatch(norm))
 
 
-def _longest(words: Sequence[str], most: int, test) -> int:
-    for count in range(min(len(words), most), 0, -1):
-        norm = _normalize(" ".join(words[:count]))
+# The words a date or a time can start with (besides a digit): a cheap test that spares the
+# full grammar at every word of a long title. Tests check it against every accepted input.
+_DATE_FIRST_WORDS = frozenset(_WEEKDAYS) | frozenset(_MONTHS) | {
+    "le", "the", "on", "ce", "this", "dans", "in", "prochain", "next", "aujourd'hui", "aujourdhui",
+    "auj", "today", "demain", "tomorrow", "apres-demain", "apres", "day", "hier", "yesterday",
+}
+_TIME_FIRST_WORDS = frozenset({
+    "a", "at", "vers", "@", "de", "from", "between", "entre", "midi", "noon", "minuit", "midnight",
+})
+
+
+def _longest(words: Sequence[str], most: int, test, first_words: frozenset[str]) -> int:
+    words = list(takewhile(lambda word: len(word) <= MAX_INPUT_LENGTH, words[:most]))
+    first = _tidy(_fold(words[0])) if words else None
+    if not first or not (first[0].isdigit() or first.split()[0].rstrip(".,") in first_words):
+        return 0
+    folded = [_fold(word) for word in words]
+    for count in range(len(folded), 0, -1):
+        norm = _tidy(" ".join(folded[:count]))
         if norm and test(norm):
             return count
     return 0
@@ -772,13 +810,13 @@ def date_length(words: Sequence[str]) -> int:
     """How many of ``words``, from the first, make one date (the most that do; 0 if none):
     ``["jeudi", "10", "décembre", "14h"]`` -> 3, ``["dans", "2", "semaines"]`` -> 3.
     The command parser asks this where a date may start."""
-    return _longest(words, _DATE_WORDS, _is_date)
+    return _longest(words, _DATE_WORDS, _is_date, _DATE_FIRST_WORDS)
 
 
 def time_length(words: Sequence[str]) -> int:
     """How many of ``words``, from the first, make one time or time range:
     ``["à", "14h"]`` -> 2, ``["de", "14h", "à", "16h30", "salle"]`` -> 4."""
-    return _longest(words, _TIME_WORDS, _is_time)
+    return _longest(words, _TIME_WORDS, _is_time, _TIME_FIRST_WORDS)
 
 
 def _duration_number(raw: str) -> float:

@@ -28,6 +28,7 @@ _QUOTES = {'"': '"', "“": "”", "«": "»", "„": "“"}
 _USER = re.compile(r"^@?([A-Za-z0-9][A-Za-z0-9._-]{0,63})$")
 _MENTION_KINDS = (Kind.USER, Kind.USERS, Kind.TARGET)
 _WHEN_KINDS = (Kind.DATE, Kind.TIME)
+_TIME_WORDS = 5  # the most words a time takes at the end of a title: "de 14h à 16h30"
 # A title does not end with these words: "Café du | jeudi 10/12" means "Café du jeudi".
 _LINKING_WORDS = frozenset({
     "a", "au", "aux", "avec", "chez", "d", "de", "des", "du", "en", "entre", "et", "l", "la", "le", "les",
@@ -360,12 +361,15 @@ def _when_fills(later: tuple[Arg, ...], words: list[str], start: int) -> bool:
     return k == len(words)
 
 
+def _trailing_time(words: list[str]) -> int:
+    """How many of the last words make a time ("Séance 14h | demain": the time came first)."""
+    return next((count for count in range(min(_TIME_WORDS, len(words) - 1), 0, -1)
+                 if time_length(words[-count:]) == count), 0)
+
+
 def _dangles(words: list[str]) -> bool:
-    """A title that ends with a linking word ("Café du") or a time is not where it ends."""
-    last = re.sub(r"['’]$", "", fold(words[-1]))
-    if last in _LINKING_WORDS:
-        return True
-    return any(time_length(words[-count:]) == count for count in range(1, min(3, len(words)) + 1))
+    """A title that ends with a linking word ("Café du | jeudi 10/12") is not where it ends."""
+    return re.sub(r"['’]$", "", fold(words[-1])) in _LINKING_WORDS
 
 
 def _end_before_date(line: _Line, index: int, tokens: list[Token], i: int) -> int:
@@ -374,11 +378,15 @@ def _end_before_date(line: _Line, index: int, tokens: list[Token], i: int) -> in
     words = [t.value for t in tokens]
     places = [j for j in range(i + 1, len(tokens)) if _when_fills(later, words, j)]
     for j in places:
+        if _trailing_time(words[i:j]):  # the time came before the date: ask
+            places = [j]
+            break
         if not _dangles(words[i:j]):
             return j
     what = line.sub.args[index].hint(get_locale())
     if places:
-        first, second = (_quoted_example(line, tokens, i, j) for j in (places + places)[:2])
+        first, second = (_quoted_example(line, tokens, i, j, moved=_trailing_time(words[i:j]))
+                         for j in (places + places)[:2])
         if first == second:
             message = _("I cannot tell where `{what}` ends and the date begins. Put it between double quotes, "
                         "for example: {example}", what=what, example=first)
@@ -392,17 +400,22 @@ def _end_before_date(line: _Line, index: int, tokens: list[Token], i: int) -> in
     # A date, then words that are neither a date nor a time: perhaps the end of the title.
     end = start + date_length(words[start:])
     end += time_length(words[end:])
-    extra = line.source(tokens[end:]) if end < len(tokens) else ""
-    example = _quoted_example(line, tokens, i, start, end)
+    if end >= len(tokens):
+        return len(tokens)
+    example = _quoted_example(line, tokens, i, start, end=end)
     raise ParseError(_("I cannot tell where `{what}` ends: “{extra}” comes after the date. Put it between double "
-                       "quotes, for example: {example}", what=what, extra=escape_markdown(extra[:80]),
-                       example=example), line.sub)
+                       "quotes, for example: {example}", what=what,
+                       extra=escape_markdown(line.source(tokens[end:])[:80]), example=example), line.sub)
 
 
-def _quoted_example(line: _Line, tokens: list[Token], i: int, j: int, end: int | None = None) -> str:
-    """The command with ``tokens[i:j]`` quoted (and ``tokens[end:]`` moved into the quotes)."""
+def _quoted_example(line: _Line, tokens: list[Token], i: int, j: int, *, end: int | None = None,
+                    moved: int = 0) -> str:
+    """The command with the title ``tokens[i:j]`` quoted; the words from ``end`` go into the
+    quotes, and the ``moved`` last words of the title (a time) after the date."""
     end = len(tokens) if end is None else end
-    quoted = line.source(tokens[i:j] + tokens[end:]).replace('"', "'")
+    title = tokens[i:j - moved] + tokens[end:]
+    when = tokens[j:end] + tokens[j - moved:j]
     before = line.source(tokens[:i]) + " " if i else ""
-    example = f'/{line.trigger.name} {line.word} {before}"{quoted}" {line.source(tokens[j:end])}'
+    quoted = line.source(title).replace('"', "'")
+    example = f'/{line.trigger.name} {line.word} {before}"{quoted}" {line.source(when)}'
     return "`" + example.replace("`", "'")[:200] + "`"
