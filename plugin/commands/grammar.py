@@ -174,9 +174,9 @@ def match_known_name(words: Sequence[str], known: Iterable[str]) -> KnownName | 
     """
     keys: dict[str, str] = {}
     for name in known:
-        keys.setdefault(name_key(name), name)
+        if key := name_key(name):
+            keys.setdefault(key, name)
     for count in range(len(words), 0, -1):
-        found = keys.get(name_key(" ".join(words[:count])))
-        if found is not None and name_key(" ".join(words[:count])):
+        if (found := keys.get(name_key(" ".join(words[:count])))) is not None:
             return KnownName(found, count)
     return None
