@@ -28,13 +28,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import common  # noqa: E402
+from benchmarks.database import fresh_database, prepare_database  # noqa: E402
+from benchmarks.load import compare  # noqa: E402
+from benchmarks.options import arguments, compare_options, databases  # noqa: E402
+from benchmarks.reporting import Row, report  # noqa: E402
+from benchmarks.seeding import seed_consortia  # noqa: E402
+from benchmarks.servers import start_baseline, start_service  # noqa: E402
+from benchmarks.workload import RequestSpec, command_spec  # noqa: E402
 
 NAME = "calendar"
 
 
 def parse_args(argv=None):
-    parser = common.arguments(__doc__.strip().splitlines()[0])
+    parser = arguments(__doc__.strip().splitlines()[0])
     parser.add_argument("--events", type=int, default=1000, help="events in the feed (default 1,000)")
     parser.add_argument("--consortia", type=int, default=100, help="consortiums in the database (default 100)")
     parser.add_argument("--database-name", default="consortia_bench_calendar")
@@ -111,61 +117,61 @@ def run(argv=None) -> dict:
     import requests
 
     args = parse_args(argv)
-    options = common.compare_options(args)
+    options = compare_options(args)
     py_options = dict(options, engine="python")
-    rows: list[common.Row] = []
+    rows: list[Row] = []
     year = datetime.now().year + 1
-    with common.start_baseline(workers=args.workers) as baseline:
-        for kind in common.databases(args):
-            url = common.fresh_database(kind, name=args.database_name)
-            common.prepare_database(url)
-            seeded = common.seed_consortia(url, args.consortia, sample=4)
+    with start_baseline(workers=args.workers) as baseline:
+        for kind in databases(args):
+            url = fresh_database(kind, name=args.database_name)
+            prepare_database(url)
+            seeded = seed_consortia(url, args.consortia, sample=4)
             target = seeded.consortia[0]
             seed_sessions(url, target, args.events)
             print(f"[{kind}] {args.consortia} consortiums, {args.events:,} sessions in {target.slug}")
             extra = {"database": kind, "events": args.events}
 
-            with common.start_service(url, workers=args.workers,
-                                      extra_env={"CONSORTIA_FEED_CACHE_SIZE": "0"}) as service:
+            with start_service(url, workers=args.workers,
+                               extra_env={"CONSORTIA_FEED_CACHE_SIZE": "0"}) as service:
                 feed = feed_url(service.url, url, target.slug)
                 first = requests.get(feed, timeout=30)
                 assert first.status_code == 200 and first.content.count(b"BEGIN:VEVENT") == args.events, \
                     (first.status_code, service.log_tail())
                 print(f"  feed: {len(first.content) / 1024:.0f} KiB")
-                spec = common.RequestSpec(feed)
-                rows.append(common.compare(f"{kind} · feed {args.events:,} · cold", spec, spec.against(baseline),
-                                           expect="BEGIN:VEVENT", baseline_expect="ok", extra=extra, **options))
+                spec = RequestSpec(feed)
+                rows.append(compare(f"{kind} · feed {args.events:,} · cold", spec, spec.against(baseline),
+                                    expect="BEGIN:VEVENT", baseline_expect="ok", extra=extra, **options))
 
-            with common.start_service(url, workers=args.workers,
-                                      extra_env={"CONSORTIA_FEED_CACHE_SIZE": "0",
+            with start_service(url, workers=args.workers,
+                               extra_env={"CONSORTIA_FEED_CACHE_SIZE": "0",
                                                  "CONSORTIA_ICS_EVENT_CACHE_SIZE": "0"}) as service:
                 feed = feed_url(service.url, url, target.slug)
-                spec = common.RequestSpec(feed)
-                rows.append(common.compare(f"{kind} · feed {args.events:,} · nothing cached", spec,
-                                           spec.against(baseline), expect="BEGIN:VEVENT", baseline_expect="ok",
-                                           extra=extra, **options))
+                spec = RequestSpec(feed)
+                rows.append(compare(f"{kind} · feed {args.events:,} · nothing cached", spec,
+                                    spec.against(baseline), expect="BEGIN:VEVENT", baseline_expect="ok",
+                                    extra=extra, **options))
 
-            with common.start_service(url, workers=args.workers) as service:
+            with start_service(url, workers=args.workers) as service:
                 feed = feed_url(service.url, url, target.slug)
                 etag = requests.get(feed, timeout=30).headers["ETag"]
-                spec = common.RequestSpec(feed)
-                rows.append(common.compare(f"{kind} · feed {args.events:,} · warm", spec, spec.against(baseline),
-                                           expect="BEGIN:VEVENT", baseline_expect="ok", extra=extra, **options))
+                spec = RequestSpec(feed)
+                rows.append(compare(f"{kind} · feed {args.events:,} · warm", spec, spec.against(baseline),
+                                    expect="BEGIN:VEVENT", baseline_expect="ok", extra=extra, **options))
                 base_url = spec.against(baseline).url
-                rows.append(common.compare(f"{kind} · feed {args.events:,} · 304", _not_modified(feed, etag),
-                                           _plain(base_url), expect=None, baseline_expect="ok", extra=extra,
-                                           **py_options))
+                rows.append(compare(f"{kind} · feed {args.events:,} · 304", _not_modified(feed, etag),
+                                    _plain(base_url), expect=None, baseline_expect="ok", extra=extra,
+                                    **py_options))
 
                 senders = [(c, m) for c in seeded.consortia for m in c.members]
-                plan = common.command_spec(service, seeded, command="/session",
-                                           text=f'planifier "Atelier de co-construction" 10/12/{year} 14h '
-                                                f'--duree 2h --lieu "Maison des associations"',
-                                           senders=senders)
+                plan = command_spec(service, seeded, command="/session",
+                                    text=f'planifier "Atelier de co-construction" 10/12/{year} 14h '
+                                    f'--duree 2h --lieu "Maison des associations"',
+                                    senders=senders)
                 check = requests.post(plan.url, data=plan.bodies[0], headers=plan.headers, timeout=10)
                 assert "planifi" in check.text, check.text
-                rows.append(common.compare(f"{kind} · /session planifier", plan, plan.against(baseline),
-                                           expect="planifi", baseline_expect="ok", extra=extra, **options))
-    return common.report(NAME, rows, write_json=not args.no_json, meta={
+                rows.append(compare(f"{kind} · /session planifier", plan, plan.against(baseline),
+                                    expect="planifi", baseline_expect="ok", extra=extra, **options))
+    return report(NAME, rows, write_json=not args.no_json, meta={
         "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
         "events": args.events, "argv": sys.argv[1:] if argv is None else argv})
 

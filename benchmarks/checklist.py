@@ -21,14 +21,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import common  # noqa: E402
+from benchmarks.database import fresh_database, prepare_database, seeded_consortium_ids  # noqa: E402
+from benchmarks.load import load  # noqa: E402
+from benchmarks.options import arguments, databases, load_options  # noqa: E402
+from benchmarks.reporting import Row, print_flatness, report  # noqa: E402
+from benchmarks.seeding import seed_consortia  # noqa: E402
+from benchmarks.servers import start_baseline, start_service  # noqa: E402
+from benchmarks.workload import command_form, command_spec, slash_command  # noqa: E402
 
 NAME = "checklist"
 BIG = 500
 
 
 def parse_args(argv=None):
-    parser = common.arguments(__doc__.strip().splitlines()[0])
+    parser = arguments(__doc__.strip().splitlines()[0])
     parser.add_argument("--small", type=int, default=100, help="consortiums in the small database (default 100)")
     parser.add_argument("--large", type=int, default=10_000, help="consortiums in the large one (default 10,000)")
     parser.add_argument("--items", type=int, default=1_000_000,
@@ -86,10 +92,10 @@ def grow_items(url: str, consortium_ids: list[int], per_consortium: int, *, firs
 
 def _check(service, seeded, consortium, text: str, expect: str) -> None:
     member = consortium.members[0]
-    response = common.slash_command(service.url, service.command_token, command="/checklist", text=text,
-                                    user_id=member.user_id, user_name=member.username,
-                                    channel_id=consortium.channel_id, channel_name=consortium.channel_name,
-                                    team_id=seeded.team_id, team_domain=seeded.team_domain)
+    response = slash_command(service.url, service.command_token, command="/checklist", text=text,
+                             user_id=member.user_id, user_name=member.username,
+                             channel_id=consortium.channel_id, channel_name=consortium.channel_name,
+                             team_id=seeded.team_id, team_domain=seeded.team_domain)
     body = response.json().get("text", "") if response.status_code == 200 else response.text
     if response.status_code != 200 or expect not in body:
         raise SystemExit(f"unexpected reply ({response.status_code}) to /checklist {text}: {body[:500]}\n"
@@ -97,46 +103,46 @@ def _check(service, seeded, consortium, text: str, expect: str) -> None:
 
 
 def _measure(kind: str, label: str, url: str, seeded, small_sample, big_sample, baseline, options, args,
-             total_consortia: int, total_items: int) -> list[common.Row]:
+             total_consortia: int, total_items: int) -> list[Row]:
     rows = []
-    with common.start_service(url, workers=args.workers) as service:
+    with start_service(url, workers=args.workers) as service:
         _check(service, seeded, small_sample[0], "liste", "Bench consortium")
         _check(service, seeded, big_sample[0], "liste", "Bench consortium")
         scenarios = [
-            ("liste · 26 items", common.command_spec(service, seeded, command="/checklist", text="liste",
-                                                     consortia=small_sample), "Bench consortium"),
-            (f"liste · {BIG} items", common.command_spec(service, seeded, command="/checklist", text="liste",
-                                                          consortia=big_sample), "Bench consortium"),
+            ("liste · 26 items", command_spec(service, seeded, command="/checklist", text="liste",
+                                              consortia=small_sample), "Bench consortium"),
+            (f"liste · {BIG} items", command_spec(service, seeded, command="/checklist", text="liste",
+                                                  consortia=big_sample), "Bench consortium"),
         ]
         senders = [(c, m) for c in small_sample for m in c.members]
         import dataclasses
         from urllib.parse import urlencode
 
-        bodies = tuple(urlencode(common.command_form(
+        bodies = tuple(urlencode(command_form(
             service.command_token, command="/checklist", text=f"cocher {n}", user_id=m.user_id, user_name=m.username,
             channel_id=c.channel_id, team_id=seeded.team_id, team_domain=seeded.team_domain,
             channel_name=c.channel_name)) for n in range(1, 27) for c, m in senders)
         tick = dataclasses.replace(scenarios[0][1], bodies=bodies)
         scenarios.append(("cocher", tick, "coch"))
         for name, spec, expect in scenarios:
-            base = common.load(spec.against(baseline), expect="ok", **options)
-            stats = common.load(spec, expect=expect, **options)
+            base = load(spec.against(baseline), expect="ok", **options)
+            stats = load(spec, expect=expect, **options)
             print(f"  {name}: service {stats}\n  {' ' * len(name)}  baseline {base}")
-            rows.append(common.Row(f"{kind} · {label} · {name}", stats, baseline=base,
-                                   extra={"database": kind, "size": label, "scenario": name,
+            rows.append(Row(f"{kind} · {label} · {name}", stats, baseline=base,
+                            extra={"database": kind, "size": label, "scenario": name,
                                           "consortia": total_consortia, "items": total_items}))
     return rows
 
 
 def run(argv=None) -> dict:
     args = parse_args(argv)
-    options = common.load_options(args)
-    rows: list[common.Row] = []
-    with common.start_baseline(workers=args.workers) as baseline:
-        for kind in common.databases(args):
-            url = common.fresh_database(kind, name=args.database_name)
-            common.prepare_database(url)
-            seeded = common.seed_consortia(url, args.small, sample=args.rotate * 2)
+    options = load_options(args)
+    rows: list[Row] = []
+    with start_baseline(workers=args.workers) as baseline:
+        for kind in databases(args):
+            url = fresh_database(kind, name=args.database_name)
+            prepare_database(url)
+            seeded = seed_consortia(url, args.small, sample=args.rotate * 2)
             sample = list(seeded.consortia)
             small_sample, big_sample = sample[0::2], sample[1::2]
             grow_items(url, [c.id for c in big_sample], BIG - 26)
@@ -144,8 +150,8 @@ def run(argv=None) -> dict:
             print(f"[{kind}] {args.small:,} consortiums, {items:,} items")
             rows += _measure(kind, f"{args.small:,} consortiums", url, seeded, small_sample, big_sample, baseline,
                              options, args, args.small, items)
-            grown = common.seed_consortia(url, args.large - args.small, sample=2)
-            ids = [i for i in common.consortium_ids(url) if i not in {c.id for c in sample}]
+            grown = seed_consortia(url, args.large - args.small, sample=2)
+            ids = [i for i in seeded_consortium_ids(url) if i not in {c.id for c in sample}]
             missing = max(0, args.items - (args.large * 26 + len(big_sample) * (BIG - 26)))
             per = missing // max(1, len(ids))
             added = grow_items(url, ids, per) if per else 0
@@ -154,10 +160,10 @@ def run(argv=None) -> dict:
                   f"(seeded in {grown.seconds:.0f}s)")
             rows += _measure(kind, f"{grown.total:,} consortiums", url, seeded, small_sample, big_sample, baseline,
                              options, args, grown.total, items)
-    document = common.report(NAME, rows, write_json=not args.no_json, meta={
+    document = report(NAME, rows, write_json=not args.no_json, meta={
         "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
         "argv": sys.argv[1:] if argv is None else argv})
-    common.print_flatness(rows, "items", "items")
+    print_flatness(rows, "items", "items")
     return document
 
 

@@ -18,22 +18,29 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import common  # noqa: E402
+from benchmarks.database import DEFAULT_DATABASE_NAME, drop_database, fresh_database, prepare_database  # noqa: E402
+from benchmarks.load import compare  # noqa: E402
+from benchmarks.options import arguments, compare_options, databases  # noqa: E402
+from benchmarks.reporting import Row, report  # noqa: E402
+from benchmarks.seeding import Seeded, SeededConsortium, seed_consortia  # noqa: E402
+from benchmarks.servers import Service, start_baseline, start_service  # noqa: E402
+from benchmarks.stats import ratios  # noqa: E402
+from benchmarks.workload import command_spec, slash_command  # noqa: E402
 
 NAME = "command_latency"
 EXPECT = "#### Bench consortium"  # the reply starts with the consortium's name: not an error
 
 
 def parse_args(argv=None):
-    parser = common.arguments(__doc__.strip().splitlines()[0])
+    parser = arguments(__doc__.strip().splitlines()[0])
     parser.add_argument("--sizes", default="1,10000",
                         help="numbers of consortiums in the database, comma-separated (default 1,10000)")
     parser.add_argument("--rotate", type=int, default=50,
                         help="how many consortiums (x their members) the requests rotate over (default 50)")
     parser.add_argument("--keep-database", action="store_true",
                         help="keep the seeded databases afterwards (default: dropped)")
-    parser.add_argument("--database-name", default=common.DEFAULT_DATABASE_NAME,
-                        help=f"PostgreSQL database to (re)create (default {common.DEFAULT_DATABASE_NAME})")
+    parser.add_argument("--database-name", default=DEFAULT_DATABASE_NAME,
+                        help=f"PostgreSQL database to (re)create (default {DEFAULT_DATABASE_NAME})")
     return parser.parse_args(argv)
 
 
@@ -42,28 +49,28 @@ def run(argv=None) -> dict:
     sizes = sorted({int(part) for part in args.sizes.split(",") if part.strip()})
     if not sizes or sizes[0] < 1:
         raise SystemExit("--sizes: positive numbers")
-    options = common.compare_options(args)
-    rows: list[common.Row] = []
-    print(f"/consortium info — sizes {sizes}, databases {common.databases(args)}, "
+    options = compare_options(args)
+    rows: list[Row] = []
+    print(f"/consortium info — sizes {sizes}, databases {databases(args)}, "
           f"{options['seconds']:g}s per measurement in {options['rounds']} round(s) alternating with the baseline, "
           f"{args.concurrency} connections, {args.workers} workers")
-    with common.start_baseline(workers=args.workers) as baseline:
-        for kind in common.databases(args):
-            url = common.fresh_database(kind, name=args.database_name)
-            common.prepare_database(url)
+    with start_baseline(workers=args.workers) as baseline:
+        for kind in databases(args):
+            url = fresh_database(kind, name=args.database_name)
+            prepare_database(url)
             seeded_total = 0
-            sample: list[common.SeededConsortium] = []
+            sample: list[SeededConsortium] = []
             for size in sizes:
-                seeded = common.seed_consortia(url, size - seeded_total, sample=args.rotate)
+                seeded = seed_consortia(url, size - seeded_total, sample=args.rotate)
                 seeded_total = size
                 sample.extend(seeded.consortia)
                 print(f"[{kind}] {seeded.total:,} consortiums (seeded {seeded.count:,} in {seeded.seconds:.1f}s)")
                 rotation = _spread(sample, args.rotate)
-                with common.start_service(url, workers=args.workers) as service:
-                    spec = common.command_spec(service, seeded, command="/consortium", text="info",
-                                               consortia=rotation)
+                with start_service(url, workers=args.workers) as service:
+                    spec = command_spec(service, seeded, command="/consortium", text="info",
+                                        consortia=rotation)
                     _check(service, seeded, rotation[-1])
-                    row = common.compare(
+                    row = compare(
                         f"{kind} · {size:,} consortium{'s' if size > 1 else ''}", spec, spec.against(baseline),
                         expect=EXPECT, baseline_expect="ok",
                         extra={"database": kind, "consortia": size, "seed_seconds": round(seeded.seconds, 2),
@@ -73,8 +80,8 @@ def run(argv=None) -> dict:
             if args.keep_database:
                 print(f"[{kind}] database kept: {url}")
             else:
-                common.drop_database(url)
-    document = common.report(NAME, rows, write_json=not args.no_json, meta={
+                drop_database(url)
+    document = report(NAME, rows, write_json=not args.no_json, meta={
         "command": "/consortium info", "sizes": sizes, "workers": args.workers,
         "concurrency": args.concurrency, "seconds": options["seconds"], "rounds": options["rounds"],
         "argv": sys.argv[1:] if argv is None else argv})
@@ -89,30 +96,30 @@ def _spread(items: list, count: int) -> list:
     return [items[round(i * (len(items) - 1) / (count - 1))] for i in range(count)]
 
 
-def _check(service: common.Service, seeded: common.Seeded, consortium: common.SeededConsortium) -> None:
+def _check(service: Service, seeded: Seeded, consortium: SeededConsortium) -> None:
     """One real command first: a benchmark of error replies would measure nothing."""
     member = consortium.members[0]
-    response = common.slash_command(service.url, service.command_token, command="/consortium", text="info",
-                                    user_id=member.user_id, user_name=member.username,
-                                    channel_id=consortium.channel_id, channel_name=consortium.channel_name,
-                                    team_id=seeded.team_id, team_domain=seeded.team_domain)
+    response = slash_command(service.url, service.command_token, command="/consortium", text="info",
+                             user_id=member.user_id, user_name=member.username,
+                             channel_id=consortium.channel_id, channel_name=consortium.channel_name,
+                             team_id=seeded.team_id, team_domain=seeded.team_domain)
     text = response.json().get("text", "") if response.status_code == 200 else response.text
     if response.status_code != 200 or not text.startswith(f"#### {consortium.name}"):
         raise SystemExit(f"unexpected reply ({response.status_code}) to /consortium info: {text[:500]}\n"
                          f"service log:\n{service.log_tail()}")
 
 
-def _scaling(rows: list[common.Row]) -> None:
+def _scaling(rows: list[Row]) -> None:
     """Per database: the largest size's figures divided by the smallest's (1.0 = no slower)."""
-    by_db: dict[str, list[common.Row]] = {}
+    by_db: dict[str, list[Row]] = {}
     for row in rows:
         by_db.setdefault(row.extra["database"], []).append(row)
     for kind, entries in by_db.items():
         if len(entries) < 2:
             continue
         small, large = entries[0], entries[-1]
-        r_small = common.ratios(small.stats, small.baseline)
-        r_large = common.ratios(large.stats, large.baseline)
+        r_small = ratios(small.stats, small.baseline)
+        r_large = ratios(large.stats, large.baseline)
 
         def q(a, b):
             return f"{a / b:.2f}" if a and b else "—"

@@ -17,7 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import common  # noqa: E402
+from benchmarks.database import fresh_database, prepare_database, seeded_consortium_ids  # noqa: E402
+from benchmarks.load import load  # noqa: E402
+from benchmarks.options import arguments, databases, load_options  # noqa: E402
+from benchmarks.reporting import Row, report  # noqa: E402
+from benchmarks.seeding import SeededMember, fake_id, seed_consortia  # noqa: E402
+from benchmarks.servers import start_baseline, start_service  # noqa: E402
+from benchmarks.workload import command_spec, slash_command  # noqa: E402
 
 NAME = "dialogues"
 PER_LISTED = 30
@@ -25,7 +31,7 @@ STAGES = ("premier-contact", "exploration", "candidature", "instruction", "accor
 
 
 def parse_args(argv=None):
-    parser = common.arguments(__doc__.strip().splitlines()[0])
+    parser = arguments(__doc__.strip().splitlines()[0])
     parser.add_argument("--consortia", type=int, default=10_000, help="consortiums (default 10,000)")
     parser.add_argument("--dialogues", type=int, default=50_000, help="dialogues in all (default 50,000)")
     parser.add_argument("--foundations", type=int, default=60, help="foundations (default 60)")
@@ -46,7 +52,7 @@ def seed_dialogues(url: str, network_id: int, consortium_ids: list[int], listed_
 
     engine = make_engine(url)
     now = datetime.now(timezone.utc)
-    admin_id = common.fake_id("benchadmin", 1)
+    admin_id = fake_id("benchadmin", 1)
     try:
         with engine.begin() as conn:
             org_ids = []
@@ -56,7 +62,7 @@ def seed_dialogues(url: str, network_id: int, consortium_ids: list[int], listed_
                     search_key=f"fondation-{n}", kind="foundation" if n % 4 else "fund", description="",
                     themes=["Emploi"], created_at=now).returning(Organisation.id)).scalar_one())
             conn.execute(insert(Person), [dict(network_id=network_id, username=f"rep{n}",
-                                               mattermost_user_id=common.fake_id("benchrep", n), display_name="",
+                                               mattermost_user_id=fake_id("benchrep", n), display_name="",
                                                organisation_id=oid, is_guest=True, created_at=now)
                                           for n, oid in enumerate(org_ids, start=1)])
             if conn.scalar(select(Person.id).where(Person.username == "admin")) is None:
@@ -105,9 +111,9 @@ def seed_dialogues(url: str, network_id: int, consortium_ids: list[int], listed_
 
 
 def _check(service, seeded, *, user_id, username, channel_id, text, expect) -> None:
-    response = common.slash_command(service.url, service.command_token, command="/dialogue", text=text,
-                                    user_id=user_id, user_name=username, channel_id=channel_id,
-                                    team_id=seeded.team_id, team_domain=seeded.team_domain)
+    response = slash_command(service.url, service.command_token, command="/dialogue", text=text,
+                             user_id=user_id, user_name=username, channel_id=channel_id,
+                             team_id=seeded.team_id, team_domain=seeded.team_domain)
     body = response.json().get("text", "") if response.status_code == 200 else response.text
     if response.status_code != 200 or expect not in body:
         raise SystemExit(f"unexpected reply ({response.status_code}) to /dialogue {text}: {body[:500]}\n"
@@ -116,41 +122,41 @@ def _check(service, seeded, *, user_id, username, channel_id, text, expect) -> N
 
 def run(argv=None) -> dict:
     args = parse_args(argv)
-    options = common.load_options(args)
-    rows: list[common.Row] = []
-    with common.start_baseline(workers=args.workers) as baseline:
-        for kind in common.databases(args):
-            url = common.fresh_database(kind, name=args.database_name)
-            common.prepare_database(url)
-            seeded = common.seed_consortia(url, args.consortia, sample=args.rotate, checklist=False)
+    options = load_options(args)
+    rows: list[Row] = []
+    with start_baseline(workers=args.workers) as baseline:
+        for kind in databases(args):
+            url = fresh_database(kind, name=args.database_name)
+            prepare_database(url)
+            seeded = seed_consortia(url, args.consortia, sample=args.rotate, checklist=False)
             sample = list(seeded.consortia)
-            count, admin_id = seed_dialogues(url, seeded.network_id, common.consortium_ids(url), {c.id for c in sample},
+            count, admin_id = seed_dialogues(url, seeded.network_id, seeded_consortium_ids(url), {c.id for c in sample},
                                              args.dialogues, args.foundations)
             print(f"[{kind}] {seeded.total:,} consortiums, {count:,} dialogues (seeded in {seeded.seconds:.0f}s + "
                   f"dialogues)")
-            with common.start_service(url, workers=args.workers) as service:
+            with start_service(url, workers=args.workers) as service:
                 first = sample[0]
                 _check(service, seeded, user_id=first.members[0].user_id, username=first.members[0].username,
                        channel_id=first.channel_id, text="liste", expect="Fondation")
                 _check(service, seeded, user_id=admin_id, username="admin", channel_id=first.channel_id,
                        text="liste --tout", expect=f"{count} dialogues")
-                admin_spec = common.command_spec(service, seeded, command="/dialogue", text="liste --tout",
-                                                 senders=[(c, common.SeededMember("admin", admin_id))
+                admin_spec = command_spec(service, seeded, command="/dialogue", text="liste --tout",
+                                          senders=[(c, SeededMember("admin", admin_id))
                                                           for c in sample])
                 scenarios = [
                     (f"liste · {PER_LISTED} dialogues",
-                     common.command_spec(service, seeded, command="/dialogue", text="liste", consortia=sample),
+                     command_spec(service, seeded, command="/dialogue", text="liste", consortia=sample),
                      "Fondation"),
                     (f"liste --tout · {count:,} dialogues", admin_spec, "Fondation"),
                 ]
                 for name, spec, expect in scenarios:
-                    base = common.load(spec.against(baseline), expect="ok", **options)
-                    stats = common.load(spec, expect=expect, **options)
+                    base = load(spec.against(baseline), expect="ok", **options)
+                    stats = load(spec, expect=expect, **options)
                     print(f"  {name}: service {stats}\n  {' ' * len(name)}  baseline {base}")
-                    rows.append(common.Row(f"{kind} · {name}", stats, baseline=base,
-                                           extra={"database": kind, "scenario": name, "consortia": seeded.total,
+                    rows.append(Row(f"{kind} · {name}", stats, baseline=base,
+                                    extra={"database": kind, "scenario": name, "consortia": seeded.total,
                                                   "dialogues": count}))
-    return common.report(NAME, rows, write_json=not args.no_json, meta={
+    return report(NAME, rows, write_json=not args.no_json, meta={
         "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
         "argv": sys.argv[1:] if argv is None else argv})
 

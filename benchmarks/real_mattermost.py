@@ -2,7 +2,7 @@
 
 Both are run the way the web client runs them, `POST /api/v4/commands/execute`, by 20 users at once
 (each with their own token), in the same consortium channel, through the same server, in the same
-run, alternating slices (benchmarks/common.py `compare`). For `/consortium info` Mattermost calls
+run, alternating slices (`compare` in benchmarks/load.py). For `/consortium info` Mattermost calls
 Consortia (gunicorn, 2 workers) and relays its answer; `/echo` is answered inside Mattermost. The
 ratios say what our command costs a user compared with a built-in one (goal: at most 1.2×).
 
@@ -27,9 +27,14 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import common  # noqa: E402
+from benchmarks import ROOT  # noqa: E402
+from benchmarks.database import drop_database, fresh_database, prepare_database  # noqa: E402
+from benchmarks.load import compare, load  # noqa: E402
+from benchmarks.options import arguments, databases  # noqa: E402
+from benchmarks.reporting import report  # noqa: E402
+from benchmarks.servers import free_port, start_baseline, start_service  # noqa: E402
 
-RUN = common.ROOT / "tools" / "mattermost-server" / "run"
+RUN = ROOT / "tools" / "mattermost-server" / "run"
 USERS = 20
 PASSWORD = "Consortia-bench-1"
 
@@ -67,7 +72,7 @@ def _user(admin: Admin, team_id: str, name: str) -> str:
 
 def _cli(env: dict, *args: str) -> str:
     consortia = Path(sys.executable).with_name("consortia")
-    done = subprocess.run([str(consortia), *args], env=env, cwd=common.ROOT, capture_output=True, text=True,
+    done = subprocess.run([str(consortia), *args], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
     if done.returncode != 0:
         raise RuntimeError(f"consortia {' '.join(args)}: {done.stdout}\n{done.stderr}")
@@ -101,8 +106,8 @@ def _direct(service, database: str, team: dict, channel: dict):
 
 
 def main() -> int:
-    parser = common.arguments("/consortium info vs the built-in /echo through a real Mattermost", seconds=20,
-                              quick_seconds=4)
+    parser = arguments("/consortium info vs the built-in /echo through a real Mattermost", seconds=20,
+                       quick_seconds=4)
     parser.add_argument("--threads", type=int, default=4,
                         help="gunicorn threads per worker (gthread, as the README's production set-up; 1: sync)")
     parser.set_defaults(concurrency=USERS)
@@ -110,7 +115,7 @@ def main() -> int:
     seconds = args.seconds or (4 if args.quick else 20)
     rounds = 1 if args.quick else args.rounds
     started_here = not os.environ.get("CONSORTIA_TEST_MM_URL")
-    env_up = dict(os.environ, MM_PORT=str(common.free_port()), MM_DB_NAME="consortia_bench_mattermost")
+    env_up = dict(os.environ, MM_PORT=str(free_port()), MM_DB_NAME="consortia_bench_mattermost")
     if started_here:
         up = subprocess.run([str(RUN), "up"], env=env_up, capture_output=True, text=True, timeout=3600)
         if up.returncode != 0:
@@ -120,9 +125,9 @@ def main() -> int:
     else:
         server = dict(os.environ)
     url, version = server["CONSORTIA_TEST_MM_URL"], server.get("CONSORTIA_TEST_MM_VERSION", "?")
-    database = common.fresh_database(common.databases(args)[0], name="consortia_bench_real_mm",
-                                     directory=tempfile.mkdtemp(prefix="consortia-bench-real-mm-"))
-    common.prepare_database(database)
+    database = fresh_database(databases(args)[0], name="consortia_bench_real_mm",
+                              directory=tempfile.mkdtemp(prefix="consortia-bench-real-mm-"))
+    prepare_database(database)
     try:
         admin = Admin(url, server["CONSORTIA_TEST_MM_ADMIN_TOKEN"])
         team = admin("GET", f"/teams/name/{server.get('CONSORTIA_TEST_MM_TEAM', 'reseau')}")
@@ -139,8 +144,8 @@ def main() -> int:
         mattermost_env = {"CONSORTIA_MATTERMOST_URL": url, "CONSORTIA_MATTERMOST_TOKEN": bot_token,
                           "CONSORTIA_MATTERMOST_TEAM": team["name"], "CONSORTIA_COMMAND_TOKENS": ""}
         threads = ["-k", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []
-        with common.start_service(database, workers=args.workers, extra_env=mattermost_env,
-                                  gunicorn_args=threads) as service:
+        with start_service(database, workers=args.workers, extra_env=mattermost_env,
+                           gunicorn_args=threads) as service:
             cli_env = dict(service.env, **{"CONSORTIA_MATTERMOST_TOKEN": server["CONSORTIA_TEST_MM_ADMIN_TOKEN"]})
             print(_cli(cli_env, "mattermost", "install"))
             groups = Path(service.workdir) / "groups.yaml"
@@ -162,41 +167,41 @@ def main() -> int:
                 return run
 
             # Each user's first command makes Consortia look them up once; that is not the steady state.
-            common.load(as_a_user("/consortium info"), seconds=2, warmup=0, concurrency=USERS, quiet=True)
+            load(as_a_user("/consortium info"), seconds=2, warmup=0, concurrency=USERS, quiet=True)
             measure = dict(rounds=rounds, seconds=seconds, baseline_expect=None, warmup=1, engine="python")
-            rows = [common.compare(f"/consortium info vs /echo, {USERS} users", as_a_user("/consortium info"),
-                                   as_a_user("/echo bonjour"), expect="Banc d", concurrency=USERS, **measure),
-                    common.compare("/consortium info vs /echo, 1 user", as_a_user("/consortium info"),
-                                   as_a_user("/echo bonjour"), expect="Banc d", concurrency=1,
-                                   **dict(measure, seconds=seconds / 2))]
+            rows = [compare(f"/consortium info vs /echo, {USERS} users", as_a_user("/consortium info"),
+                            as_a_user("/echo bonjour"), expect="Banc d", concurrency=USERS, **measure),
+                    compare("/consortium info vs /echo, 1 user", as_a_user("/consortium info"),
+                            as_a_user("/echo bonjour"), expect="Banc d", concurrency=1,
+                            **dict(measure, seconds=seconds / 2))]
             # What any custom command costs: a bare Flask endpoint registered as one (the floor), and
             # Consortia alone, sent the form Mattermost sends (its own share of the round trip).
-            with common.start_baseline(workers=args.workers) as bare:
+            with start_baseline(workers=args.workers) as bare:
                 floor = admin("POST", "/commands", {"team_id": team["id"], "trigger": f"plancher{suffix}",
                                                     "method": "P", "url": f"{bare.url}/command"})
                 try:
-                    rows.append(common.compare(f"bare Flask command vs /echo, {USERS} users",
-                                               as_a_user(f"/plancher{suffix} x"), as_a_user("/echo bonjour"),
-                                               expect="ok x", concurrency=USERS, **measure))
-                    rows.append(common.compare(f"/consortium info vs bare Flask command, {USERS} users",
-                                               as_a_user("/consortium info"), as_a_user(f"/plancher{suffix} x"),
-                                               expect="Banc d", concurrency=USERS, **measure))
+                    rows.append(compare(f"bare Flask command vs /echo, {USERS} users",
+                                        as_a_user(f"/plancher{suffix} x"), as_a_user("/echo bonjour"),
+                                        expect="ok x", concurrency=USERS, **measure))
+                    rows.append(compare(f"/consortium info vs bare Flask command, {USERS} users",
+                                        as_a_user("/consortium info"), as_a_user(f"/plancher{suffix} x"),
+                                        expect="Banc d", concurrency=USERS, **measure))
                 finally:
                     admin("DELETE", f"/commands/{floor['id']}")
-            alone = common.load(_direct(service, database, team, channel), seconds=seconds / 2, warmup=1,
-                                concurrency=USERS, engine="python", expect="Banc d", quiet=True)
+            alone = load(_direct(service, database, team, channel), seconds=seconds / 2, warmup=1,
+                         concurrency=USERS, engine="python", expect="Banc d", quiet=True)
             print(f"Consortia alone (no Mattermost), {USERS} connections: {alone}")
-        document = common.report("real_mattermost", rows, meta={"consortia_alone": alone.as_dict(),
-            "mattermost": version, "users": USERS, "seconds": seconds, "rounds": rounds,
-            "database": common.databases(args)[0], "workers": args.workers, "threads": args.threads,
-            "baseline": "the second command of each row, through the same server", "argv": sys.argv[1:]})
+        meta = {"consortia_alone": alone.as_dict(), "mattermost": version, "users": USERS, "seconds": seconds,
+                "rounds": rounds, "database": databases(args)[0], "workers": args.workers, "threads": args.threads,
+                "baseline": "the second command of each row, through the same server", "argv": sys.argv[1:]}
+        document = report("real_mattermost", rows, write_json=not args.no_json, meta=meta)
         print(f"Mattermost {version} (goal: /consortium info at most 1.2× the latency of /echo)")
         for row in document["rows"]:
             ratio = row["ratios"]
             print(f"  {row['scenario']}: throughput {ratio['rps']:.2f}×, p50 {ratio['p50']:.2f}×, "
                   f"p99 {ratio['p99']:.2f}×")
     finally:
-        common.drop_database(database)
+        drop_database(database)
         if started_here:
             subprocess.run([str(RUN), "down"], env=env_up, capture_output=True, text=True, timeout=300)
     return 0

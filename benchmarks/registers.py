@@ -20,16 +20,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from datetime import UTC
+from datetime import UTC  # noqa: E402
 
-from benchmarks import common
+from benchmarks.database import fresh_database, prepare_database, seeded_consortium_ids  # noqa: E402
+from benchmarks.load import load  # noqa: E402
+from benchmarks.options import arguments, databases, load_options  # noqa: E402
+from benchmarks.reporting import Row, print_flatness, report  # noqa: E402
+from benchmarks.seeding import seed_consortia  # noqa: E402
+from benchmarks.servers import start_baseline, start_service  # noqa: E402
+from benchmarks.workload import command_spec, slash_command  # noqa: E402
 
 NAME = "registers"
 LISTED = 50
 
 
 def parse_args(argv=None):
-    parser = common.arguments(__doc__.strip().splitlines()[0])
+    parser = arguments(__doc__.strip().splitlines()[0])
     parser.add_argument("--small", type=int, default=100, help="consortiums in the small database (default 100)")
     parser.add_argument("--large", type=int, default=10_000, help="consortiums in the large one (default 10,000)")
     parser.add_argument("--background", type=int, default=10,
@@ -127,10 +133,10 @@ def grow_registers(url: str, consortium_ids: list[int], commitments_each: int) -
 
 def _check(service, seeded, consortium, command: str, text: str, expect: str) -> None:
     member = consortium.members[0]
-    response = common.slash_command(service.url, service.command_token, command=command, text=text,
-                                    user_id=member.user_id, user_name=member.username,
-                                    channel_id=consortium.channel_id, channel_name=consortium.channel_name,
-                                    team_id=seeded.team_id, team_domain=seeded.team_domain)
+    response = slash_command(service.url, service.command_token, command=command, text=text,
+                             user_id=member.user_id, user_name=member.username,
+                             channel_id=consortium.channel_id, channel_name=consortium.channel_name,
+                             team_id=seeded.team_id, team_domain=seeded.team_domain)
     body = response.json().get("text", "") if response.status_code == 200 else response.text
     if response.status_code != 200 or expect not in body:
         raise SystemExit(f"unexpected reply ({response.status_code}) to {command} {text}: {body[:500]}\n"
@@ -138,53 +144,53 @@ def _check(service, seeded, consortium, command: str, text: str, expect: str) ->
 
 
 def _measure(kind: str, label: str, url: str, seeded, sample, baseline, options, args, total: int,
-             commitments: int) -> list[common.Row]:
+             commitments: int) -> list[Row]:
     rows = []
-    with common.start_service(url, workers=args.workers) as service:
+    with start_service(url, workers=args.workers) as service:
         _check(service, seeded, sample[0], "/role", "liste", "ORG-")
         _check(service, seeded, sample[0], "/engagement", "liste", f"| {LISTED} |")
         scenarios = [
-            ("role liste", common.command_spec(service, seeded, command="/role", text="liste", consortia=sample),
+            ("role liste", command_spec(service, seeded, command="/role", text="liste", consortia=sample),
              "ORG-"),
-            (f"engagement liste · {LISTED}", common.command_spec(service, seeded, command="/engagement",
-                                                                 text="liste", consortia=sample), "Engagement"),
+            (f"engagement liste · {LISTED}", command_spec(service, seeded, command="/engagement",
+                                                          text="liste", consortia=sample), "Engagement"),
         ]
         for name, spec, expect in scenarios:
-            base = common.load(spec.against(baseline), expect="ok", **options)
-            stats = common.load(spec, expect=expect, **options)
+            base = load(spec.against(baseline), expect="ok", **options)
+            stats = load(spec, expect=expect, **options)
             print(f"  {name}: service {stats}\n  {' ' * len(name)}  baseline {base}")
-            rows.append(common.Row(f"{kind} · {label} · {name}", stats, baseline=base,
-                                   extra={"database": kind, "size": label, "scenario": name, "consortia": total,
+            rows.append(Row(f"{kind} · {label} · {name}", stats, baseline=base,
+                            extra={"database": kind, "size": label, "scenario": name, "consortia": total,
                                           "commitments": commitments}))
     return rows
 
 
 def run(argv=None) -> dict:
     args = parse_args(argv)
-    options = common.load_options(args)
-    rows: list[common.Row] = []
-    with common.start_baseline(workers=args.workers) as baseline:
-        for kind in common.databases(args):
-            url = common.fresh_database(kind, name=args.database_name)
-            common.prepare_database(url)
-            seeded = common.seed_consortia(url, args.small, sample=args.rotate)
+    options = load_options(args)
+    rows: list[Row] = []
+    with start_baseline(workers=args.workers) as baseline:
+        for kind in databases(args):
+            url = fresh_database(kind, name=args.database_name)
+            prepare_database(url)
+            seeded = seed_consortia(url, args.small, sample=args.rotate)
             sample = list(seeded.consortia)
             sample_ids = {c.id for c in sample}
             commitments = grow_registers(url, sorted(sample_ids), LISTED)
             print(f"[{kind}] {args.small:,} consortiums, {commitments:,} commitments")
             rows += _measure(kind, f"{args.small:,} consortiums", url, seeded, sample, baseline, options, args,
                              args.small, commitments)
-            grown = common.seed_consortia(url, args.large - args.small, sample=2)
-            others = [i for i in common.consortium_ids(url) if i not in sample_ids][::2]
+            grown = seed_consortia(url, args.large - args.small, sample=2)
+            others = [i for i in seeded_consortium_ids(url) if i not in sample_ids][::2]
             commitments += grow_registers(url, others, args.background)
             print(f"[{kind}] grown to {grown.total:,} consortiums, {commitments:,} commitments "
                   f"(seeded in {grown.seconds:.0f}s)")
             rows += _measure(kind, f"{grown.total:,} consortiums", url, seeded, sample, baseline, options, args,
                              grown.total, commitments)
-    document = common.report(NAME, rows, write_json=not args.no_json, meta={
+    document = report(NAME, rows, write_json=not args.no_json, meta={
         "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
         "argv": sys.argv[1:] if argv is None else argv})
-    common.print_flatness(rows, "consortia", "consortiums")
+    print_flatness(rows, "consortia", "consortiums")
     return document
 
 

@@ -20,7 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import common  # noqa: E402
+from benchmarks.database import fresh_database, prepare_database  # noqa: E402
+from benchmarks.load import compare  # noqa: E402
+from benchmarks.options import arguments, compare_options, databases  # noqa: E402
+from benchmarks.reporting import report  # noqa: E402
+from benchmarks.seeding import fake_id, seed_consortia  # noqa: E402
+from benchmarks.servers import start_baseline, start_service  # noqa: E402
+from benchmarks.workload import RequestSpec  # noqa: E402
 
 NAME = "web"
 THEMES = ["Alimentation durable", "Mobilité", "Réemploi", "Communication", "Accès des femmes à l'emploi",
@@ -28,7 +34,7 @@ THEMES = ["Alimentation durable", "Mobilité", "Réemploi", "Communication", "Ac
 
 
 def parse_args(argv=None):
-    parser = common.arguments(__doc__.strip().splitlines()[0])
+    parser = arguments(__doc__.strip().splitlines()[0])
     parser.add_argument("--consortia", type=int, default=10_000, help="consortiums (default 10,000)")
     parser.add_argument("--answers", type=int, default=400, help="answers to the call (default 400)")
     parser.add_argument("--database-name", default="consortia_bench_web")
@@ -51,7 +57,7 @@ def seed_call(url: str, network_id: int, answers: int) -> tuple[int, str, int]:
             admin_id = conn.scalar(select(Person.id).where(Person.username == "admin"))
             if admin_id is None:
                 admin_id = conn.execute(insert(Person).values(
-                    network_id=network_id, username="admin", mattermost_user_id=common.fake_id("benchadmin", 1),
+                    network_id=network_id, username="admin", mattermost_user_id=fake_id("benchadmin", 1),
                     display_name="Admin", created_at=now).returning(Person.id)).scalar_one()
             token = new_token()
             call_id = conn.execute(insert(CallForInterest).values(
@@ -91,17 +97,17 @@ def sign_in(service, secret: str, admin_id: int, network_id: int) -> str:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    options = common.compare_options(args)
+    options = compare_options(args)
     rows = []
     meta = {"consortia": args.consortia, "answers": args.answers}
-    for kind in common.databases(args):
-        url = common.fresh_database(kind, name=args.database_name)
-        common.prepare_database(url)
-        seeded = common.seed_consortia(url, args.consortia, sample=5)
+    for kind in databases(args):
+        url = fresh_database(kind, name=args.database_name)
+        prepare_database(url)
+        seeded = seed_consortia(url, args.consortia, sample=5)
         call_id, form_token, admin_id = seed_call(url, seeded.network_id, args.answers)
         secret = secrets.token_urlsafe(32)
-        with common.start_baseline(workers=args.workers) as base, \
-                common.start_service(url, workers=args.workers, extra_env={"CONSORTIA_SECRET_KEY": secret}) as svc:
+        with start_baseline(workers=args.workers) as base, \
+                start_service(url, workers=args.workers, extra_env={"CONSORTIA_SECRET_KEY": secret}) as svc:
             cookie = sign_in(svc, secret, admin_id, seeded.network_id)
             headers = {"Cookie": cookie}
             scenarios = [
@@ -112,10 +118,10 @@ def main(argv=None) -> dict:
                 (f"public AMI form [{kind}]", f"/ami/{form_token}", "csrf_token"),
             ]
             for label, path, expect in scenarios:
-                spec = common.RequestSpec(svc.url + path, "GET", headers)
-                baseline = common.RequestSpec(base.url + "/", "GET")
-                rows.append(common.compare(label, spec, baseline, expect=expect, **options))
-    return common.report(NAME, rows, write_json=not args.no_json, meta=meta)
+                spec = RequestSpec(svc.url + path, "GET", headers)
+                baseline = RequestSpec(base.url + "/", "GET")
+                rows.append(compare(label, spec, baseline, expect=expect, **options))
+    return report(NAME, rows, write_json=not args.no_json, meta=meta)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ Accepted dates (``parse_date``)
     (``jeudi 10 décembre``) is checked against the date; relative words
     ``aujourd'hui``/``today``, ``demain``/``tomorrow``, ``après-demain``/
     ``day after tomorrow``, ``hier``/``yesterday``, ``dans 3 jours``/``in 3 days``,
-    ``dans 2 semaines``/``in 2 weeks``.
+    ``dans 2 semaines``/``in 2 weeks`` (numbers up to ten also in words: ``dans trois
+    jours``, ``in two weeks``).
 
 Weekday rules (documented choices)
     * A bare weekday (``jeudi``, ``thu``, ``ce jeudi``, ``this thursday``) means the
@@ -31,6 +32,15 @@ Weekday rules (documented choices)
 Times (``parse_time``): ``14h``, ``14h30``, ``14 h 30``, ``14:30``, ``09:05``,
 ``2pm``, ``2:30 pm``, ``midi``/``noon``, ``minuit``/``midnight``.
 
+Time ranges (``parse_time_range``): ``de 14h à 16h30``, ``14h-16h30``, ``9h30–12h``,
+``entre 14h et 16h``, ``from 2pm to 4:30pm``, ``2-4pm`` (a bare start hour takes the
+end's form, but only after ``de``/``from`` or before a dash: ``jeudi 10 à 12h`` is no
+range). The end must come after the start; an end at midnight ends the day.
+``parse_when`` reads a date with a time or a time range and returns its start and end.
+
+Where a date or a time ends (``date_length``, ``time_length``): the command parser asks
+these, word by word, so that the commands and the forms share this one vocabulary.
+
 ``parse_datetime`` takes a date followed by an optional time (``demain à 9h``,
 ``2026-12-10T14:00``, ``next monday at 10:00``); a time in front also works
 (``14h demain``). An explicit UTC offset may follow the time
@@ -44,7 +54,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import takewhile
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as _babel_format_datetime
@@ -58,6 +72,12 @@ __all__ = [
     "parse_time",
     "parse_datetime",
     "parse_datetime_parts",
+    "parse_time_range",
+    "parse_when",
+    "TimeRange",
+    "When",
+    "date_length",
+    "time_length",
     "parse_duration",
     "validate_future",
     "format_date",
@@ -117,7 +137,11 @@ _WEEKDAYS = {
     "samedi": 5, "sam": 5, "saturday": 5, "sat": 5,
     "dimanche": 6, "dim": 6, "sunday": 6, "sun": 6,
 }
-_NUMBER_WORDS = {"un": 1, "une": 1, "a": 1, "an": 1, "one": 1}
+_NUMBER_WORDS = {
+    "un": 1, "une": 1, "a": 1, "an": 1, "one": 1, "deux": 2, "two": 2, "trois": 3, "three": 3,
+    "quatre": 4, "four": 4, "cinq": 5, "five": 5, "six": 6, "sept": 7, "seven": 7, "huit": 8,
+    "eight": 8, "neuf": 9, "nine": 9, "dix": 10, "ten": 10,
+}
 
 
 def _alternation(words) -> str:
@@ -168,13 +192,18 @@ _DATE_IN = re.compile(
     r"(?P<unit>jours?|j|days?|d|semaines?|sem|weeks?|w)"
 )
 
-# Time forms; group names are unique so that they can be embedded in larger patterns.
-_TIME = (
-    r"(?:(?P<ah>\d{1,2})(?::(?P<am>\d{2}))?\s*(?P<ap>am|pm|a\.m\.|p\.m\.)"
-    r"|(?P<hh>\d{1,2})\s*h\s*(?P<hm>\d{2})?"
-    r"|(?P<ch>\d{1,2}):(?P<cm>\d{2})(?::(?P<cs>\d{2}))?"
-    r"|(?P<word>midi|noon|minuit|midnight))"
-)
+def _time_pattern(prefix: str = "") -> str:
+    """The time forms; ``prefix`` keeps group names unique when a pattern holds two times."""
+    p = prefix
+    return (
+        rf"(?:(?P<{p}ah>\d{{1,2}})(?::(?P<{p}am>\d{{2}}))?\s*(?P<{p}ap>am|pm|a\.m\.|p\.m\.)"
+        rf"|(?P<{p}hh>\d{{1,2}})\s*h\s*(?P<{p}hm>\d{{2}})?"
+        rf"|(?P<{p}ch>\d{{1,2}}):(?P<{p}cm>\d{{2}})(?::(?P<{p}cs>\d{{2}}))?"
+        rf"|(?P<{p}word>midi|noon|minuit|midnight))"
+    )
+
+
+_TIME = _time_pattern()
 _OFFSET = (
     r"(?:\s*\(?\s*(?:(?:utc|gmt)?\s*(?P<osign>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?"
     r"|(?P<ozero>utc|gmt|z))\s*\)?)"
@@ -186,6 +215,18 @@ _DT_TIME_SUFFIX = re.compile(
     rf"(?:(?<=\d)t|\s*,\s*{_CONNECTOR}?|\s+{_CONNECTOR}?|\s*@\s*){_TIME}{_OFFSET}?$"
 )
 _DT_TIME_PREFIX = re.compile(rf"{_CONNECTOR}?{_TIME}{_OFFSET}?(?:\s*,\s*|\s+)(?P<rest>.+)")
+
+# Time ranges: "de 14h à 16h30", "14h-16h30", "9h30–12h", "from 2pm to 4:30pm", "2-4pm".
+# A bare start hour takes the end's form ("de 14 à 16h", "2-4pm"), but only after "de"/"from"
+# or before a dash: "jeudi 10 à 12h" is the 10th at noon, not a range.
+_RANGE_SEP = r"(?:\s*-\s*|\s+(?:a|to|until|till|jusqu'?a|et|and)\s+)"
+_RANGE = (
+    rf"(?:(?P<lead>de|from|between|entre)\s+)?"
+    rf"(?:{_time_pattern('s_')}{_RANGE_SEP}|(?P<s_bare>\d{{1,2}})(?(lead){_RANGE_SEP}|\s*-\s*))"
+    rf"{_time_pattern('e_')}"
+)
+_TIME_RANGE = re.compile(_RANGE)
+_DT_RANGE_SUFFIX = re.compile(rf"(?:\s*,\s*|\s+){_RANGE}$")
 
 _DUR_NUM = rf"(?:\d{{1,4}}(?:[.,]\d{{1,3}})?|{_NUMWORD})"
 _DUR_AND = r"(?:\s*(?:,|et|and)\s*|\s*)"
@@ -209,9 +250,17 @@ def _normalize(text: object) -> str | None:
     """
     if not isinstance(text, str) or len(text) > 4 * MAX_INPUT_LENGTH:
         return None
+    return _tidy(_fold(text))
+
+
+@lru_cache(maxsize=1024)  # the same words are looked at from several places of a command
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_CHAR_MAP))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = _SPACES.sub(" ", text).strip().lower()
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def _tidy(folded: str) -> str | None:
+    text = _SPACES.sub(" ", folded).strip().strip(",").strip()  # "December 10," in a sentence
     if not text or len(text) > MAX_INPUT_LENGTH:
         return None
     return text
@@ -390,18 +439,21 @@ def _unparsable_time(text: str) -> DateError:
     ))
 
 
-def _time_from_match(match: re.Match, text: str) -> time:
-    if match.group("word") is not None:
-        return time(0, 0) if match.group("word") in ("minuit", "midnight") else time(12, 0)
-    if match.group("ah") is not None:
-        hour, minute, second = int(match.group("ah")), int(match.group("am") or 0), 0
+def _time_from_match(match: re.Match, text: str, prefix: str = "") -> time:
+    def group(name: str) -> str | None:
+        return match.group(prefix + name)
+
+    if group("word") is not None:
+        return time(0, 0) if group("word") in ("minuit", "midnight") else time(12, 0)
+    if group("ah") is not None:
+        hour, minute, second = int(group("ah")), int(group("am") or 0), 0
         if not 1 <= hour <= 12:
             raise _impossible_time(text, _("with am/pm, hours go from 1 to 12"))
-        hour = hour % 12 + (12 if match.group("ap")[0] == "p" else 0)
-    elif match.group("hh") is not None:
-        hour, minute, second = int(match.group("hh")), int(match.group("hm") or 0), 0
+        hour = hour % 12 + (12 if group("ap")[0] == "p" else 0)
+    elif group("hh") is not None:
+        hour, minute, second = int(group("hh")), int(group("hm") or 0), 0
     else:
-        hour, minute, second = int(match.group("ch")), int(match.group("cm")), int(match.group("cs") or 0)
+        hour, minute, second = int(group("ch")), int(group("cm")), int(group("cs") or 0)
     if hour > 23:
         raise _impossible_time(text, _("hours go from 0 to 23"))
     if minute > 59:
@@ -421,6 +473,33 @@ def _offset_from_match(match: re.Match, text: str) -> timezone | None:
         raise _unparsable_time(text)
     delta = timedelta(hours=hours, minutes=minutes)
     return timezone(-delta if match.group("osign") == "-" else delta)
+
+
+def _range_from_match(match: re.Match, text: str) -> tuple[time, time]:
+    """Start and end of a time range; the end is after the start (midnight ends the day)."""
+    end = _time_from_match(match, text, "e_")
+    bare = match.group("s_bare")
+    if bare is None:
+        start = _time_from_match(match, text, "s_")
+    elif match.group("e_ap") is not None:  # "2-4pm": the start is in the afternoon too...
+        hour = int(bare)
+        if not 1 <= hour <= 12:
+            raise _impossible_time(text, _("with am/pm, hours go from 1 to 12"))
+        start = time(hour % 12 + (12 if match.group("e_ap")[0] == "p" else 0))
+        if start >= end and start.hour >= 12:  # ... unless that puts it after the end: "11-1pm"
+            start = time(hour % 12)
+    else:
+        if int(bare) > 23:
+            raise _impossible_time(text, _("hours go from 0 to 23"))
+        start = time(int(bare))
+    if end <= start and end != time(0, 0):
+        raise DateError("impossible", _(
+            "“{text}”: the end ({end}) must come after the start ({start}).",
+            text=_shown(text), start=_hhmm(start), end=_hhmm(end),
+        ))
+    if start == end:
+        raise _impossible_time(text, _("the start and the end are the same"))
+    return start, end
 
 
 # ------------------------------------------------------------------------- public API
@@ -448,8 +527,32 @@ def parse_time(text: str) -> time:
     norm = _normalize(text)
     match = _TIME_ONLY.fullmatch(norm) if norm else None
     if match is None:
+        if norm and (ranged := _TIME_RANGE.fullmatch(norm)):
+            start = _range_from_match(ranged, text)[0]
+            raise DateError("unparsable", _(
+                "“{text}” is a time range: give one time here, for example {start}.",
+                text=_shown(text), start=_hhmm(start),
+            ))
         raise _unparsable_time(text)
     return _time_from_match(match, text)
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A time of day, or a range of two (``end`` is None for a single time)."""
+
+    start: time
+    end: time | None = None
+
+
+def parse_time_range(text: str) -> TimeRange:
+    """Read a time or a time range: ``14h``, ``de 14h à 16h30``, ``14h-16h30``,
+    ``9h30–12h``, ``from 2pm to 4:30pm``, ``2-4pm``. An end at midnight ends the day."""
+    norm = _normalize(text)
+    match = _TIME_RANGE.fullmatch(norm) if norm else None
+    if match is None:
+        return TimeRange(parse_time(text))
+    return TimeRange(*_range_from_match(match, text))
 
 
 def _unparsable_datetime(text: str) -> DateError:
@@ -609,6 +712,111 @@ def parse_datetime_parts(
         when = _time_from_match(match, time_text)
         offset = _offset_from_match(match, time_text)
     return _combine(found, when, offset, text=date_text, now_local=now_local, tz=tz, default_time=default_time)
+
+
+@dataclass(frozen=True)
+class When:
+    """When something happens: its start, and its end when a time range was given."""
+
+    start: datetime
+    end: datetime | None = None
+
+
+def parse_when(
+    date_text: str,
+    time_text: str | None = None,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    default_time: time | None = None,
+) -> When:
+    """A start, and an end when the time is a range: ``jeudi 10 décembre de 14h à 16h30``
+    in one text, or the date and the time apart (``"jeudi 10 décembre"``, ``"14h-16h30"``).
+    Without a range it reads what ``parse_datetime`` / ``parse_datetime_parts`` read, and
+    ``end`` is None. An end at midnight is the next day's 00:00."""
+    now_local = _local_now(now, tz)
+    if time_text is None:
+        norm = _normalize(date_text)
+        match = _DT_RANGE_SUFFIX.search(norm) if norm else None
+        if match is None:
+            return When(parse_datetime(date_text, now=now, tz=tz, default_time=default_time))
+        date_part = norm[: match.start()].strip()
+        found = _resolve_date(date_part, now_local.date(), date_text) if date_part else None
+        if found is None:
+            raise _unparsable_datetime(date_text)
+        times = _range_from_match(match, date_text)
+    else:
+        time_norm = _normalize(time_text)
+        match = _TIME_RANGE.fullmatch(time_norm) if time_norm else None
+        if match is None:
+            return When(parse_datetime_parts(date_text, time_text, now=now, tz=tz, default_time=default_time))
+        norm = _normalize(date_text)
+        found = _resolve_date(norm, now_local.date(), date_text) if norm else None
+        if found is None:
+            raise _unparsable_date(date_text)
+        times = _range_from_match(match, time_text)
+    start = _combine(found, times[0], None, text=date_text, now_local=now_local, tz=tz, default_time=None)
+    end_day = start.date() + timedelta(days=1 if times[1] == time(0, 0) else 0)
+    return When(start, _localize(datetime.combine(end_day, times[1]), tz))
+
+
+# ------------------------------------------------------- where a date or a time ends
+
+# How many words a date or a time can take at most: "le jeudi 10 décembre 2026",
+# "de 14 h 30 à 16 h 30".
+_DATE_WORDS = 6
+_TIME_WORDS = 9
+# The forms _resolve_date reads, in its order.
+_DATE_FORMS = (
+    _DATE_ISO, _DATE_DMY, _DATE_DAY_MONTH, _DATE_MONTH_DAY, _DATE_TODAY, _DATE_TOMORROW,
+    _DATE_AFTER_TOMORROW, _DATE_YESTERDAY, _DATE_WEEKDAY, _DATE_NEXT_WEEKDAY, _DATE_IN,
+)
+
+
+def _is_date(norm: str) -> bool:
+    """Whether this is written as a date (31/02 is, even though no such day exists)."""
+    return any(form.fullmatch(norm) for form in _DATE_FORMS)
+
+
+def _is_time(norm: str) -> bool:
+    return bool(_TIME_WITH_OFFSET.fullmatch(norm) or _TIME_RANGE.fullmatch(norm))
+
+
+# The words a date or a time can start with (besides a digit): a cheap test that spares the
+# full grammar at every word of a long title. Tests check it against every accepted input.
+_DATE_FIRST_WORDS = frozenset(_WEEKDAYS) | frozenset(_MONTHS) | {
+    "le", "the", "on", "ce", "this", "dans", "in", "prochain", "next", "aujourd'hui", "aujourdhui",
+    "auj", "today", "demain", "tomorrow", "apres-demain", "apres", "day", "hier", "yesterday",
+}
+_TIME_FIRST_WORDS = frozenset({
+    "a", "at", "vers", "@", "de", "from", "between", "entre", "midi", "noon", "minuit", "midnight",
+})
+
+
+def _longest(words: Sequence[str], most: int, test, first_words: frozenset[str]) -> int:
+    words = list(takewhile(lambda word: len(word) <= MAX_INPUT_LENGTH, words[:most]))
+    first = _tidy(_fold(words[0])) if words else None
+    if not first or not (first[0].isdigit() or first.split()[0].rstrip(".,") in first_words):
+        return 0
+    folded = [_fold(word) for word in words]
+    for count in range(len(folded), 0, -1):
+        norm = _tidy(" ".join(folded[:count]))
+        if norm and test(norm):
+            return count
+    return 0
+
+
+def date_length(words: Sequence[str]) -> int:
+    """How many of ``words``, from the first, make one date (the most that do; 0 if none):
+    ``["jeudi", "10", "décembre", "14h"]`` -> 3, ``["dans", "2", "semaines"]`` -> 3.
+    The command parser asks this where a date may start."""
+    return _longest(words, _DATE_WORDS, _is_date, _DATE_FIRST_WORDS)
+
+
+def time_length(words: Sequence[str]) -> int:
+    """How many of ``words``, from the first, make one time or time range:
+    ``["à", "14h"]`` -> 2, ``["de", "14h", "à", "16h30", "salle"]`` -> 4."""
+    return _longest(words, _TIME_WORDS, _is_time, _TIME_FIRST_WORDS)
 
 
 def _duration_number(raw: str) -> float:

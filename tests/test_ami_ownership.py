@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 import requests
 
-from tests.test_ami import answers, chat_answer, csrf_of, open_call, web_answer
-from tests.test_dialogues import dm_posts
+from tests.helpers.ami import answers, chat_answer, csrf_of, open_call, web_answer
+from tests.helpers.chat import dm_posts
 
 EDIT_LINK = re.compile(r"(http://127\.0\.0\.1:\d+/ami/\S+\?edit=\S+)")
 

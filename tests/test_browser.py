@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_ami import open_call
-from tests.test_web import create_consortium, magic_link
+from tests.helpers.web import create_consortium, magic_link
+from tests.helpers.ami import chat_answer, open_call, web_answer
 
 CHROMIUM = os.environ.get("CONSORTIA_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
@@ -95,7 +95,6 @@ def test_public_form_by_keyboard(net, page):
 
 def test_admin_reads_the_matrix_forms_a_consortium_and_follows_it(net, page):
     url = open_call(net)
-    from tests.test_ami import chat_answer, web_answer
 
     chat_answer(net, "ines", {"structure_name": "EI Mobil'Emploi", "contact_name": "Inès",
                               "contact_email": "ines@example.org", "theme_1": "Alimentation", "departement": "69"})
@@ -115,7 +114,7 @@ def test_admin_reads_the_matrix_forms_a_consortium_and_follows_it(net, page):
     shot(page, "ami-admin")
     page.locator("#results-link").click()
     matrix = page.locator("#matrix")
-    assert matrix.is_visible()
+    matrix.wait_for()  # the results page has loaded (is_visible would not wait for it)
     rows = {r.locator("th").inner_text(): r for r in matrix.locator("tbody tr").all()}
     assert len(rows) == 3
     shot(page, "ami-results")

@@ -9,17 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, ChecklistItem, ChecklistNote, Consortium, utcnow
+from tests.helpers.chat import channel_messages, make_consortium
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-def make_consortium(net, name="Alimentation durable", members="@ines @samir") -> str:
-    net.reply("admin", f'/consortium creer "{name}" --membres {members}')
-    net.deliver()
-    from plugin.services.consortia import slugify
-
-    return net.channel_of(slugify(name))["id"]
-
 
 def item(net, number: int, slug: str = "alimentation-durable") -> ChecklistItem:
     with net.db() as session:
@@ -44,10 +37,6 @@ def deliver_later(net, minutes: int = 2) -> None:
     """Deliver everything, including messages whose time has come a few minutes from now."""
     net.deliver()
     net.worker.run_until_idle(now=utcnow() + timedelta(minutes=minutes))
-
-
-def channel_messages(net, channel: str) -> list[str]:
-    return [p["message"] for p in net.emulator.posts(channel)]
 
 
 def english(net, user: str) -> None:
@@ -546,7 +535,7 @@ def test_a_stale_row_is_re_read_and_nothing_is_lost(net, channel):
 
 def _dm_messages(net, user: str) -> list[str]:
     uid = net.users[user]["id"]
-    channels = [c for c in net.emulator._channels.values() if c["type"] == "D" and uid in c["name"]]
+    channels = net.emulator.direct_channels(uid)
     return [p["message"] for c in channels for p in net.emulator.posts(c["id"])]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from models import Commitment, utcnow
 from tests.conftest import API_TOKEN
-from tests.test_roles import say, setup_consortium
+from tests.helpers.registers import say, setup_consortium
 
 
 def count_commitments(net) -> int:
@@ -269,11 +269,11 @@ def test_due_soon_commitments_are_reminded_once(net, group):
     net.worker.run_periodic(force=True)  # idempotent: the same reminder is not queued twice
     net.deliver()
     bot, ines = net.users["bot"]["id"], net.users["ines"]["id"]
-    dm = net.emulator._channel_by_name("", "__".join(sorted([bot, ines])))
+    dm = net.emulator.direct_channel(bot, ines)
     messages = [p["message"].replace("\u00a0", " ") for p in net.emulator.posts(dm["id"])]
     assert len(messages) == 1
     assert "Rappel" in messages[0] and "Envoyer le budget" in messages[0] and "/engagement tenu 1" in messages[0]
-    samir_dm = net.emulator._channel_by_name("", "__".join(sorted([bot, net.users["samir"]["id"]])))
+    samir_dm = net.emulator.direct_channel(bot, net.users["samir"]["id"])
     assert samir_dm is None or not net.emulator.posts(samir_dm["id"])
 
     from models import Consortium

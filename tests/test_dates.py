@@ -133,6 +133,8 @@ DATE_CASES = [
     ("in a day", date(2026, 11, 27)),
     ("dans 2 semaines", date(2026, 12, 10)),
     ("dans une semaine", date(2026, 12, 3)),
+    ("dans trois jours", date(2026, 11, 29)),
+    ("in two weeks", date(2026, 12, 10)),
     ("in 2 weeks", date(2026, 12, 10)),
     ("in one week", date(2026, 12, 3)),
     ("dans 0 jours", TODAY),
@@ -288,7 +290,7 @@ def test_weekday_that_contradicts_the_date(text, message_fr, message_en):
 
 UNPARSABLE_DATES = [
     "abc", "", "   ", "jeudi 14h", "demain 9h", "10 12", "2026-12", "10/12/2026/1", "lundi dernier",
-    "dans trois jours", "dans 2 mois", "10 brumaire", "13", "x" * 500, "10/12" + "0" * 300, "10/12 " + "a" * 200,
+    "dans plusieurs jours", "dans 2 mois", "10 brumaire", "13", "x" * 500, "10/12" + "0" * 300, "10/12 " + "a" * 200,
     "'; DROP TABLE sessions; --", "<script>alert(1)</script>", "{text}", "%s %d", "10/12/20266",
     "\x00", "🙂", "demain demain", "next", "prochain", "2026-12-10T14:00",
 ]
@@ -702,6 +704,7 @@ DURATION_CASES = [
     ("2 weeks", timedelta(weeks=2)),
     ("2H30", timedelta(hours=2, minutes=30)),
     ("  1h30  ", timedelta(hours=1, minutes=30)),
+    ("deux heures", timedelta(hours=2)),
 ]
 
 
@@ -713,7 +716,7 @@ def test_parse_duration(text, expected):
 @pytest.mark.parametrize(
     "text",
     ["", "abc", "2", "h", "min", "0h", "0 min", "1h75", "1.5h30", "-2h", "2h-", "2 heures abc",
-     "deux heures", "1h30h", "x" * 500, "'; DROP TABLE", "2 mois", "14:30", None],
+     "plusieurs heures", "1h30h", "x" * 500, "'; DROP TABLE", "2 mois", "14:30", None],
 )
 def test_invalid_durations(text):
     err = error_of(parse_duration, text)
@@ -933,4 +936,5 @@ def test_public_api():
     assert set(dates.__all__) == {
         "DateError", "parse_date", "parse_time", "parse_datetime", "parse_datetime_parts",
         "parse_duration", "validate_future", "format_date", "format_short",
+        "parse_time_range", "parse_when", "TimeRange", "When", "date_length", "time_length",
     }

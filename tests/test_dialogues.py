@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, Consortium, DialogueEvent, FoundationDialogue, Organisation, OutboxMessage, Person
+from tests.helpers.chat import dm_posts
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -56,13 +57,6 @@ def add_foundation(net, short, name, *reps, guest_team="reseau"):
 
 def dialogue_channel(net, slug="alimentation-durable"):
     return net.channel_of(f"{slug}-fondations")
-
-
-def dm_posts(net, username):
-    ids = sorted([net.users["bot"]["id"], net.emulator.user(username)["id"]])
-    with net.emulator._lock:
-        channel = net.emulator._channel_by_name("", "__".join(ids))
-    return net.emulator.posts(channel["id"]) if channel else []
 
 
 def own_channel(net, username):

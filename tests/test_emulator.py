@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 import pytest
 import requests
@@ -271,6 +270,14 @@ def test_direct_channel_is_idempotent(mm):
     assert a.status_code == b.status_code == 201 and a.json()["id"] == b.json()["id"]
     assert a.json()["type"] == "D"
     assert_app_error(api.post("/channels/direct", json=[mm.ids["bot"]]), 400)
+    # What a test sees of it, through the public API
+    assert mm.direct_channel(mm.ids["alice"], mm.ids["bot"])["id"] == a.json()["id"]
+    assert a.json()["id"] in [c["id"] for c in mm.direct_channels(mm.ids["alice"])]
+    assert mm.direct_channel(mm.ids["alice"], mm.ids["bob"]) is None
+    assert a.json()["id"] not in [c["id"] for c in mm.direct_channels(mm.ids["bob"])]
+    assert {c["name"] for c in mm.channels(mm.ids["team"])} >= {"town-square", "off-topic"}
+    assert a.json()["id"] in [c["id"] for c in mm.channels()] and a.json()["id"] not in [
+        c["id"] for c in mm.channels(mm.ids["team"])]
 
 
 def test_go_down_and_come_up_keep_state(mm):
@@ -453,14 +460,15 @@ def test_dialogs(mm, integration):
     # an expired and an unknown trigger id are refused
     bot = Api(mm, "bot")
     body = {"url": integration.url + "/submit", "dialog": {"title": "T", "elements": []}}
-    mm.trigger_ttl = 0.05
+    now = [1000.0]
+    real_clock, mm.clock = mm.clock, lambda: now[0]
     try:
         trig = mm.issue_trigger(mm.ids["alice"], ch["id"], mm.ids["team"])
-        time.sleep(0.1)
+        now[0] += mm.trigger_ttl + 0.001
         err = assert_app_error(bot.post("/actions/dialogs/open", json={**body, "trigger_id": trig}), 400)
         assert "expired" in err["id"]
     finally:
-        mm.trigger_ttl = 30.0
+        mm.clock = real_clock
     assert_app_error(bot.post("/actions/dialogs/open", json={**body, "trigger_id": new_id()}), 400)
 
     res = mm.submit_dialog(-1, "alice", {"title": ""})

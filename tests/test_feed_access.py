@@ -11,7 +11,7 @@ import requests
 from icalendar import Calendar
 
 from tests.conftest import API_TOKEN
-from tests.test_sessions import next_year, setup_consortium
+from tests.helpers.sessions import next_year, setup_consortium
 
 YEAR = next_year()
 LINK = re.compile(r"(http://\S+/calendars/\S+\.ics)")

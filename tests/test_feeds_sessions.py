@@ -8,7 +8,7 @@ import requests
 from icalendar import Calendar
 
 from integrations.calendar.ics import parse_events
-from tests.test_sessions import PARIS, feed_of, next_year, setup_consortium, vobject_events
+from tests.helpers.sessions import PARIS, feed_of, next_year, setup_consortium, vobject_events
 
 YEAR = next_year()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
+from tests.helpers.i18n import french_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2), "translate": None}
@@ -22,16 +22,6 @@ def extracted() -> dict[str, list[str]]:
         if msgid:
             found.setdefault(msgid, []).append(filename)
     return found
-
-
-def french_catalog() -> dict:
-    merged = {}
-    for path in sorted((ROOT / "plugin" / "translations" / "fr" / "LC_MESSAGES").glob("*.po")):
-        with path.open("rb") as handle:
-            for message in read_po(handle, locale="fr"):
-                if message.id:
-                    merged[message.id[0] if isinstance(message.id, tuple) else message.id] = message
-    return merged
 
 
 def test_every_message_has_a_french_translation():

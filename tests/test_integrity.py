@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from models import Consortium
 from tests.conftest import API_TOKEN
+from tests.helpers.ami import csrf_of
+from tests.helpers.web import admin_session, magic_link, sign_in
 
 
 def _together(count: int, action) -> list:
@@ -133,8 +135,6 @@ def test_names_in_other_scripts_stay_distinct(net):
 # --- small ones -----------------------------------------------------------------------------------------
 
 def test_a_web_session_cookie_replayed_after_logout_is_refused(net):
-    from tests.test_ami import csrf_of
-    from tests.test_web import admin_session, magic_link, sign_in
 
     http = admin_session(net)
     dashboard = http.get(f"{net.server.url}/web/", timeout=10)

@@ -2,7 +2,7 @@
 
 The fake records every request (method, path, query, headers, body, client port) and
 can be scripted to answer 429/500/403... It is deliberately small: the full emulator
-lives in integrations/mattermost/emulator.py.
+lives in integrations/mattermost/emulator/.
 """
 
 from __future__ import annotations
@@ -287,8 +287,15 @@ def fake():
 
 
 @pytest.fixture
-def client(fake):
-    c = MattermostClient(fake.url, TOKEN, timeout=5, max_retries=3, backoff_base=0.01, max_wait=2)
+def sleeps() -> list[float]:
+    """The back-off waits a client asked for, in order (it does not really wait)."""
+    return []
+
+
+@pytest.fixture
+def client(fake, sleeps):
+    c = MattermostClient(fake.url, TOKEN, timeout=5, max_retries=3, backoff_base=0.01, max_wait=2,
+                         sleep=sleeps.append)
     yield c
     c.close()
 
@@ -447,40 +454,34 @@ def test_dialog_file_commands_bot(client, fake):
 # ------------------------------------------------------------------ failures & retries
 
 
-def test_retry_on_429_honours_x_ratelimit_reset(client, fake):
+def test_retry_on_429_honours_x_ratelimit_reset(client, fake, sleeps):
     fake.script("GET", "/api/v4/posts/p1",
-                app_429 := json_response({"id": "api.context.rate_limited", "message": "Too many requests",
-                                          "status_code": 429}, 429, {"X-Ratelimit-Reset": "1"}))
+                json_response({"id": "api.context.rate_limited", "message": "Too many requests",
+                               "status_code": 429}, 429, {"X-Ratelimit-Reset": "1"}))
     fake.posts["p1"] = {"id": "p1", "message": "m"}
-    started = time.monotonic()
     assert client.get_post("p1")["id"] == "p1"
-    elapsed = time.monotonic() - started
-    assert 0.9 <= elapsed < 2.0, elapsed
+    assert sleeps == [1.0]
     assert len([r for r in fake.requests if r["path"] == "/api/v4/posts/p1"]) == 2
-    assert app_429.status_code == 429
 
 
-def test_429_as_mattermost_sends_it_waits_for_retry_after(client, fake):
+def test_429_as_mattermost_sends_it_waits_for_retry_after(client, fake, sleeps):
     """Mattermost 11.4's limiter answers plain text with Retry-After: 1 and X-Ratelimit-Reset: 11 (the whole
     bucket): the next request passes after one second, so that is the wait (docs/mattermost-fidelity.md)."""
     fake.script("GET", "/api/v4/posts/p2", Response("limit exceeded\n", status=429, content_type="text/plain",
                                                      headers={"Retry-After": "1", "X-Ratelimit-Reset": "11",
                                                               "X-Ratelimit-Remaining": "0"}))
     fake.posts["p2"] = {"id": "p2", "message": "m"}
-    waits: list[float] = []
-    client._sleep = waits.append
     assert client.get_post("p2")["id"] == "p2"
-    assert waits == [1.0]
+    assert sleeps == [1.0]
 
 
-def test_429_wait_is_capped_by_max_wait(fake):
-    c = MattermostClient(fake.url, TOKEN, max_retries=1, backoff_base=0.01, max_wait=0.2)
+def test_429_wait_is_capped_by_max_wait(fake, sleeps):
+    c = MattermostClient(fake.url, TOKEN, max_retries=1, backoff_base=0.01, max_wait=0.2, sleep=sleeps.append)
     fake.script("GET", "/api/v4/users/me",
                 *[json_response({"id": "rl", "message": "slow down"}, 429, {"X-Ratelimit-Reset": "30"})] * 2)
-    started = time.monotonic()
     with pytest.raises(MattermostRateLimited) as info:
         c.me()
-    assert time.monotonic() - started < 1.0
+    assert sleeps == [0.2]  # once, capped: not the 30 s the server asked for
     assert info.value.retry_after == 30 and info.value.status == 429
     assert len(fake.requests) == 2
 
@@ -491,15 +492,14 @@ def test_500_then_200(client, fake):
     assert len(fake.requests) == 2
 
 
-def test_persistent_500_raises_unavailable_with_backoff(fake):
-    c = MattermostClient(fake.url, TOKEN, max_retries=3, backoff_base=0.05, max_wait=5)
+def test_persistent_500_raises_unavailable_with_backoff(fake, sleeps):
+    c = MattermostClient(fake.url, TOKEN, max_retries=3, backoff_base=0.05, max_wait=0.15, sleep=sleeps.append)
     fake.script("GET", "/api/v4/users/me", *[app_error(503, "app.down", "maintenance")] * 10)
-    started = time.monotonic()
     with pytest.raises(MattermostUnavailable) as info:
         c.me()
-    elapsed = time.monotonic() - started
-    # 0.05 + 0.1 + 0.2 = 0.35 s (+-20 % jitter)
-    assert 0.25 <= elapsed < 1.5, elapsed
+    # backoff_base * 2**attempt, +-20 % jitter, capped by max_wait: about 0.05, 0.1, then 0.2 capped to 0.15
+    assert len(sleeps) == 3 and sleeps[2] == 0.15
+    assert 0.04 <= sleeps[0] <= 0.06 and 0.08 <= sleeps[1] <= 0.12
     assert len(fake.requests) == 4
     err = info.value
     assert err.status == 503 and err.error_id == "app.down" and err.message == "maintenance"

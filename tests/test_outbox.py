@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from models import OutboxMessage, ProvisioningStep
+from tests.helpers.cli import run_cli
 
 
 def statuses(net) -> dict:
@@ -93,21 +94,48 @@ def test_a_second_provisioning_run_creates_nothing_new(net):
     run_steps(DeliveryContext(net.services, 0, None, 1), 1)
     assert len(net.emulator.pinned(channel["id"])) == 1
     assert len([p for p in net.emulator.posts(channel["id"]) if "Bienvenue" in p["message"]]) == 1
-    assert sum(1 for c in [net.channel_of("mobilite")] if c) == 1
+    assert [c["name"] for c in net.emulator.channels(net.team["id"]) if c["name"].startswith("mobilite")] == ["mobilite"]
 
 
-def test_dead_letters_can_be_retried(net):
+def dead_letters(net, *names: str) -> list[int]:
+    """Consortiums created while Mattermost is down, by a worker that gives up at once: one dead message each."""
     from plugin.delivery.worker import OutboxWorker
 
-    net.reply("admin", '/consortium creer "Évaluation"')
+    for name in names:
+        net.reply("admin", f'/consortium creer "{name}"')
     net.emulator.go_down()
     try:
         OutboxWorker(net.services, max_attempts=1).run_until_idle()
-        assert statuses(net).get("dead") == 1
     finally:
         net.emulator.come_up()
     with net.db() as session:
-        session.execute(OutboxMessage.__table__.update().where(OutboxMessage.status == "dead")
-                        .values(status="pending", attempts=0))
-    net.deliver()
+        return list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "dead")
+                                    .order_by(OutboxMessage.id)))
+
+
+def test_outbox_retry_queues_dead_letters_again_and_flush_delivers_them(net, monkeypatch):
+    dead = dead_letters(net, "Évaluation")
+    assert len(dead) == 1 and statuses(net) == {"dead": 1}
+    listing = run_cli(net, monkeypatch, ["outbox"])
+    assert "pending: 0  delivered: 0  dead: 1" in listing.output and f"#{dead[0]} dead" in listing.output
+
+    retried = run_cli(net, monkeypatch, ["outbox", "retry"])
+    assert retried.exit_code == 0 and "1 message(s) queued again." in retried.output
+    assert statuses(net) == {"pending": 1}
+    assert net.channel_of("evaluation") is None  # queued again, not delivered yet
+
+    flushed = run_cli(net, monkeypatch, ["outbox", "flush"])
+    assert flushed.exit_code == 0 and "message(s) processed." in flushed.output
     assert net.channel_of("evaluation") is not None
+    assert set(statuses(net)) == {"delivered"}
+
+
+def test_outbox_retry_of_one_message_leaves_the_others_dead(net, monkeypatch):
+    first, second = dead_letters(net, "Évaluation", "Mobilité")
+    assert "1 message(s) queued again." in run_cli(net, monkeypatch, ["outbox", "retry", "--id", str(first)]).output
+    run_cli(net, monkeypatch, ["outbox", "flush"])
+    assert net.channel_of("evaluation") is not None and net.channel_of("mobilite") is None
+    with net.db() as session:
+        assert session.get(OutboxMessage, second).status == "dead"
+    # A delivered message is not sent again.
+    assert "0 message(s) queued again." in run_cli(net, monkeypatch, ["outbox", "retry", "--id", str(first)]).output

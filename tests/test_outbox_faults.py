@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 
 import pytest
@@ -16,27 +15,12 @@ from models import OutboxMessage
 from models.db import Database
 from plugin.kernel.outbox import queue
 from tests.conftest import SECRET
-
-POSTS = "/api/v4/posts"
-
-
-def created_posts(log) -> int:
-    return sum(1 for method, path, status in log if (method, path, status) == ("POST", POSTS, 201))
+from tests.helpers.outbox import POSTS, created_posts, wait_until
 
 
 def outbox_counts(db: Database) -> dict:
     with db.reader() as session:
         return dict(session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-
-
-def wait_until(condition, timeout: float = 90.0, step: float = 0.1) -> bool:
-    """Poll ``condition`` (a state, never a duration, decides the outcome); False on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from integrations.mattermost.client import MattermostClient
 from models import OutboxMessage
 from plugin.delivery.worker import OutboxWorker
 from plugin.kernel.outbox import queue
-from tests.test_outbox_faults import POSTS, created_posts, wait_until
+from tests.helpers.outbox import POSTS, created_posts, wait_until
 
 
 def patient_client(net) -> None:

@@ -92,7 +92,7 @@ def test_anyone_gets_a_copy_of_their_data_by_direct_message(net):
     assert "message direct" in reply
     net.deliver()
     samir = net.users["samir"]["id"]
-    direct = [c for c in net.emulator._channels.values() if c["type"] == "D" and samir in c["name"]]
+    direct = net.emulator.direct_channels(samir)
     posts = [p for c in direct for p in net.emulator.posts(c["id"])]
     assert len(posts) == 1 and posts[0]["file_ids"]
     content = json.loads(net.emulator.files[posts[0]["file_ids"][0]]["data"])

@@ -150,6 +150,12 @@ def test_manifest_json_is_generated_from_the_grammar():
     assert MANIFEST_PATH.read_text(encoding="utf-8") == render_manifest(), "run `consortia manifest`"
 
 
+def test_commands_doc_is_generated_from_the_grammar():
+    from plugin.manifest import COMMANDS_DOC, render_commands_doc
+
+    assert COMMANDS_DOC.read_text(encoding="utf-8") == render_commands_doc(), "run `consortia manifest`"
+
+
 def test_manifest_lists_every_trigger_with_french_and_english_hints():
     from plugin.frontdoor.registry import registry
     from plugin.manifest import build_manifest

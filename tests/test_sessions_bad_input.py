@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from models import OutboxMessage, Person, WorkingSession
-from tests.test_sessions import (
+from tests.helpers.sessions import (
     caldav_events, calendar_part, card_of, feed_of, next_year, setup_consortium, vobject_events,
 )
 

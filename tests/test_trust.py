@@ -19,6 +19,7 @@ from integrations.mattermost.emulator import new_id
 from models import Commitment, Person, RegisteredCommand, Rsvp, utcnow
 from plugin.kernel.people import is_admin
 from tests.conftest import API_TOKEN, COMMAND_TOKEN, TEST_DATABASE_URL
+from tests.helpers.web import magic_link, sign_in
 
 SLUG = "alimentation-durable"
 ADMINS_ONLY = "Seule l’équipe d’animation du réseau"
@@ -363,7 +364,6 @@ def test_erasure_by_name_picks_mattermosts_holder_of_the_name_not_a_stale_local_
 
 def test_admin_rights_follow_the_id_not_the_name(world):
     net = world
-    from tests.test_web import magic_link, sign_in
 
     admin, mallory = net.users["admin"]["id"], net.emulator.create_user("mallory", team="reseau")["id"]
     net.reply("mallory", "/consortium aide")
@@ -388,7 +388,6 @@ def test_admin_rights_follow_the_id_not_the_name(world):
 def test_a_web_session_follows_the_roles_mattermost_gives(world):
     """A system admin signed in to the dashboard is asked about again once the time-to-live has passed."""
     net = world
-    from tests.test_web import magic_link, sign_in
 
     root = net.users["root"]["id"]
     http, page = sign_in(magic_link(net, "root"))

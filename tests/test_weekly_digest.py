@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from tests.test_checklist import channel_messages, make_consortium
+from tests.helpers.chat import channel_messages, make_consortium
 
 
 def test_commitments_due_soon_appear_in_the_weekly_digest(net):

@@ -234,6 +234,7 @@ class MattermostClient:
         max_wait: float = 10,
         session: requests.Session | None = None,
         verify: bool | str = True,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -248,7 +249,7 @@ class MattermostClient:
         self.max_retries = max(0, int(max_retries))
         self.backoff_base = float(backoff_base)
         self.max_wait = float(max_wait)
-        self._sleep: Callable[[float], None] = time.sleep
+        self._sleep = sleep  # how back-off waits; tests pass a recorder
         if session is None:
             session = requests.Session()
             adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)

@@ -11,7 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable
+from typing import Iterable, Sequence
 
 from plugin.i18n import LazyString, get_locale
 from plugin.kernel.text import fold
@@ -25,8 +25,9 @@ class Kind(Enum):
     TARGET = "target"      # @username or an organisation's short name
     NUMBER = "number"      # an item number
     NUMBERS = "numbers"    # several item numbers
-    DATE = "date"          # one or a few tokens: 10/12, "lundi prochain", dans 3 jours
-    TIME = "time"          # 14h30, 2pm
+    DATE = "date"          # as many tokens as make a date (plugin.dates): jeudi 10 décembre
+    TIME = "time"          # a time or a range: 14h30, 2pm, de 14h à 16h30
+    NAME = "name"          # a register's name, maybe several words: chef de file
     AMOUNT = "amount"      # 1 500,50 € (number then an optional unit)
     REST = "rest"          # everything left, joined with spaces
     FLAG = "flag"          # an option without value
@@ -143,50 +144,35 @@ class Trigger:
 
 HELP_WORDS = ("aide", "help", "?")
 
-ParseHook = Callable[[list[str], int], int]
 
-_MONTHS = (
-    "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre",
-    "octobre", "novembre", "decembre", "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr",
-    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "janv", "fevr", "avr", "juil",
-)
-_DATE_LEADS = ("le", "the", "on")
-_RELATIVE_LEADS = ("dans", "in")
-_NEXT_WORDS = ("prochain", "prochaine", "next")
-_YEAR = re.compile(r"^\d{4}$")
-_DAY = re.compile(r"^(\d{1,2})(er|st|nd|rd|th)?$")
+# ------------------------------------------------------------- names of several words
+
+_NAME_SEPARATORS = re.compile(r"[\s\-_'’.]+")
 
 
-def date_span(tokens: list[str], start: int) -> int:
-    """How many tokens from ``start`` form one date ('lundi prochain', 'dans 3 jours')."""
-    words = [fold(t) for t in tokens[start:start + 4]]
-    if not words:
-        return 0
-    if words[0] in _RELATIVE_LEADS and len(words) >= 3:
-        return 3
-    if words[0] in _NEXT_WORDS and len(words) >= 2:
-        return 2
-    span = 1
-    if words[0] in _DATE_LEADS and len(words) >= 2:
-        span = 2
-    if span < len(words) and words[span] in _NEXT_WORDS:
-        span += 1
-    # '10 décembre [2026]', 'décembre 10'
-    if span < len(words) and (words[span] in _MONTHS or (_DAY.match(words[span - 1]) is None
-                                                         and _DAY.match(words[span]) and words[span - 1] in _MONTHS)):
-        span += 1
-        if span < len(words) and _YEAR.match(words[span]):
-            span += 1
-    return span
+def name_key(text: str) -> str:
+    """How a name compares: 'Chef de file', 'chef-de-file' and 'CHEF_DE_FILE' are one name."""
+    return " ".join(_NAME_SEPARATORS.split(fold(text))).strip()
 
 
-def time_span(tokens: list[str], start: int) -> int:
-    words = [fold(t) for t in tokens[start:start + 3]]
-    if not words:
-        return 0
-    if words[0] in ("a", "at") and len(words) >= 2:
-        return 2 + (1 if len(words) >= 3 and words[2] in ("am", "pm") else 0)
-    if len(words) >= 2 and words[1] in ("am", "pm"):
-        return 2
-    return 1
+@dataclass(frozen=True)
+class KnownName:
+    name: str    # as the register spells it (one of ``known``)
+    length: int  # how many of the words it took
+
+
+def match_known_name(words: Sequence[str], known: Iterable[str]) -> KnownName | None:
+    """The longest name of ``known`` spelled by the first of ``words``, or None.
+
+    Case, accents, hyphens and underscores do not count, so ``["chef", "de", "file", "@ines"]``
+    with ``["chef-de-file", "coordination"]`` gives ``KnownName("chef-de-file", 3)``. A quoted
+    word (one item holding spaces) is matched whole or not at all.
+    """
+    keys: dict[str, str] = {}
+    for name in known:
+        if key := name_key(name):
+            keys.setdefault(key, name)
+    for count in range(len(words), 0, -1):
+        if (found := keys.get(name_key(" ".join(words[:count])))) is not None:
+            return KnownName(found, count)
+    return None

@@ -73,7 +73,7 @@ CONSORTIUM = Trigger(
 )
 
 TARGET = Arg("target", Kind.TARGET, "@utilisateur|<organisation>", "@user|<organisation>")
-ROLE = Arg("role", Kind.WORD, "<rôle>", "<role>")
+ROLE = Arg("role", Kind.NAME, "<rôle>", "<role>")
 
 ROLE_TRIGGER = Trigger(
     name="role",

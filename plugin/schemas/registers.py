@@ -2,14 +2,9 @@
 
 The same schemas serve the slash commands, the commitment dialog and the JSON API.
 
-Amounts (documented choice)
-    A positive number with at most two decimals and at most 12 digits before the
-    decimal mark. French and English writing both work: ``1 500,50``, ``1500,5``,
-    ``1 500.50``, ``1.500,50``, ``1,500.50`` (when both marks appear, the last one is
-    the decimal mark; a lone comma is always a decimal comma, as in French). Spaces,
-    non-breaking spaces and apostrophes group thousands. Refused: zero, negative
-    numbers, exponents (``1e309``), ``NaN``, ``inf`` and anything else that is not
-    plainly a number.
+Amounts
+    Read by ``plugin.schemas.fields.parse_amount``, the way the person's language writes
+    numbers; an amount that reads two ways is refused with both readings offered.
 
 Units
     ``heures`` (h, heure, hour(s), hr), ``jours`` (j, jour, day(s), d), ``euros``
@@ -25,7 +20,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validates_schema
@@ -38,11 +32,10 @@ from models import (
     utcnow,
 )
 from plugin.i18n import _, _l
-from plugin.schemas.fields import ChoiceField, CleanText, ItemNumber, Username
+from plugin.schemas.fields import AmountField, ChoiceField, CleanText, ItemNumber, Username, split_amount
 
 # Translated when the error is shown (``error_text`` renders it in the user's language).
 REQUIRED = _l("This field is required.")
-MAX_AMOUNT = Decimal("999999999999.99")
 UNITS = ("heures", "jours", "euros", "unites")
 UNIT_ALIASES = {
     "heures": ("h", "heure", "heures", "hour", "hours", "hr", "hrs"),
@@ -58,62 +51,11 @@ UNITS_BY_TYPE = {
 }
 TYPE_BY_UNIT = {"euros": "financier", "heures": "temps", "jours": "temps", "unites": "nature"}
 
-_GROUPING = re.compile(r"[\s\u00a0\u202f\u2009'’]")
-_PLAIN = re.compile(r"^\d{1,12}(\.\d+)?$")
-_DOTTED_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
-_GLUED_UNIT = re.compile(r"^(.*\d)([^\d.,\s]+)$")
-
 
 def _fold(word: str) -> str:
     from plugin.kernel.text import fold
 
     return fold(word)
-
-
-def parse_amount(text) -> Decimal:
-    """A user's amount as a ``Decimal`` (see the module's documentation), or ``ValidationError``."""
-    if isinstance(text, bool):
-        raise ValidationError(_("“{value}” is not an amount: write a number such as 1 500,50.", value=str(text)))
-    if isinstance(text, (int, Decimal)):
-        text = str(text)
-    elif isinstance(text, float):
-        text = repr(text)
-    raw = str(text or "").strip()
-    if not raw:
-        raise ValidationError(_("Give an amount, for example 10 jours or 1 500 €."))
-    shown = raw[:30]
-    if len(raw) > 40:
-        raise ValidationError(_("“{value}” is not an amount: write a number such as 1 500,50.", value=shown))
-    compact = _GROUPING.sub("", raw)
-    if compact.startswith(("-", "−", "–")):
-        raise ValidationError(_("The amount must be positive: “{value}”.", value=shown))
-    compact = compact.lstrip("+")
-    if "," in compact and "." in compact:
-        if compact.rfind(",") > compact.rfind("."):
-            compact = compact.replace(".", "").replace(",", ".")
-        else:
-            compact = compact.replace(",", "")
-    elif "," in compact:
-        if compact.count(",") > 1:
-            raise ValidationError(_("“{value}” is not an amount: write a number such as 1 500,50.", value=shown))
-        compact = compact.replace(",", ".")
-    elif compact.count(".") > 1 and _DOTTED_THOUSANDS.match(compact):
-        compact = compact.replace(".", "")
-    if not _PLAIN.match(compact):
-        if re.match(r"^\d{13,}", compact):
-            raise ValidationError(_("This amount is too large: “{value}”.", value=shown))
-        raise ValidationError(_("“{value}” is not an amount: write a number such as 1 500,50.", value=shown))
-    try:
-        value = Decimal(compact)
-    except InvalidOperation:  # pragma: no cover - the pattern already guarantees a number
-        raise ValidationError(_("“{value}” is not an amount: write a number such as 1 500,50.", value=shown)) from None
-    if value == 0:
-        raise ValidationError(_("The amount must be more than zero."))
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
-        raise ValidationError(_("At most two decimals, please: “{value}”.", value=shown))
-    if value > MAX_AMOUNT:
-        raise ValidationError(_("This amount is too large: “{value}”.", value=shown))
-    return value.quantize(Decimal("0.01"))
 
 
 def normalize_unit(text) -> str:
@@ -123,31 +65,6 @@ def normalize_unit(text) -> str:
             return unit
     raise ValidationError(_("Unknown unit “{value}”. Use one of: heures (h), jours (j), euros (€), unités (u).",
                             value=str(text)[:20]))
-
-
-def split_amount(text: str) -> tuple[str, str | None]:
-    """'1 500,50 €' -> ('1 500,50', '€'); '10j' -> ('10', 'j'); '1e309' -> ('1e309', None)."""
-    words = str(text or "").split()
-    if not words:
-        return "", None
-    if len(words) > 1 and not any(ch.isdigit() for ch in words[-1]):
-        return " ".join(words[:-1]), words[-1]
-    glued = _GLUED_UNIT.match(words[-1])
-    if glued and not re.fullmatch(r"[eE][+-]?\d*", glued.group(2)):
-        candidate = glued.group(2)
-        try:
-            normalize_unit(candidate)
-        except ValidationError:
-            return " ".join(words), None
-        return " ".join(words[:-1] + [glued.group(1)]), candidate
-    if len(words) == 1 and not any(ch.isdigit() for ch in words[0]):
-        return words[0], None
-    return " ".join(words), None
-
-
-class AmountField(fields.Field):
-    def _deserialize(self, value, attr, data, **kwargs):
-        return parse_amount(value)
 
 
 class UnitField(fields.Field):

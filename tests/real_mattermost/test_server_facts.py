@@ -104,16 +104,15 @@ def test_our_client_waits_what_retry_after_says(limited_server):
     from integrations.mattermost.client import MattermostClient
 
     url, token, admin = limited_server
-    client = MattermostClient(url, token, max_retries=3, max_wait=5)
     waits: list[float] = []
 
-    def sleep(seconds: float) -> None:
+    def sleep(seconds: float) -> None:  # a real server: really wait, and record it
         waits.append(seconds)
         import time
 
         time.sleep(seconds)
 
-    client._sleep = sleep
+    client = MattermostClient(url, token, max_retries=3, max_wait=5, sleep=sleep)
     _exhaust(admin)
     assert client.get_user("me")["username"] == "admin"
     assert waits and set(waits) == {1.0}
