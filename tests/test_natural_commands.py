@@ -16,7 +16,7 @@ from models import (
 )
 from plugin.commands.grammar import KnownName, match_known_name, name_key
 from plugin.commands.parser import ParseError, parse
-from plugin.commands.registry import AMI, CHECKLIST, CONSORTIUM, DIALOGUE, ENGAGEMENT, ROLE_TRIGGER, SESSION
+from tests.helpers.grammar import AMI, CHECKLIST, CONSORTIUM, DIALOGUE, ENGAGEMENT, ROLE_TRIGGER, SESSION
 from plugin.i18n import use_locale
 from tests.test_roles import say, setup_consortium
 

@@ -17,7 +17,7 @@ import pytest
 from marshmallow import ValidationError
 
 from plugin.commands.parser import parse
-from plugin.commands.registry import SESSION
+from tests.helpers.grammar import SESSION
 from plugin.dates import TimeRange, parse_date, parse_time_range, parse_when
 from plugin.i18n import use_locale
 from plugin.schemas.fields import parse_amount, split_amount
@@ -250,7 +250,7 @@ AMOUNT_ROWS = [row for row in NATURAL if row[0] in ("amount", "twoways")]
 
 @pytest.mark.parametrize("kind, locale, text, expected", AMOUNT_ROWS, ids=[r[2] for r in AMOUNT_ROWS])
 def test_the_command_parser_takes_a_whole_amount(kind, locale, text, expected):
-    from plugin.commands.registry import ENGAGEMENT
+    from tests.helpers.grammar import ENGAGEMENT
 
     parsed = parse(ENGAGEMENT, f"ajouter ACI-Lyon Animation des ateliers --montant {text} --type temps")
     assert parsed.values["amount"].split() == text.split()  # non-breaking spaces separate words too
