@@ -71,8 +71,7 @@ def test_the_digest_speaks_the_channels_language_and_each_reminder_its_readers(n
 
     def direct(user: str) -> list[str]:
         uid = net.users[user]["id"]
-        return [p["message"] for c in net.emulator._channels.values() if c["type"] == "D" and uid in c["name"]
-                for p in net.emulator.posts(c["id"])]
+        return [p["message"] for c in net.emulator.direct_channels(uid) for p in net.emulator.posts(c["id"])]
 
     assert direct("samir")[0].startswith("You have 1 checklist item due soon")
     assert direct("ines")[0].startswith("Vous avez 1 point de checklist")

@@ -1,4 +1,4 @@
-"""Tests of the command language's date, time and duration grammar (plugin/dates.py).
+"""Tests of the command language's date, time and duration grammar (plugin/dates/).
 
 Reference moment: Thursday 2026-11-26 10:00 Europe/Paris (UTC+1).
 """
@@ -911,8 +911,9 @@ def test_every_message_has_a_french_translation():
     with PO_PATH.open("rb") as handle:
         catalog = read_po(handle, locale="fr")
     translations = {m.id: m.string for m in catalog if m.id}
-    extracted = [msg for _line, msg, _c, _ctx in extract_from_file("python", str(ROOT / "plugin" / "dates.py"))]
-    assert extracted, "no messages extracted from plugin/dates.py"
+    extracted = [msg for module in sorted((ROOT / "plugin" / "dates").glob("*.py"))
+                 for _line, msg, _c, _ctx in extract_from_file("python", str(module))]
+    assert extracted, "no messages extracted from plugin/dates/"
     for msgid in extracted:
         assert msgid in translations, f"missing French translation for {msgid!r}"
         translated = translations[msgid]
