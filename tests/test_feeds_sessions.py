@@ -120,7 +120,7 @@ def _feed(net, url: str, etag: str | None = None) -> requests.Response:
 def _rebuilt_without_caches(url: str) -> bytes:
     """The same feed built from nothing: no cached feed, no cached event."""
     from integrations.calendar import ics
-    from plugin.services.calendar_feed import FEEDS
+    from plugin.features.sessions.feeds import FEEDS
 
     FEEDS.clear()
     ics.EVENT_CACHE.clear()
@@ -174,8 +174,8 @@ def test_feed_follows_answers_moves_minutes_and_cancellations_with_caches_warm(n
 
 def test_not_modified_builds_nothing(net, monkeypatch):
     """A calendar polling with its ETag gets 304 without the feed being built."""
-    from plugin.services.calendar_feed import FEEDS
-    from plugin.web import calendars
+    from plugin.features.sessions import render
+    from plugin.features.sessions.feeds import FEEDS
 
     channel = setup_consortium(net, members="@ines @samir")
     net.reply("ines", f'/session planifier "Diagnostic" 10/12/{YEAR} 14h', channel=channel["id"])
@@ -187,8 +187,8 @@ def test_not_modified_builds_nothing(net, monkeypatch):
         raise AssertionError("the feed was built for a 304")
 
     FEEDS.clear()
-    monkeypatch.setattr(calendars, "consortium_feed", refuse)
-    monkeypatch.setattr(calendars, "personal_feed", refuse)
+    monkeypatch.setattr(render, "consortium_feed", refuse)
+    monkeypatch.setattr(render, "personal_feed", refuse)
     again = _feed(net, first.url, first.headers["ETag"])
     assert again.status_code == 304 and again.headers["ETag"] == first.headers["ETag"]
     assert _feed(net, food, mine.headers["ETag"]).status_code == 304

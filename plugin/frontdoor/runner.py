@@ -32,7 +32,7 @@ from plugin.kernel.errors import Invalid, NotFound, Refusal
 from plugin.kernel.events import DomainEvent
 from plugin.kernel.lookup import consortia_of, consortium_for
 from plugin.kernel.usecase import Ctx, UseCase
-from plugin.schemas.fields import error_text, field_errors
+from plugin.schemas.fields import error_text, field_errors, validation_context
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,8 @@ class Runner:
                 actor.locale = entry.locale   # a page's reader reads the page's language
             locale = actor.locale if actor is not None else (entry.locale or runtime.settings.locale)
             with use_locale(locale):
-                return self._unit(session, entry, uc, raw, Ctx(session, actor, network, now, runtime), locale)
+                ctx = Ctx(session, actor, network, now, runtime, channel_id=entry.channel_id or "")
+                return self._unit(session, entry, uc, raw, ctx, locale)
 
         try:
             if entry.user_id is not None or entry.person is not None:
@@ -137,7 +138,7 @@ class Runner:
                 if entry.guard is not None:
                     entry.guard(ctx)
                 self._find_consortium(ctx, entry, uc)
-                data = self._validate(uc, raw, entry)
+                data = self._validate(uc, raw, entry, ctx)
                 if entry.once is not None:
                     _burn(session, entry.once, ctx.now)
                 outcome = uc.run(ctx, data)
@@ -177,11 +178,12 @@ class Runner:
                        usage=deferred(lambda: f"`{render(command)} … --consortium {first}`") if command else None)
 
     @staticmethod
-    def _validate(uc: UseCase, raw: dict, entry: Entry) -> dict:
+    def _validate(uc: UseCase, raw: dict, entry: Entry, ctx: Ctx) -> dict:
         if uc.schema is None:
             return raw
         try:
-            return uc.schema().load(raw)
+            with validation_context(ctx.now, ctx.tz):   # dates: the request's moment, the consortium's zone
+                return uc.schema().load(raw)
         except ValidationError as error:
             raise Invalid(error_text(error.messages), usage=entry.usage,
                           fields=field_errors(error.messages)) from None

@@ -1,17 +1,20 @@
-"""Subscribable ICS feeds with ETag / 304."""
+"""Subscribable ICS feeds with ETag / 304 (the sessions feature's feeds, ``plugin/features/sessions/feeds.py``)."""
 from __future__ import annotations
 
 import hmac
 from typing import Callable
 
 from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy import select
 
 from integrations.calendar.ics import etag_for
+from models import Person
+from plugin.features.sessions import render
+from plugin.features.sessions.feeds import (
+    FEEDS, channel_link, feed_etag, feed_rows, fingerprint, may_read_feed, person_consortia,
+)
 from plugin.i18n import use_locale
 from plugin.kernel.lookup import consortium_by_slug
-from plugin.services.calendar_feed import (
-    FEEDS, channel_link, consortium_feed, feed_etag, fingerprint, may_read_feed, personal_feed,
-)
 
 blueprint = Blueprint("calendars", __name__, url_prefix="/calendars")
 
@@ -49,6 +52,11 @@ def _channel_url(services, consortium) -> str:
     return channel_link(settings.mattermost_url, settings.mattermost_team, consortium)
 
 
+def _events(session, consortia: dict, channel_urls: dict[int, str]) -> list:
+    rows, answers, members = feed_rows(session, list(consortia))
+    return render.feed_events(consortia, rows, answers, members, channel_urls)
+
+
 def _consortium_body(services, session, consortium) -> tuple[Callable[[], bytes], str]:
     """The feed's ETag (from its fingerprint, nothing built) and how to get its bytes."""
     settings = services.settings
@@ -58,7 +66,8 @@ def _consortium_body(services, session, consortium) -> tuple[Callable[[], bytes]
 
     def build() -> bytes:
         with use_locale(settings.locale):
-            return consortium_feed(session, consortium, base_url=services.base_url, channel_url=channel_url)
+            events = _events(session, {consortium.id: consortium}, {consortium.id: channel_url})
+            return render.consortium_feed(consortium, events)
 
     return (lambda: FEEDS.get_or_build(key, build)), feed_etag(key)
 
@@ -66,11 +75,6 @@ def _consortium_body(services, session, consortium) -> tuple[Callable[[], bytes]
 @blueprint.get("/me/<token>.ics")
 def personal_calendar(token: str):
     """A person's own feed: the sessions of all their consortiums (secret, revocable token)."""
-    from sqlalchemy import select
-
-    from models import Person
-    from plugin.services.calendar_feed import person_consortia
-
     services = current_app.extensions["consortia"]
     settings = services.settings
     token = token[:128]
@@ -83,12 +87,13 @@ def personal_calendar(token: str):
             channel_urls = {c.id: _channel_url(services, c) for c in consortia_list}
             locale = person.locale or settings.locale
             key = "p:" + fingerprint(session, list(channel_urls), person.id, locale, services.base_url,
-                                     sorted(channel_urls.items()), [(c.id, c.name, c.timezone) for c in consortia_list], settings.timezone)
+                                     sorted(channel_urls.items()), [(c.id, c.name, c.timezone) for c in consortia_list],
+                                     settings.timezone)
 
             def build() -> bytes:
                 with use_locale(locale):
-                    return personal_feed(session, person, base_url=services.base_url, channel_urls=channel_urls,
-                                         tzid=settings.timezone)
+                    events = _events(session, {c.id: c for c in consortia_list}, channel_urls)
+                    return render.personal_feed(events, settings.timezone)
 
             return ics_response(lambda: FEEDS.get_or_build(key, build), "consortia.ics", feed_etag(key))
     # A consortium whose slug happens to be "me" keeps its own feed (404 otherwise).
