@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from models import Consortium, Person, WorkingSession
 
@@ -41,6 +42,19 @@ class Moved(Changed):
 
 class Cancelled(Changed):
     pass
+
+
+@dataclass
+class AlreadyPlanned:
+    """The session just planned has this title and start: asked again before a second one is made."""
+
+    twin: WorkingSession
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str = ""
+    video: str = ""
+    agenda: str = ""
 
 
 @dataclass

@@ -14,13 +14,13 @@ from integrations.calendar.ics import Attendee, EventData, build_calendar
 from integrations.mattermost import messages
 from integrations.mattermost.messages import escape_markdown, escape_markdown_block
 from models import Consortium, Person, WorkingSession
-from plugin.dates import format_date, format_short
+from plugin.dates import format_date, format_short, format_time
 from plugin.i18n import _, ngettext
 from plugin.rendering.reply import ButtonAnswer, Form, Reply
 from plugin.rendering.view import View
 
 from plugin.features.sessions import outcomes as out
-from plugin.features.sessions.buttons import PLAN, RSVP
+from plugin.features.sessions.buttons import PLAN, PLAN_AGAIN, RSVP
 from plugin.features.sessions.feeds import attendee_uri, feed_url, personal_feed_url
 from plugin.features.sessions.records import ends, starts
 
@@ -45,7 +45,7 @@ def when(ws: WorkingSession) -> str:
     tz = ZoneInfo(ws.timezone)
     end = ends(ws).astimezone(tz)
     start = starts(ws).astimezone(tz)
-    end_text = format_date(end, with_time=True) if end.date() != start.date() else format_short(end).split(" ", 2)[-1]
+    end_text = format_date(end, with_time=True) if end.date() != start.date() else format_time(end)
     return _("{start} until {end}", start=format_date(start, with_time=True), end=end_text)
 
 
@@ -154,6 +154,20 @@ def plan_form(outcome: out.PlanForm, view: View) -> Reply:
     return Reply(_("The planning form is open."), form=form)
 
 
+def already_planned(outcome: out.AlreadyPlanned, view: View) -> Reply:
+    """A look-alike of the session just planned: nothing is planned until the person confirms."""
+    twin = outcome.twin
+    text = _("⚠️ Session {n} **{title}** was just planned at that time ({when}): nothing was planned twice. "
+             "To plan another one all the same, use the button or add `--confirm` to the command.",
+             n=twin.number, title=escape_markdown(twin.title), when=when(twin))
+    data = {"title": outcome.title, "s": outcome.starts_at.isoformat(), "e": outcome.ends_at.isoformat()}
+    data.update({key: value for key, value in (("place", outcome.place), ("video", outcome.video),
+                                               ("agenda", outcome.agenda)) if value})
+    again = PLAN_AGAIN.button(view.runtime, id="sessionagain", label=_("Plan it again"), data=data,
+                              actor=view.actor, consortium=view.consortium)
+    return Reply(text, attachments=[messages.attachment(text="", actions=[again])])
+
+
 def moved(outcome: out.Moved, view: View) -> Reply:
     ws = outcome.working_session
     lines = [_("📅 Session {n} **{title}** is moved to {when}. Please answer again on the card.",
@@ -254,7 +268,7 @@ def invitation_text(ws: WorkingSession, consortium: Consortium, method: str, cha
     lines = [intro, ""]
     if method != "CANCEL":
         end = ends(ws).astimezone(tz)
-        lines.append(_("Until: {time}", time=end.strftime("%H:%M")))
+        lines.append(_("Until: {time}", time=format_time(end)))
         if ws.location:
             lines.append(_("Place: {place}", place=ws.location))
         if ws.video_url:
@@ -348,7 +362,7 @@ def personal_feed(events: list, tzid: str) -> bytes:
                           tzid=tzid, refresh_interval=timedelta(hours=1))
 
 
-CHAT = {out.Planned: planned, out.PlanForm: plan_form, out.Moved: moved, out.Cancelled: cancelled,
+CHAT = {out.Planned: planned, out.PlanForm: plan_form, out.AlreadyPlanned: already_planned, out.Moved: moved, out.Cancelled: cancelled,
         out.MinutesRecorded: minutes, out.Listing: listing, out.PersonalLink: personal_link,
         out.FeedLink: feed_link}
 BUTTON = {out.Answered: answered}

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validates_schema
 
-from plugin.dates import DateError, parse_date, parse_datetime_parts, parse_duration, parse_time, validate_future
+from plugin.dates import (
+    DateError, parse_date, parse_duration, parse_time_range, parse_when as read_when, validate_future,
+)
 from plugin.i18n import _
 from plugin.schemas.fields import CleanText, ItemNumber, request_moment
 
@@ -44,28 +46,39 @@ class VideoUrl(fields.String):
         return text
 
 
-def _when(date_text: str, time_text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
-    starts = parse_datetime_parts(date_text, time_text, now=now, tz=tz)
-    validate_future(starts, now=now, max_ahead=MAX_AHEAD)
-    return starts
+def _when(date_text: str, time_text: str, *, now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime | None]:
+    """The start, and the end when the time is a range (``de 14h à 16h30``, ``from 2pm to 4:30pm``)."""
+    when = read_when(date_text, time_text, now=now, tz=tz)
+    validate_future(when.start, now=now, max_ahead=MAX_AHEAD)
+    if when.end is not None:
+        try:
+            _check_length(when.end - when.start, time_text)
+        except DateError as error:
+            raise ValidationError({"time": [error.message]}) from None
+    return when.start, when.end
+
+
+def _check_length(duration: timedelta, text: str) -> None:
+    if duration < MIN_DURATION or duration > MAX_DURATION:
+        raise DateError("unparsable", _("A session lasts between 5 minutes and 3 days; “{text}” is outside.",
+                                        text=str(text)[:40]))
 
 
 def _duration(text: str | None) -> timedelta:
     if not text:
         return DEFAULT_DURATION
     duration = parse_duration(text)
-    if duration < MIN_DURATION or duration > MAX_DURATION:
-        raise DateError("unparsable", _("A session lasts between 5 minutes and 3 days; “{text}” is outside.",
-                                        text=str(text)[:40]))
+    _check_length(duration, text)
     return duration
 
 
 def parse_when(data: dict) -> None:
-    """``data["starts_at"]`` from its date and time, or the errors of each, by field."""
+    """``data["starts_at"]`` (and ``data["ends_at"]`` for a time range, else None) from its date and
+    time, or the errors of each, by field."""
     now, tz = request_moment()
     errors = {}
     try:
-        parse_time(data.get("time") or "")
+        parse_time_range(data.get("time") or "")
     except DateError as error:
         errors["time"] = [error.message]
     try:
@@ -75,7 +88,7 @@ def parse_when(data: dict) -> None:
     if errors:
         raise ValidationError(errors)
     try:
-        data["starts_at"] = _when(data.get("date") or "", data.get("time") or "", now=now, tz=tz)
+        data["starts_at"], data["ends_at"] = _when(data.get("date") or "", data.get("time") or "", now=now, tz=tz)
     except DateError as error:
         key = "time" if error.code in ("nonexistent", "ambiguous") else "date"
         raise ValidationError({key: [error.message]}) from None
@@ -95,6 +108,7 @@ class PlanSchema(Schema):
     place = CleanText(load_default="", min_length=0, max_length=300)
     video = VideoUrl(load_default="")
     agenda = CleanText(load_default="", min_length=0, max_length=4000, multiline=True)
+    confirm = fields.Boolean(load_default=False)  # plan it even if it looks like the one just planned
     form = fields.Boolean(load_default=False)     # submitted from the form
     channel_id = fields.String(load_default="")   # where the form was opened: its confirmation goes there
 
@@ -123,6 +137,12 @@ class PlanSchema(Schema):
             parse_when(data)
         except ValidationError as error:
             errors.update(error.messages)
+        if not errors and data["ends_at"] is not None:
+            if data.get("duration"):
+                errors["duration"] = [_("“{range}” already says when the session ends: give the time range or "
+                                        "the duration “{duration}”, not both.", range=str(data["time"])[:40],
+                                        duration=str(data["duration"])[:40])]
+            data["duration_value"] = data["ends_at"] - data["starts_at"]
         if errors:
             raise ValidationError(errors)
 
@@ -160,3 +180,23 @@ class RsvpSchema(Schema):
 
     session_id = fields.Raw(data_key="s", load_default=None)
     answer = fields.Raw(data_key="r", load_default="")
+
+
+class PlanAgainSchema(Schema):
+    """The confirmation button of a look-alike session: what was typed, as read then (signed in the button)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    title = CleanText(required=True, min_length=2, max_length=200)
+    starts_at = fields.AwareDateTime(required=True, data_key="s")
+    ends_at = fields.AwareDateTime(required=True, data_key="e")
+    place = CleanText(load_default="", min_length=0, max_length=300)
+    video = VideoUrl(load_default="")
+    agenda = CleanText(load_default="", min_length=0, max_length=4000, multiline=True)
+
+    @validates_schema
+    def _order(self, data, **kwargs):
+        if data["ends_at"] <= data["starts_at"]:
+            raise ValidationError(_("A session lasts between 5 minutes and 3 days; “{text}” is outside.",
+                                    text=data["ends_at"].isoformat()[:40]))

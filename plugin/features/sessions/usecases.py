@@ -16,16 +16,16 @@ from models import Consortium, Person, Rsvp, WorkingSession, new_token
 from plugin.i18n import _l
 from plugin.kernel import access
 from plugin.kernel.audit import audit
-from plugin.kernel.errors import Conflict, Forbidden, NotFound
+from plugin.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from plugin.kernel.lookup import consortia_of, consortium_for
 from plugin.kernel.numbers import next_number
-from plugin.kernel.text import aware
+from plugin.kernel.text import aware, fold
 from plugin.kernel.usecase import Ctx, use_case
 
 from plugin.features.sessions import events as ev
 from plugin.features.sessions import schemas
 from plugin.features.sessions.outcomes import (
-    Answered, Cancelled, Changed, FeedLink, Listing, MinutesRecorded, Moved, PersonalLink, PlanForm, Planned,
+    AlreadyPlanned, Answered, Cancelled, Changed, FeedLink, Listing, MinutesRecorded, Moved, PersonalLink, PlanForm, Planned,
 )
 from plugin.features.sessions.records import (
     ANSWERS, active_members, count_upcoming, ends, open_session, require_member, snapshot, starts, upcoming,
@@ -57,17 +57,50 @@ def _changed(ctx: Ctx, kind: type[Changed], ws: WorkingSession) -> Changed:
 # --- plan -------------------------------------------------------------------------------------
 
 @use_case("session.plan", schema=schemas.PlanSchema)
-def plan(ctx: Ctx, data: dict) -> Planned | PlanForm:
+def plan(ctx: Ctx, data: dict) -> Planned | PlanForm | AlreadyPlanned:
     require_member(ctx)
     access.require_active(ctx.consortium)
     if "starts_at" not in data:   # nothing given: the form
         return PlanForm(ctx.consortium)
+    starts_at = aware(data["starts_at"])
+    if not data.get("confirm"):
+        twin = _just_planned(ctx, data["title"], starts_at)
+        if twin is not None:
+            if data.get("form"):   # a form shows no button: said next to the title, the form stays open
+                raise Invalid(_l("Session {n} “{title}” was just planned at that time.", n=twin.number,
+                                 title=twin.title),
+                              fields={"title": _l("Session {n} has this title and this time already: change one, "
+                                                  "or type the command with `--confirm` to plan it twice.",
+                                                  n=twin.number)})
+            return AlreadyPlanned(twin, title=data["title"], starts_at=starts_at,
+                                  ends_at=starts_at + data["duration_value"], place=data.get("place") or "",
+                                  video=data.get("video") or "", agenda=data.get("agenda") or "")
+    return _plan(ctx, data["title"], starts_at, starts_at + data["duration_value"], data, form=bool(data.get("form")))
+
+
+@use_case("session.plan_again", schema=schemas.PlanAgainSchema)
+def plan_again(ctx: Ctx, data: dict) -> Planned:
+    """The confirmation button of a session that looked like the one just planned: plan it all the same."""
+    require_member(ctx)
+    access.require_active(ctx.consortium)
+    return _plan(ctx, data["title"], aware(data["starts_at"]), aware(data["ends_at"]), data, form=False)
+
+
+def _just_planned(ctx: Ctx, title: str, starts_at: datetime) -> WorkingSession | None:
+    """The consortium's last planned session, when it has the same title and start (a double send)."""
+    last = ctx.session.scalar(select(WorkingSession).where(WorkingSession.consortium_id == ctx.consortium.id)
+                              .order_by(WorkingSession.number.desc()).limit(1))
+    if last is None or last.status == "cancelled" or starts(last) != starts_at or fold(last.title) != fold(title):
+        return None
+    return last
+
+
+def _plan(ctx: Ctx, title: str, starts_at: datetime, ends_at: datetime, data: dict, *, form: bool) -> Planned:
     consortium, actor = ctx.consortium, ctx.actor
-    starts_at: datetime = aware(data["starts_at"])
     ws = WorkingSession(
         consortium_id=consortium.id, number=next_number(ctx.session, consortium.id, "session"),
-        uid=f"{uuid.uuid4()}@consortia", title=data["title"], starts_at=starts_at,
-        ends_at=starts_at + data["duration_value"], timezone=consortium.timezone,
+        uid=f"{uuid.uuid4()}@consortia", title=title, starts_at=starts_at, ends_at=ends_at,
+        timezone=consortium.timezone,
         location=data.get("place") or "", video_url=data.get("video") or "", agenda=data.get("agenda") or "",
         sequence=0, status="confirmed", created_by_id=actor.id,
         rsvps=[],  # a new session has no answer yet: the card needs no query to know it
@@ -79,7 +112,7 @@ def plan(ctx: Ctx, data: dict) -> Planned | PlanForm:
     outcome = _changed(ctx, Planned, ws)
     invited = _invite(ctx, outcome)
     confirm = {}
-    if data.get("form") and actor.person.mattermost_user_id and consortium.channel_id:
+    if form and actor.person.mattermost_user_id and consortium.channel_id:
         # Planned from the form: the planner's confirmation follows (the form itself says nothing).
         confirm = {"confirm_to": actor.person.mattermost_user_id, "confirm_channel": consortium.channel_id,
                    "smtp": outcome.smtp, "without_email": tuple(p.username for p in outcome.without_email)}
@@ -94,10 +127,11 @@ def move(ctx: Ctx, data: dict) -> Moved:
     ws = open_session(ctx, data["number"], organiser_only=True)
     before = snapshot(ws)
     starts_at = aware(data["starts_at"])
-    duration = ends(ws) - starts(ws)
-    if starts_at == starts(ws):
+    # A time range gives the new end; otherwise the session keeps its length.
+    ends_at = aware(data["ends_at"]) if data.get("ends_at") else starts_at + (ends(ws) - starts(ws))
+    if starts_at == starts(ws) and ends_at == ends(ws):
         raise Conflict(_l("Session {n} is already planned at that time.", n=ws.number))
-    ws.starts_at, ws.ends_at = starts_at, starts_at + duration
+    ws.starts_at, ws.ends_at = starts_at, ends_at
     ws.sequence += 1
     ws.reminder_sent_at = None
     # A new time is a new question: everyone answers again (RFC 5546 §2.1.4, rescheduling).
