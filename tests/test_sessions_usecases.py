@@ -106,7 +106,7 @@ def test_moving_asks_everyone_again_and_cancelling_twice_is_refused(world):
 
 def test_the_runner_reads_dates_in_the_consortium_zone_and_queues_the_card(world):
     """Through the runner: the schema reads "10/03 14h" at the runner's clock in Paris time; a bad
-    date is refused with the field named; the card, the invitation and nothing else are queued."""
+    date is refused with the field named; the card, the invitation and the feeds to build are queued."""
     from plugin.frontdoor.runner import Entry
 
     entry = Entry("slash", user_id=user("ines").id, channel_id="c" * 26,
@@ -119,4 +119,4 @@ def test_the_runner_reads_dates_in_the_consortium_zone_and_queues_the_card(world
         ws = session.scalar(select(WorkingSession))
         assert ws.starts_at.replace(tzinfo=None) == datetime(2027, 3, 10, 13, 0)   # 14:00 in Paris, in UTC
         kinds = sorted(session.scalars(select(OutboxMessage.kind)))
-    assert kinds == ["imip.session", "session.card"]
+    assert kinds == ["calendar.feeds", "imip.session", "session.card"]

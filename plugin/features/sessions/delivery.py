@@ -18,20 +18,28 @@ and the day-before reminder.
   superseded by a newer change before it could be sent is dropped (the newer one
   follows), so an SMTP outage never delivers stale copies.
 * ``session.reminder`` posts the reminder in the card's thread (queued by ``jobs.py``).
+* ``calendar.feeds`` builds the consortium's feed, and the personal feed of each member who has
+  one, when its sessions change, and stores them (``CalendarFeed``): a calendar polling its feed
+  reads stored bytes, it never waits for a build. Each stored feed keeps the fingerprint of what
+  it was built from (``feeds.fingerprint``, also its ETag): a change elsewhere (a member who
+  joins, a new name) makes it stale, and the next read builds and stores it again.
 """
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from integrations.calendar.caldav_client import (
     CalDAVInsufficientStorage, CalDAVNotFound, CalDAVPreconditionFailed, CalDAVUnauthorized,
 )
+from sqlalchemy.exc import DBAPIError
+
 from integrations.calendar.ics import Attendee
 from integrations.calendar.imip import build_invitation
-from models import Consortium, Membership, Person, WorkingSession
+from models import CalendarFeed, Consortium, Membership, Person, WorkingSession, utcnow
 from plugin.delivery import DeliveryContext, Permanent, Retry, Waiting
 from plugin.delivery.mattermost import channel_of, client_of, ephemeral, post_once
 from plugin.i18n import use_locale
@@ -41,7 +49,7 @@ from plugin.kernel.outbox import queue
 
 from plugin.features.sessions import events as ev
 from plugin.features.sessions import render
-from plugin.features.sessions.feeds import channel_link
+from plugin.features.sessions.feeds import channel_link, feed_rows, fingerprint, person_consortia
 from plugin.features.sessions.records import view_of
 
 MAX_412_ROUNDS = 3
@@ -66,6 +74,7 @@ def publish(session: Session, event: ev.SessionEvent, now: datetime) -> None:
               consortium_id=cid, dedupe_key=f"imip:{event.uid}:{event.sequence}:{event.method}:{person_id}", now=now)
     if isinstance(event, ev.SessionPlanned) and event.confirm_to:
         queue(session, "session.planned_note", encode(event), consortium_id=cid, now=now)
+    queue(session, "calendar.feeds", {"consortium_id": cid}, consortium_id=cid, now=now)
 
 
 # --- the card ---------------------------------------------------------------------------------
@@ -252,7 +261,91 @@ def send_invitation(ctx: DeliveryContext, payload: dict) -> None:
         raise
 
 
+# --- feeds, built when their sessions change ------------------------------------------------
+
+def consortium_feed(services, session: Session, consortium: Consortium) -> tuple[str, Callable[[], bytes]]:
+    """The consortium's feed: its fingerprint (nothing built), and how to build its bytes."""
+    settings = services.settings
+    channel_url = _channel_url(services, consortium)
+    key = "c:" + fingerprint(session, [consortium.id], consortium.name, consortium.timezone, settings.locale,
+                             services.base_url, channel_url)
+
+    def build() -> bytes:
+        with use_locale(settings.locale):
+            rows, answers, members = feed_rows(session, [consortium.id])
+            events = render.feed_events({consortium.id: consortium}, rows, answers, members,
+                                        {consortium.id: channel_url})
+            return render.consortium_feed(consortium, events)
+
+    return key, build
+
+
+def personal_feed(services, session: Session, person: Person) -> tuple[str, Callable[[], bytes]] | None:
+    """A person's own feed (every consortium of theirs): its fingerprint and how to build it; None
+    for someone who belongs to no consortium any more."""
+    settings = services.settings
+    consortia = person_consortia(session, person)
+    if not consortia:
+        return None
+    channel_urls = {c.id: _channel_url(services, c) for c in consortia}
+    locale = person.locale or settings.locale
+    key = "p:" + fingerprint(session, list(channel_urls), person.id, locale, services.base_url,
+                             sorted(channel_urls.items()), [(c.id, c.name, c.timezone) for c in consortia],
+                             settings.timezone)
+
+    def build() -> bytes:
+        with use_locale(locale):
+            rows, answers, members = feed_rows(session, list(channel_urls))
+            events = render.feed_events({c.id: c for c in consortia}, rows, answers, members, channel_urls)
+            return render.personal_feed(events, settings.timezone)
+
+    return key, build
+
+
+def feed_body(services, session: Session, name: str, key: str, build: Callable[[], bytes]) -> bytes:
+    """The stored bytes of feed ``name`` ("c:<id>", "p:<id>") when built from what ``key`` fingerprints;
+    otherwise built now and stored for the next reader (a store that loses a race is let go)."""
+    found = session.get(CalendarFeed, name)
+    if found is not None and found.fingerprint == key:
+        return found.body
+    body = build()
+    try:
+        with services.db.transaction() as writing:
+            _store(writing, name, key, body)
+    except DBAPIError:   # busy, or another process stored it first: the next read finds it
+        pass
+    return body
+
+
+def _store(session: Session, name: str, key: str, body: bytes) -> None:
+    changed = session.execute(update(CalendarFeed).where(CalendarFeed.key == name)
+                              .values(fingerprint=key, body=body, built_at=utcnow()))
+    if not changed.rowcount:
+        session.add(CalendarFeed(key=name, fingerprint=key, body=body))
+
+
+def refresh_feeds(ctx: DeliveryContext, payload: dict) -> None:
+    """Build and store the feeds a consortium's change touches: its own, and its subscribers' personal ones."""
+    services = ctx.services
+    with services.db.transaction() as session:
+        consortium = session.get(Consortium, payload["consortium_id"])
+        if consortium is None:
+            return
+        feeds = [(f"c:{consortium.id}", consortium_feed(services, session, consortium))]
+        subscribers = session.scalars(
+            select(Person).join(Membership, Membership.person_id == Person.id)
+            .where(Membership.consortium_id == consortium.id, Membership.left_at.is_(None),
+                   Person.personal_feed_token.is_not(None), Person.erased_at.is_(None)))
+        feeds += [(f"p:{person.id}", personal_feed(services, session, person)) for person in subscribers]
+        stored = dict(session.execute(select(CalendarFeed.key, CalendarFeed.fingerprint)
+                                      .where(CalendarFeed.key.in_([name for name, _feed in feeds]))).all())
+        for name, found in feeds:
+            if found is not None and stored.get(name) != found[0]:
+                _store(session, name, found[0], found[1]())
+
+
 DELIVERERS = {
+    "calendar.feeds": refresh_feeds,
     "session.card": post_card,
     "session.card_update": update_card,
     "session.planned_note": planned_note,
