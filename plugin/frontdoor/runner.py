@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from marshmallow import ValidationError
+from marshmallow.experimental.context import Context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ from plugin.kernel.errors import Invalid, NotFound, Refusal
 from plugin.kernel.events import DomainEvent
 from plugin.kernel.lookup import consortia_of, consortium_for
 from plugin.kernel.usecase import Ctx, UseCase
-from plugin.schemas.fields import error_text, field_errors, validation_context
+from plugin.schemas.fields import error_text, field_errors
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,8 @@ class Runner:
         if uc.schema is None:
             return raw
         try:
-            with validation_context(ctx.now, ctx.tz):   # dates: the request's moment, the consortium's zone
+            # Fields that read relative dates ("demain") take the unit of work's moment and zone from here.
+            with Context({"now": ctx.now, "tz": ctx.tz}):
                 return uc.schema().load(raw)
         except ValidationError as error:
             raise Invalid(error_text(error.messages), usage=entry.usage,

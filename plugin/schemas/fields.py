@@ -284,16 +284,11 @@ def load_or_raise(schema: Schema, data: dict, *, usage: str | None = None) -> di
 
 def request_moment():
     """The request's moment and the zone its dates are read in, ``(now, tz)``: the runner sets them
-    around validation (``validation_context``) for schemas that read dates."""
+    (a marshmallow ``Context``) around validation, for schemas that read dates."""
     from marshmallow.experimental.context import Context
 
     found = Context.get(default=None)
     if not isinstance(found, dict) or "now" not in found:
-        raise RuntimeError("dates are validated inside the runner's validation_context")
+        raise RuntimeError("dates are validated by the runner, which gives the moment and the zone")
     return found["now"], found["tz"]
 
-
-def validation_context(now, tz):
-    from marshmallow.experimental.context import Context
-
-    return Context({"now": now, "tz": tz})

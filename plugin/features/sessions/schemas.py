@@ -2,7 +2,7 @@
 the planning form (its element names, with its signed state) and the card's buttons.
 
 Dates are read in the consortium's zone at the request's moment: the runner gives both to the
-schema (``plugin.schemas.fields.when_context``)."""
+schema (``plugin.schemas.fields.request_moment``)."""
 from __future__ import annotations
 
 import re
