@@ -105,9 +105,9 @@ def test_forged_expired_and_outdated_links_are_refused(mailnet, monkeypatch):
     forged = requests.post(url, data={"edit": "forged", "structure_name": "ACI Les Jardins"}, timeout=10)
     assert forged.status_code in (400, 410)
 
-    from plugin.services import ami
+    from plugin.features.ami import usecases
 
-    monkeypatch.setattr(ami, "EDIT_LINK_MAX_AGE", timedelta(seconds=-1))
+    monkeypatch.setattr(usecases, "EDIT_LINK_MAX_AGE", timedelta(seconds=-1))
     expired = requests.get(link, timeout=10)
     assert expired.status_code == 410 and "expiré" in expired.text
     monkeypatch.undo()

@@ -1,13 +1,31 @@
-"""E-mails of the call for expressions of interest: the link that lets a structure's contact change its answer."""
+"""The AMI's deliveries: the e-mail with the link that lets a structure's contact change its answer, and
+the private line after a chat form — both rendered when delivered, in the language of whoever asked."""
 from __future__ import annotations
 
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
+from sqlalchemy.orm import Session
+
 from models import CallForInterest, CallResponse
-from plugin.delivery import DeliveryContext, Permanent, delivers
+from plugin.delivery import DeliveryContext, Permanent
+from plugin.delivery.mattermost import ephemeral
 from plugin.i18n import _, use_locale
-from plugin.services.ami import EDIT_LINK_MAX_AGE, answer_for_edit
+from plugin.kernel.events import decode
+from plugin.kernel.outbox import queue
+
+from plugin.features.ami import render
+from plugin.features.ami.calls import EDIT_LINK_MAX_AGE, answer_for_edit
+from plugin.features.ami.events import ChatAnswerNoted, EditLinkRequested
+
+
+def publish_edit_link(session: Session, event: EditLinkRequested, now: datetime) -> None:
+    """One e-mail per answer, address and window (the payload and dedupe key of the rows queued before
+    the AMI was a feature, so both deliver alike)."""
+    queue(session, "ami.edit_link", {"response_id": event.response_id, "email_key": event.email_key,
+                                     "locale": event.locale},
+          dedupe_key=f"ami.edit_link:{event.response_id}:{event.email_key}:{event.bucket}", now=now)
 
 
 def edit_link(services, call: CallForInterest, answer: CallResponse) -> str:
@@ -16,7 +34,6 @@ def edit_link(services, call: CallForInterest, answer: CallResponse) -> str:
     return f"{services.base_url}/ami/{call.form_token}?edit={token}"
 
 
-@delivers("ami.edit_link")
 def send_edit_link(ctx: DeliveryContext, payload: dict) -> None:
     services = ctx.services
     sender = services.smtp()
@@ -30,7 +47,6 @@ def send_edit_link(ctx: DeliveryContext, payload: dict) -> None:
         with use_locale(payload.get("locale") or services.settings.locale):
             subject = _("Change the answer of {structure} to the call “{title}”", structure=answer.structure_name,
                         title=call.title)
-            days = EDIT_LINK_MAX_AGE.days
             body = "\n".join([
                 _("Hello {name},", name=answer.contact_name),
                 "",
@@ -40,7 +56,7 @@ def send_edit_link(ctx: DeliveryContext, payload: dict) -> None:
                 edit_link(services, call, answer),
                 "",
                 _("The link works for {days} days. If you did not ask for it, ignore this message: the answer "
-                  "stays as it is.", days=days),
+                  "stays as it is.", days=EDIT_LINK_MAX_AGE.days),
                 "",
                 "— Consortia",
             ])
@@ -56,3 +72,13 @@ def send_edit_link(ctx: DeliveryContext, payload: dict) -> None:
         if getattr(error, "recipients", None) and not getattr(error, "retryable", False):
             raise Permanent(f"the contact address of answer #{payload['response_id']} was refused: {error}") from None
         raise
+
+
+def answer_noted(ctx: DeliveryContext, payload: dict) -> None:
+    event = decode(payload, (ChatAnswerNoted,))
+    with use_locale(event.locale or ctx.services.settings.locale):
+        text = render.answer_noted(event)
+    ephemeral(ctx, {"channel_id": event.channel_id, "user_id": event.user_id, "message": text})
+
+
+DELIVERERS = {"ami.edit_link": send_edit_link, "ami.answer_noted": answer_noted}

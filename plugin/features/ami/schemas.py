@@ -1,12 +1,13 @@
-"""Valid input for /ami and the public AMI web form (one definition for chat, web and API)."""
+"""Valid input for /ami, its chat form and the public AMI web form (one definition for chat, web and API)."""
 from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validates_schema
 
 from models import SIAE_TYPES
-from plugin.i18n import _, _l
+from plugin.i18n import Deferred, _, _l, deferred
+from plugin.rendering.reply import usage_text
 from plugin.schemas.fields import ChoiceField, CleanText
 
 MAX_THEMES = 20
@@ -97,3 +98,78 @@ class ResponseSchema(Schema):
 
 class FormThemeSchema(Schema):
     theme = CleanText(required=True, error_messages=REQUIRED, max_length=80)
+
+
+# --- what each use case loads ------------------------------------------------------------------
+
+class OpenSchema(Schema):
+    """`/ami ouvrir "<title>" --themes "<a>, <b>" --jusqu-au <date>`, as typed: the use case checks that the
+    person may open a call before it reads them (``CallOpenSchema``), and reads the date (it needs the
+    request's moment and the network's zone)."""
+
+    title = fields.Raw(load_default=None)
+    themes = fields.Raw(load_default=None)
+    until = fields.Raw(load_default=None)
+
+
+def usage_of(key: str) -> Deferred:
+    """The usage line of an `/ami` sub-command, in its reader's language (shown with a mistake)."""
+    from plugin.features.ami.grammar import AMI
+
+    sub = next(s for s in AMI.subcommands if s.key == key)
+    return deferred(lambda: usage_text(AMI, sub))
+
+
+class NothingSchema(Schema):
+    """A sub-command without input."""
+
+
+class CallIdSchema(Schema):
+    call_id = fields.Integer(required=True, strict=False)
+
+
+class PublicFormSchema(Schema):
+    """The public form: the call's secret token, an edit link's token, and what was sent (None: shown).
+    The answer itself is validated by the use case with ``ResponseSchema``: its errors go next to the fields."""
+
+    token = fields.String(required=True)
+    edit = fields.String(load_default="")
+    submitted = fields.Dict(load_default=None, allow_none=True)
+
+
+class FormSchema(Schema):
+    """A theme to form, as typed (checked with ``FormThemeSchema`` once the person may form); the web page
+    names its call."""
+
+    theme = fields.Raw(load_default=None)
+    call_id = fields.Integer(load_default=None, strict=False)
+
+
+MAX_RANKED_IN_DIALOG = 3
+_RESPONSE_KEYS = ("structure_name", "siae_type", "departement", "contact_name", "contact_email",
+                  "can_bring", "needs", "comment")
+
+
+class RespondDialogSchema(ResponseSchema):
+    """The chat form's submission (``theme_1`` … ``theme_3``) merged with its state (``call``)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    call = fields.Integer(required=True, strict=False)
+
+    @pre_load
+    def _from_form(self, raw, **kwargs):
+        data = {key: raw.get(key) for key in ("structure_name", "contact_name", "contact_email", "call")}
+        data["themes"] = [raw[f"theme_{i}"] for i in range(1, MAX_RANKED_IN_DIALOG + 1) if raw.get(f"theme_{i}")]
+        for key in ("siae_type", "departement", "can_bring", "needs", "comment"):
+            if raw.get(key) not in (None, ""):
+                data[key] = raw[key]
+        return data
+
+    def handle_error(self, error, data, *, many, **kwargs):
+        messages = dict(error.messages) if isinstance(error.messages, dict) else {"_schema": error.messages}
+        if "themes" in messages:   # the form has no "themes" element: its first theme is where to look
+            messages["theme_1"] = messages.pop("themes")
+        raise ValidationError(messages)
+
