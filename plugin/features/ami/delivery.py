@@ -8,16 +8,18 @@ from email.utils import formataddr, make_msgid
 
 from sqlalchemy.orm import Session
 
-from models import CallForInterest, CallResponse
+from integrations.mattermost.client import MattermostForbidden
+from models import CallForInterest, CallResponse, Network
 from plugin.delivery import DeliveryContext, Permanent
-from plugin.delivery.mattermost import ephemeral
+from plugin.delivery.mattermost import client_of, ephemeral, post_once
 from plugin.i18n import _, use_locale
 from plugin.kernel.events import decode
+from plugin.kernel.languages import channel_locale
 from plugin.kernel.outbox import queue
 
 from plugin.features.ami import render
 from plugin.features.ami.calls import EDIT_LINK_MAX_AGE, answer_for_edit
-from plugin.features.ami.events import ChatAnswerNoted, EditLinkRequested
+from plugin.features.ami.events import CallOpened, ChatAnswerNoted, EditLinkRequested
 
 
 def publish_edit_link(session: Session, event: EditLinkRequested, now: datetime) -> None:
@@ -81,4 +83,31 @@ def answer_noted(ctx: DeliveryContext, payload: dict) -> None:
     ephemeral(ctx, {"channel_id": event.channel_id, "user_id": event.user_id, "message": text})
 
 
-DELIVERERS = {"ami.edit_link": send_edit_link, "ami.answer_noted": answer_noted}
+def announce(ctx: DeliveryContext, payload: dict) -> None:
+    """A new call, announced in the team's channel for calls (``CONSORTIA_AMI_CHANNEL``, the town square by
+    default) in the network's language, with its form link. A call closed meanwhile is not announced."""
+    event = decode(payload, (CallOpened,))
+    services = ctx.services
+    client = client_of(ctx)
+    with services.db.transaction() as session:
+        call = session.get(CallForInterest, event.call_id)
+        if call is None or call.status != "open":
+            return
+        network = session.get(Network, call.network_id)
+        if not network.team_id:
+            network.team_id = client.get_team_by_name(services.settings.mattermost_team or network.team_name)["id"]
+        team_id = network.team_id
+        with use_locale(channel_locale(services.settings)):
+            text = render.announcement(call, render.form_url(services, call), services.settings.tz)
+    name = services.settings.ami_channel
+    channel = client.find_channel(team_id, name, include_deleted=False)
+    if channel is None:
+        raise Permanent(f"the team has no channel {name!r} to announce the call in (CONSORTIA_AMI_CHANNEL)")
+    try:
+        post_once(ctx, "post", channel["id"], text)
+    except MattermostForbidden:   # the bot is not in that channel yet: it joins it (a public channel), then posts
+        client.add_channel_member(channel["id"], client.me()["id"])
+        post_once(ctx, "post", channel["id"], text)
+
+
+DELIVERERS = {"ami.edit_link": send_edit_link, "ami.answer_noted": answer_noted, "ami.announce": announce}

@@ -31,3 +31,11 @@ class ChatAnswerNoted(DomainEvent):
     title: str
     masked: str = ""
 
+
+
+@dataclass(frozen=True)
+class CallOpened(DomainEvent):
+    """A call was opened: it is announced in the team's channel for calls (``ami.announce``)."""
+
+    name: ClassVar[str] = "ami.call_opened"
+    call_id: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import CallForInterest, CallResponse, Consortium, Network, Organisation, Person
@@ -18,6 +18,8 @@ from plugin.kernel.errors import Invalid, NotFound
 from plugin.kernel.people import Directory, UserInfo, upsert_person
 
 from plugin.features.ami.calls import fold_key, responses
+
+MAX_CANDIDATES = 5
 
 
 @dataclass
@@ -48,19 +50,45 @@ def _organisation_for(session: Session, network: Network, answer: CallResponse) 
     return organisation
 
 
-def form_consortium(session: Session, network: Network, actor: Actor, call: CallForInterest, theme: str, *,
-                    directory: Directory, caldav_enabled: bool,
-                    lookup_email: Callable[[str], UserInfo | None] | None = None) -> FormOutcome:
-    """Provision (or complete) the consortium of one theme with its structures' people."""
-    access.require_admin(actor)
+def column_of(call: CallForInterest, theme: str) -> str:
+    """The call's theme that ``theme`` names (case and accents aside)."""
     wanted = fold_key(theme)
     column_theme = next((t for t in call.themes if fold_key(t) == wanted), None)
     if column_theme is None:
         raise NotFound(_l("“{theme}” is not one of the call's themes: {themes}.", theme=theme[:80],
                           themes=", ".join(call.themes)))
+    return column_theme
+
+
+def candidates(session: Session, network: Network, call: CallForInterest, column_theme: str) -> list[Consortium]:
+    """Consortiums of the network already working on this theme (by theme or by name), which the theme's
+    structures could join instead of a new one. None once the call formed the theme's consortium."""
+    if column_theme in (call.formed or {}):
+        return []
+    return list(session.scalars(
+        select(Consortium).where(Consortium.network_id == network.id, Consortium.archived_at.is_(None),
+                                 or_(func.lower(Consortium.theme) == column_theme.lower(),
+                                     func.lower(Consortium.name) == column_theme.lower()))
+        .order_by(Consortium.last_activity_at.desc(), Consortium.id).limit(MAX_CANDIDATES)))
+
+
+def interested_in(session: Session, call: CallForInterest, column_theme: str) -> list[CallResponse]:
+    """The answers that chose this theme (at any priority); refused when there are none."""
     interested = [a for a in responses(session, call) if column_theme in (a.themes or [])]
     if not interested:
         raise Invalid(_l("No structure chose the theme “{theme}” yet.", theme=column_theme))
+    return interested
+
+
+def form_consortium(session: Session, network: Network, actor: Actor, call: CallForInterest, column_theme: str,
+                    interested: list[CallResponse], *, directory: Directory, caldav_enabled: bool,
+                    into: Consortium | None = None,
+                    apart_from: list[Consortium] = (),
+                    lookup_email: Callable[[str], UserInfo | None] | None = None) -> FormOutcome:
+    """Provision (or complete) the consortium of one theme with its structures' people: the one the call
+    formed before, else ``into`` (an existing consortium they join), else a new one — named after the theme,
+    or after the theme and the call when a consortium of ``apart_from`` already has that name."""
+    access.require_admin(actor)
     emails = sorted({a.email_key for a in interested})
     known = {p.email.lower(): p for p in session.scalars(
         select(Person).where(Person.network_id == network.id, Person.email.in_(emails),
@@ -86,11 +114,16 @@ def form_consortium(session: Session, network: Network, actor: Actor, call: Call
         answer.person_id = answer.person_id or person.id
         members[person.username] = person
     formed = dict(call.formed or {})
-    existing = session.get(Consortium, formed[column_theme]) if column_theme in formed else None
-    name = existing.name if existing is not None else column_theme
+    existing = session.get(Consortium, formed[column_theme]) if column_theme in formed else into
+    if existing is not None:
+        name = existing.name
+    elif any(c.name.casefold() == column_theme.casefold() for c in apart_from):
+        name = f"{column_theme} — {call.title}"[:200]
+    else:
+        name = column_theme
     data = {"name": name, "theme": column_theme, "members": sorted(members),
             "purpose": str(_l("Thematic group “{theme}” formed from the call “{title}”.", theme=column_theme,
-                                 title=call.title))}   # stored: in the language of whoever forms it, as before
+                              title=call.title))}   # stored: in the language of whoever forms it, as before
     outcome = consortia.provision(session, network, actor, data, directory=directory, caldav_enabled=caldav_enabled,
                                   reuse_existing=True)
     # People known by e-mail but added to the consortium with their organisation.
@@ -101,7 +134,8 @@ def form_consortium(session: Session, network: Network, actor: Actor, call: Call
     formed[column_theme] = outcome.consortium.id
     call.formed = formed
     audit(session, actor, "ami.form", consortium_id=outcome.consortium.id, target_type="call", target_id=call.id,
-          after={"theme": column_theme, "members": sorted(members), "to_invite": [a.email_key for a in without]})
+          after={"theme": column_theme, "members": sorted(members), "to_invite": [a.email_key for a in without],
+                 "joined": into is not None})
     return FormOutcome(outcome.consortium, outcome.created, sorted(members), without)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from models import CallForInterest, CallResponse, Person
+from models import CallForInterest, CallResponse, Consortium, Person
 
 from plugin.features.ami.forming import FormOutcome
 from plugin.features.ami.matrix import Matrix
@@ -74,6 +74,17 @@ class ResultsFile:
 class Formed:
     call: CallForInterest
     formed: FormOutcome
+    joined: bool = False                  # the structures joined a consortium that already existed
+
+
+@dataclass(frozen=True)
+class FormChoice:
+    """Consortiums already work on the theme: join one of them, or form a new one?"""
+
+    call: CallForInterest
+    theme: str
+    consortia: list[Consortium]
+    structures: int                       # how many answers chose the theme
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from integrations.mattermost.messages import escape_markdown
 from models import SIAE_TYPES
 from plugin.dates import format_date
 from plugin.exports import to_csv
-from plugin.i18n import _, ngettext
+from plugin.i18n import _, ngettext, use_locale
 from plugin.kernel.text import aware
 from plugin.rendering.reply import Form, Reply
 from plugin.rendering.view import View
@@ -15,7 +15,7 @@ from plugin.rendering.view import View
 from plugin.features.ami import buttons
 from plugin.features.ami.events import ChatAnswerNoted
 from plugin.features.ami.matrix import Matrix
-from plugin.features.ami.outcomes import AnswerForm, Closed, Formed, Opened, Results
+from plugin.features.ami.outcomes import AnswerForm, Closed, Formed, FormChoice, Opened, Results
 from plugin.features.ami.schemas import MAX_RANKED_IN_DIALOG
 
 MAX_ROWS_IN_CHAT = 60
@@ -32,8 +32,19 @@ def opened(outcome: Opened, view: View) -> Reply:
         _("Themes: {themes}", themes=", ".join(escape_markdown(t) for t in call.themes)),
         _("Members answer with `/ami respond`; structures without a chat account use the public form: {url}",
           url=form_url(view.runtime, call)),
+        _("The call is announced in ~{channel} with the form link.", channel=view.runtime.settings.ami_channel),
         _("Follow the answers with `/ami results`."),
     ]))
+
+
+def announcement(call, url: str, tz) -> str:
+    """The post that tells the whole network a call is open (its channel's language)."""
+    return "\n".join([
+        _("📣 **Call for expressions of interest: {title}**", title=escape_markdown(call.title)),
+        _("Themes: {themes}", themes=", ".join(escape_markdown(t) for t in call.themes)),
+        _("Answer before {date}: here with `/ami respond`, or on the form (for structures without a chat "
+          "account too): {url}", date=format_date(aware(call.deadline), tz=tz, with_time=False), url=url),
+    ])
 
 
 def closed(outcome: Closed, view: View) -> Reply:
@@ -140,10 +151,15 @@ def results(outcome: Results, view: View) -> Reply:
 def formed(outcome: Formed, view: View) -> Reply:
     made = outcome.formed
     consortium = made.consortium
-    lines = [(_("✅ Consortium **{name}** formed (slug `{slug}`).") if made.created else
-              _("✅ Consortium **{name}** completed (slug `{slug}`).")).format(
-        name=escape_markdown(consortium.name), slug=consortium.slug)]
-    lines.append(_("Members: {members}.", members=", ".join(f"@{u}" for u in made.members) or _("nobody yet")))
+    if outcome.joined:
+        first = _("✅ The structures of “{theme}” join the consortium **{name}** (slug `{slug}`).",
+                  theme=escape_markdown(consortium.theme or ""), name=escape_markdown(consortium.name),
+                  slug=consortium.slug)
+    else:
+        first = (_("✅ Consortium **{name}** formed (slug `{slug}`).") if made.created else
+                 _("✅ Consortium **{name}** completed (slug `{slug}`).")).format(
+            name=escape_markdown(consortium.name), slug=consortium.slug)
+    lines = [first, _("Members: {members}.", members=", ".join(f"@{u}" for u in made.members) or _("nobody yet"))]
     if made.without_account:
         lines.append(ngettext("{n} contact has no chat account yet; invite them, then run the command again:",
                               "{n} contacts have no chat account yet; invite them, then run the command again:",
@@ -151,7 +167,38 @@ def formed(outcome: Formed, view: View) -> Reply:
         for answer in made.without_account:
             lines.append(f"- {escape_markdown(answer.contact_name)} ({escape_markdown(answer.structure_name)}) — "
                          f"{escape_markdown(answer.contact_email)}")
+        lines += ["", _("An invitation to send them (by e-mail):"), "", invitation(outcome, view)]
     return Reply("\n".join(lines))
+
+
+def invitation(outcome: Formed, view: View) -> str:
+    """A text the admin sends to the contacts without a chat account, in the network's language."""
+    settings = view.runtime.settings
+    with use_locale(settings.locale):
+        where = f" ({settings.mattermost_url})" if settings.mattermost_url else ""
+        text = _("Hello, your structure answered the call “{title}” for the theme “{theme}”. The theme's group now "
+                 "works together in the network's chat{where}: create your account there with this e-mail address "
+                 "and tell us, we will add you to the group. — The network's facilitators",
+                 title=outcome.call.title, theme=outcome.formed.consortium.theme or outcome.formed.consortium.name,
+                 where=where)
+    return "> " + escape_markdown(text)
+
+
+def form_choice(outcome: FormChoice, view: View) -> Reply:
+    """Consortiums already work on the theme: the admin chooses where its structures go."""
+    lines = [ngettext("{n} structure chose “{theme}”, and the network already has a consortium on that theme:",
+                      "{n} structures chose “{theme}”, and the network already has consortiums on that theme:",
+                      outcome.structures, theme=escape_markdown(outcome.theme))]
+    for consortium in outcome.consortia:
+        lines.append(f"- **{escape_markdown(consortium.name)}** (`{consortium.slug}`)")
+    lines.append(_("Should they join one of them, or form a new consortium?"))
+    data = {"c": outcome.call.id, "t": outcome.theme}
+    actions = [buttons.FORM_INTO.button(view.runtime, id=f"amijoin{c.id}", label=_("Join {name}", name=c.name[:40]),
+                                        data={**data, "i": c.id}, actor=view.actor, consortium=c, style="primary")
+               for c in outcome.consortia]
+    actions.append(buttons.FORM_INTO.button(view.runtime, id="aminew", label=_("Form a new consortium"),
+                                            data={**data, "i": 0}, actor=view.actor, consortium=outcome.consortia[0]))
+    return Reply("\n".join(lines), attachments=[messages.attachment(actions=actions)])
 
 
 def results_csv(matrix: Matrix) -> bytes:
@@ -166,4 +213,5 @@ def results_csv(matrix: Matrix) -> bytes:
     return to_csv(header, rows)
 
 
-CHAT = {Opened: opened, Closed: closed, AnswerForm: answer_form, Results: results, Formed: formed}
+CHAT = {Opened: opened, Closed: closed, AnswerForm: answer_form, Results: results, Formed: formed,
+        FormChoice: form_choice}

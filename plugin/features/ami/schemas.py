@@ -143,6 +143,19 @@ class FormSchema(Schema):
 
     theme = fields.Raw(load_default=None)
     call_id = fields.Integer(load_default=None, strict=False)
+    into = fields.Integer(load_default=None, strict=False)     # join this consortium (the web page's choice)
+    new = fields.Boolean(load_default=False)                   # or form a new one
+
+
+class FormButtonSchema(Schema):
+    """A button of the choice offered by `/ami former`: the call, the theme, the consortium to join (0: a new one)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    call_id = fields.Integer(required=True, strict=True, data_key="c")
+    theme = CleanText(required=True, max_length=80, data_key="t")
+    into = fields.Integer(required=True, strict=True, data_key="i")
 
 
 MAX_RANKED_IN_DIALOG = 3
@@ -161,7 +174,13 @@ class RespondDialogSchema(ResponseSchema):
     @pre_load
     def _from_form(self, raw, **kwargs):
         data = {key: raw.get(key) for key in ("structure_name", "contact_name", "contact_email", "call")}
-        data["themes"] = [raw[f"theme_{i}"] for i in range(1, MAX_RANKED_IN_DIALOG + 1) if raw.get(f"theme_{i}")]
+        chosen = [(i, raw[f"theme_{i}"]) for i in range(1, MAX_RANKED_IN_DIALOG + 1) if raw.get(f"theme_{i}")]
+        seen: set = set()
+        for index, theme in chosen:   # the ranking is the person's: a repeated theme is theirs to change
+            if isinstance(theme, str) and theme in seen:
+                raise ValidationError({f"theme_{index}": [_("This theme is already chosen with a higher priority.")]})
+            seen.add(theme if isinstance(theme, str) else None)
+        data["themes"] = [theme for _i, theme in chosen]
         for key in ("siae_type", "departement", "can_bring", "needs", "comment"):
             if raw.get(key) not in (None, ""):
                 data[key] = raw[key]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timezone
 
-from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from models import CallForInterest, CallResponse, Consortium
@@ -24,11 +23,12 @@ from plugin.features.ami.calls import (
     EDIT_LINK_MAX_AGE, EditLinkNeeded, answer_for_edit, call_by_form_token, call_by_id, calls_of, edit_bucket,
     is_accepting, latest_call, masked_email, open_call_of, respond, response_of, responses,
 )
-from plugin.features.ami.events import ChatAnswerNoted, EditLinkRequested
-from plugin.features.ami.forming import email_lookup, form_consortium
+from plugin.features.ami.events import CallOpened, ChatAnswerNoted, EditLinkRequested
+from plugin.features.ami.forming import candidates, column_of, email_lookup, form_consortium, interested_in
 from plugin.features.ami.matrix import matrix
 from plugin.features.ami.outcomes import (
-    Answered, AnswerForm, Calls, Closed, EditLinkRefused, EditLinkSent, EditLinkUnavailable, Formed, FormNotFound,
+    Answered, AnswerForm, Calls, Closed, EditLinkRefused, EditLinkSent, EditLinkUnavailable, Formed, FormChoice,
+    FormNotFound,
     Opened, PublicEditLinkSent, PublicForm, PublicThanks, Results, ResultsFile,
 )
 
@@ -52,6 +52,7 @@ def _open(ctx: Ctx, data: dict) -> CallForInterest:
     ctx.session.flush()
     audit(ctx.session, ctx.actor, "ami.open", target_type="call", target_id=call.id,
           after={"title": call.title, "themes": call.themes})
+    ctx.record(CallOpened(call_id=call.id))
     return call
 
 
@@ -191,10 +192,14 @@ def public_form(ctx: Ctx, data: dict):
     for key in ("siae_type", "departement", "can_bring", "needs", "comment"):
         if values[key].strip():
             raw[key] = values[key]
-    try:
-        answer_data = schemas.ResponseSchema().load(raw)
-    except ValidationError as error:
-        return PublicForm(**page, errors={k: error_text(v) for k, v in error.messages.items()}, status=400)
+    errors = {k: error_text(v) for k, v in schemas.ResponseSchema().validate(raw).items()}
+    repeated = repeated_priority(call, form)
+    if repeated:   # the person's ranking is kept as given, never rewritten: they choose again
+        errors["themes"] = _l("Two themes have priority {n}: give each theme its own priority (1 = first choice).",
+                              n=repeated)
+    if errors:
+        return PublicForm(**page, errors=errors, status=400)
+    answer_data = schemas.ResponseSchema().load(raw)
     try:
         with session.begin_nested():
             answer, created = respond(session, call, answer_data, now=ctx.now, source="web",
@@ -219,11 +224,23 @@ def _status(error: Refusal) -> int:
     return {"invalid": 400, "not_found": 404, "forbidden": 403, "conflict": 409}.get(error.code, 400)
 
 
+def repeated_priority(call: CallForInterest, form: dict) -> int | None:
+    """The first priority the form gives to more than one theme, if any."""
+    given = [str(form.get(f"rank_{index}", "")) for index in range(len(call.themes))]
+    numbers = sorted(int(raw) for raw in given if _rank(raw, call))
+    return next((n for n, following in zip(numbers, numbers[1:]) if n == following), None)
+
+
+def _rank(raw: str, call: CallForInterest) -> bool:
+    """A priority the form offers: 1 to the number of themes, in ASCII digits (nothing else is one)."""
+    return raw.isascii() and raw.isdigit() and 1 <= int(raw) <= len(call.themes)
+
+
 def ranked_themes(call: CallForInterest, form: dict) -> list[str]:
     ranked = []
     for index, theme in enumerate(call.themes):
         raw = str(form.get(f"rank_{index}", ""))
-        if raw.isdigit() and 1 <= int(raw) <= len(call.themes):
+        if _rank(raw, call):
             ranked.append((int(raw), index, theme))
     return [theme for _r, _i, theme in sorted(ranked)]
 
@@ -271,13 +288,38 @@ def calls(ctx: Ctx, data: dict) -> Calls:
 
 
 @use_case("ami.form", schema=schemas.FormSchema, consortium="none")
-def form(ctx: Ctx, data: dict) -> Formed:
+def form(ctx: Ctx, data: dict) -> Formed | FormChoice:
     access.require_admin(ctx.actor)
     theme = load_or_raise(schemas.FormThemeSchema(), {"theme": data["theme"]}, usage=schemas.usage_of("form"))["theme"]
     call = call_by_id(ctx.session, ctx.network, data["call_id"]) if data.get("call_id") is not None \
         else _call_for_results(ctx)
+    return _form(ctx, call, theme, into_id=data.get("into"), new=data.get("new", False))
+
+
+@use_case("ami.form_into", schema=schemas.FormButtonSchema, consortium="none")
+def form_from_choice(ctx: Ctx, data: dict) -> Formed | FormChoice:
+    """A button of the choice: join one of the theme's consortiums, or form a new one."""
+    access.require_admin(ctx.actor)
+    call = call_by_id(ctx.session, ctx.network, data["call_id"])
+    return _form(ctx, call, data["theme"], into_id=data["into"] or None, new=not data["into"])
+
+
+def _form(ctx: Ctx, call: CallForInterest, theme: str, *, into_id: int | None, new: bool) -> Formed | FormChoice:
+    """Form the theme's consortium; when consortiums of the network already work on that theme, offer to
+    join one of them first (unless the admin chose already: ``into_id``, or ``new``)."""
+    column_theme = column_of(call, theme)
+    interested = interested_in(ctx.session, call, column_theme)
+    others = candidates(ctx.session, ctx.network, call, column_theme)
+    into = None
+    if into_id is not None:
+        into = next((c for c in others if c.id == into_id), None)
+        if into is None:
+            raise NotFound(_l("This consortium is archived or no longer exists: form the theme's consortium again."))
+    elif others and not new:
+        return FormChoice(call, column_theme, others, len(interested))
     client = ctx.runtime.mattermost(interactive=True)
-    outcome = form_consortium(ctx.session, ctx.network, ctx.actor, call, theme, directory=ctx.directory,
-                              caldav_enabled=ctx.runtime.settings.caldav_configured,
+    outcome = form_consortium(ctx.session, ctx.network, ctx.actor, call, column_theme, interested,
+                              directory=ctx.directory, caldav_enabled=ctx.runtime.settings.caldav_configured,
+                              into=into, apart_from=others,
                               lookup_email=email_lookup(client) if client is not None else None)
-    return Formed(call, outcome)
+    return Formed(call, outcome, joined=into is not None)

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from plugin.dates import DateError, parse_date
 from plugin.features.ami import render
-from plugin.features.ami.outcomes import Calls, Closed, Formed, Results, ResultsFile
+from plugin.features.ami.outcomes import Calls, Closed, Formed, FormChoice, Results, ResultsFile
 from plugin.features.ami.schemas import CallOpenSchema
 from plugin.features.ami.usecases import end_of_day
 from plugin.i18n import _
@@ -108,15 +108,23 @@ def ami_results_csv(outcome: ResultsFile, call_id: int):
 
 
 def _form_input(call_id: int) -> dict:
-    return {"call_id": call_id, "theme": (request.form.get("theme") or "")[:200]}
+    into = request.form.get("into") or ""
+    return {"call_id": call_id, "theme": (request.form.get("theme") or "")[:200],
+            "into": int(into) if into.isdigit() and len(into) < 10 else None, "new": request.form.get("new") == "1"}
 
 
 @admin_page("ami.form", raw=_form_input, refused=not_done)
-def ami_form_consortium(outcome: Formed, call_id: int):
+def ami_form_consortium(outcome: Formed | FormChoice, call_id: int):
+    if isinstance(outcome, FormChoice):   # consortiums already work on the theme: join one, or a new one?
+        return render_template("ami_form_choice.html", choice=outcome)
     made = outcome.formed
-    flash(_("Consortium “{name}” formed with {n} members.", name=made.consortium.name, n=len(made.members))
-          if made.created else
-          _("Consortium “{name}” completed: {n} members.", name=made.consortium.name, n=len(made.members)))
+    if outcome.joined:
+        flash(_("The structures of “{theme}” join the consortium “{name}”: {n} members added or already there.",
+                theme=made.consortium.theme or "", name=made.consortium.name, n=len(made.members)))
+    else:
+        flash(_("Consortium “{name}” formed with {n} members.", name=made.consortium.name, n=len(made.members))
+              if made.created else
+              _("Consortium “{name}” completed: {n} members.", name=made.consortium.name, n=len(made.members)))
     if made.without_account:
         flash(_("Without a chat account yet (invite them, then form again): {people}.",
                 people="; ".join(f"{a.contact_name} <{a.contact_email}> ({a.structure_name})"

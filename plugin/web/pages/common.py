@@ -41,8 +41,9 @@ def choose_locale() -> str:
         return asked
     if session.get("lang") in SUPPORTED_LOCALES:
         return session["lang"]
-    best = request.accept_languages.best_match(SUPPORTED_LOCALES)
-    return normalize_locale(best or services().settings.locale)
+    # The network's language (French unless configured otherwise), whatever the browser prefers: the
+    # pages are the network's, and every page has a visible switch to the other language.
+    return normalize_locale(services().settings.locale)
 
 
 def before():

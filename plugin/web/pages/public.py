@@ -13,7 +13,7 @@ from plugin.features.pages.outcomes import Profile
 from plugin.i18n import _, use_locale
 from plugin.i18n import render as in_reader_language
 
-from plugin.web.pages.common import after, choose_locale, not_done, public_page, render_message
+from plugin.web.pages.common import after, choose_locale, not_done, public_page, render_message, services
 
 
 def public_form(token: str):
@@ -46,7 +46,7 @@ def _form(outcome: PublicForm):
     errors = {key: in_reader_language(value) for key, value in outcome.errors.items()}
     return render_template("ami_form.html", call=outcome.call, values=outcome.values, ranks=outcome.ranks,
                            errors=errors, accepting=outcome.accepting, siae_types=SIAE_TYPES, edit=outcome.edit,
-                           edited=outcome.edited), outcome.status
+                           edited=outcome.edited, retention=services().settings.ami_retention_months), outcome.status
 
 
 def rate_limited(limit):
