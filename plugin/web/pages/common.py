@@ -14,6 +14,8 @@ from flask import Response, abort, current_app, g, render_template, request, ses
 
 from models import STAGES
 from plugin.dates import format_date, format_short
+from plugin.features.dialogues import api as dialogues
+from plugin.features.registers import api as registers
 from plugin.features.consortium.api import stage_label as consortium_stage_label
 from plugin.frontdoor.errors import answer
 from plugin.frontdoor.pages import AdminsOnly, run_admin, run_public
@@ -175,6 +177,11 @@ def fmt_short(value):
     return _short(value, tz, get_locale())
 
 
+def _capital(text: str) -> str:
+    """'chef de file' -> 'Chef de file' (the rest as written: a custom label keeps its capitals)."""
+    return text[:1].upper() + text[1:]
+
+
 def template_helpers() -> dict:
     def fmt_date(value, with_time=None):
         if value is None:
@@ -187,6 +194,10 @@ def template_helpers() -> dict:
         args["lang"] = lang
         return f"{request.path}?{urlencode(args)}"
 
+    # Codes are shown as their labels in the reader's language; amounts and quantities as Babel writes
+    # them for that language (7 500,50 € / €7,500.50, 10 jours / 10 days).
     return {"_": _, "ngettext": ngettext, "csrf_token": csrf_token, "fmt_date": fmt_date, "fmt_short": fmt_short,
             "stage_label": stage_label, "lang_link": lang_link, "current_locale": get_locale,
-            "stage_colours": STAGE_COLOURS}
+            "stage_colours": STAGE_COLOURS, "role_label": lambda key: _capital(registers.role_label(key)),
+            "kind_label": registers.type_label, "status_label": registers.status_label,
+            "amount": registers.format_amount, "dialogue_stage_label": dialogues.stage_label}

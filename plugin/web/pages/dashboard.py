@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from babel.dates import format_date
 
@@ -11,7 +12,8 @@ from flask import g, render_template, request, url_for
 
 from models import STAGES
 from plugin.features.pages.outcomes import Board
-from plugin.i18n import _, get_locale
+from plugin.features.registers.api import format_amount
+from plugin.i18n import get_locale
 
 from plugin.web.pages.common import STAGE_COLOURS, admin_page, fmt_short, stage_label
 
@@ -90,15 +92,14 @@ class _BoardRow:
 
 
 def _dashboard_rows(board) -> list[_BoardRow]:
-    days = _("days")
     rows = []
     for row in board.rows:
         c = row.consortium
         commitments = str(row.commitments)
-        if row.commitments_money:
-            commitments += f" · {row.commitments_money:.0f} €"
+        if row.commitments_money:   # as Babel writes them for the reader: 7 500,50 € / €7,500.50
+            commitments += f" · {format_amount(Decimal(str(row.commitments_money)), 'euros')}"
         if row.commitments_days:
-            commitments += f" · {row.commitments_days:.1f} {days}"
+            commitments += f" · {format_amount(Decimal(str(row.commitments_days)), 'jours')}"
         rows.append(_BoardRow(
             href=consortium_href(c.slug), name=c.name, theme=c.theme, failed=bool(row.failed_steps), stage=c.stage,
             stage_label=stage_label(c.stage), members=row.member_count, checklist_max=row.checklist_total or 1,
