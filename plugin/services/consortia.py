@@ -188,7 +188,7 @@ def step_status(consortium: Consortium) -> dict[str, str]:
 
 # --- members ------------------------------------------------------------------------------
 
-# Moved to plugin.services.organisations (near misses, several suggestions); kept importable here.
+# Moved to the registers feature (near misses, several suggestions); kept importable here.
 from plugin.features.registers.api import find_organisation  # noqa: E402,F401
 
 
