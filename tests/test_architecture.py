@@ -25,7 +25,7 @@ LAYERS = {
     # 3 — features; and, until they are ported, the legacy feature code where it still lives
     "plugin.features": 3,
     "plugin.services": 3, "plugin.commands.handlers": 3,
-    "plugin.schemas.registers": 3, "plugin.schemas.sessions": 3,
+    "plugin.schemas.sessions": 3,
     "plugin.schemas.dialogues": 3, "plugin.schemas.ami": 3,
     "plugin.delivery.ami": 3, "plugin.delivery.calendar": 3, "plugin.delivery.dialogues": 3,
     # 4 — the front door: the runner, the entry adapters, the registry of every feature
@@ -50,11 +50,8 @@ TEXT_FUNCTIONS = {"_", "gettext", "ngettext", "escape_markdown", "translate"}
 LEGACY_DOMAIN = {
     "plugin.services.ami": "AMI: translated texts and Mattermost escaping in the service",
     "plugin.services.calendar_feed": "sessions: the ICS feed, with translated texts",
-    "plugin.services.commitments": "registers: texts, and a periodic job registered from plugin.delivery",
     "plugin.services.dialogues": "dialogues: news texts written at command time",
     "plugin.services.foundations": "dialogues: translated refusals",
-    "plugin.services.organisations": "registers: translated refusals",
-    "plugin.services.roles": "registers: news texts written at command time",
     "plugin.services.sessions": "sessions: translated refusals",
 }
 

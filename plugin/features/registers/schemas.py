@@ -1,6 +1,6 @@
 """Valid input and output of the roles and commitments registers.
 
-The same schemas serve the slash commands, the commitment dialog and the JSON API.
+The same schemas serve the slash commands, the commitment form and the JSON API.
 
 Amounts
     Read by ``plugin.schemas.fields.parse_amount``, the way the person's language writes
@@ -19,19 +19,18 @@ Units
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validates_schema
+from marshmallow.experimental.context import Context
 
 from models import (
     COMMITMENT_STATUSES,
     COMMITMENT_TYPES,
     ORGANISATION_KINDS,
     SIAE_TYPES,
-    utcnow,
 )
 from plugin.i18n import _, _l
+from plugin.kernel.text import fold
 from plugin.schemas.fields import AmountField, ChoiceField, CleanText, ItemNumber, Username, split_amount
 
 # Translated when the error is shown (``error_text`` renders it in the user's language).
@@ -52,14 +51,8 @@ UNITS_BY_TYPE = {
 TYPE_BY_UNIT = {"euros": "financier", "heures": "temps", "jours": "temps", "unites": "nature"}
 
 
-def _fold(word: str) -> str:
-    from plugin.kernel.text import fold
-
-    return fold(word)
-
-
 def normalize_unit(text) -> str:
-    word = _fold(str(text or "").strip().rstrip("."))
+    word = fold(str(text or "").strip().rstrip("."))
     for unit, aliases in UNIT_ALIASES.items():
         if word in aliases:
             return unit
@@ -73,22 +66,16 @@ class UnitField(fields.Field):
 
 
 class DueDateField(fields.Field):
-    """A date in the command language (15/03, demain, 2027-03-15), not in the past."""
+    """A date in the command language (15/03, demain, 2027-03-15), not in the past: read at the unit of
+    work's moment, in the consortium's zone (the runner's validation context)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         from plugin.dates import DateError, parse_date, validate_future
 
-        schema = self.parent
-        now = getattr(schema, "now", None) or utcnow()
-        tz = getattr(schema, "tz", None) or ZoneInfo("Europe/Paris")
-        if isinstance(value, date) and not isinstance(value, datetime):
-            parsed = value
-        else:
-            try:
-                parsed = parse_date(str(value or "").strip()[:100], now=now, tz=tz)
-            except DateError as error:
-                raise ValidationError(error.message) from None
+        context = Context.get(default={})
+        now, tz = context["now"], context["tz"]
         try:
+            parsed = parse_date(str(value or "").strip()[:100], now=now, tz=tz)
             validate_future(parsed, now=now, tz=tz)
         except DateError as error:
             raise ValidationError(error.message) from None
@@ -109,14 +96,7 @@ class TargetField(fields.Field):
         return {"organisation": text}
 
 
-class _WithClock(Schema):
-    def __init__(self, *, now: datetime | None = None, tz: ZoneInfo | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.now = now or utcnow()
-        self.tz = tz or ZoneInfo("Europe/Paris")
-
-
-class CommitmentSchema(_WithClock):
+class CommitmentSchema(Schema):
     """A new commitment, from the command, the dialog or the API.
 
     ``amount`` may carry its unit (``"1 500,50 €"``) or come with ``unit`` apart.
@@ -196,6 +176,61 @@ class OrganisationSchema(Schema):
             data["departement"] = str(dep).upper()
         if data.get("siae_type") and data.get("kind") != "siae":
             raise ValidationError(_("Only an SIAE has an SIAE type."), "siae_type")
+
+
+class CommitmentFormSchema(CommitmentSchema):
+    """The commitment form: its state (the consortium, signed) rides along."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class AddSchema(Schema):
+    """`/engagement ajouter`: no argument opens the form, otherwise a whole commitment."""
+
+    def load(self, data, *args, **kwargs):
+        if not any(value not in (None, "") for value in (data or {}).values()):
+            return {"form": True}
+        return CommitmentSchema().load(data, *args, **kwargs)
+
+
+class CommitmentsSchema(Schema):
+    organisation = CleanText(load_default=None, max_length=64)
+
+
+class ExportSchema(Schema):
+    semicolon = fields.Boolean(load_default=False)
+
+
+class OrganisationCommandSchema(Schema):
+    """`/role organisation [liste | ajouter <short-name> "<name>" ...]`."""
+
+    action = fields.String(load_default=None)
+    short_name = fields.String(load_default=None)
+    name = fields.String(load_default=None)
+    kind = fields.String(load_default=None)
+    siae_type = fields.String(load_default=None)
+    departement = fields.String(load_default=None)
+
+    @post_load
+    def _add(self, data, **kwargs):
+        if (data.get("action") or "liste").lower() not in ("ajouter", "add"):
+            return {"action": "list"}
+        if not data.get("short_name"):
+            raise ValidationError(_("Give the organisation's short name."), "short_name")
+        fields_ = {"short_name": data["short_name"], "name": data.get("name"), "kind": data.get("kind") or "siae",
+                   "siae_type": data.get("siae_type"), "departement": data.get("departement")}
+        return {"action": "add", **OrganisationSchema().load(fields_)}
+
+
+class ApiRolesSchema(Schema):
+    slug = fields.String(required=True)
+    history = fields.String(load_default="")
+
+
+class ApiCommitmentsSchema(Schema):
+    slug = fields.String(required=True)
+    organisation = fields.String(load_default=None)
 
 
 # --- output (JSON API and CSV exports) --------------------------------------------------

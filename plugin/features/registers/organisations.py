@@ -14,13 +14,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import ORGANISATION_KINDS, SIAE_TYPES, Membership, Network, Organisation
-from integrations.mattermost.messages import escape_markdown
-from plugin.i18n import _
+from plugin.i18n import _l
 from plugin.kernel import access
 from plugin.kernel.actor import Actor
 from plugin.kernel.audit import audit
 from plugin.kernel.errors import Conflict, NotFound
-from plugin.services.base import Result
 
 MAX_SUGGESTIONS = 3
 
@@ -66,12 +64,12 @@ def find_organisation(session: Session, network: Network, name: str) -> Organisa
     shown = name[:64]
     suggestions = _suggestions(session, network, key) if key else []
     if len(suggestions) == 1:
-        raise NotFound(_("Unknown organisation “{name}”. Did you mean “{suggestion}”?",
+        raise NotFound(_l("Unknown organisation “{name}”. Did you mean “{suggestion}”?",
                          name=shown, suggestion=suggestions[0]))
     if suggestions:
-        raise NotFound(_("Unknown organisation “{name}”. Did you mean one of: {suggestions}?",
+        raise NotFound(_l("Unknown organisation “{name}”. Did you mean one of: {suggestions}?",
                          name=shown, suggestions=", ".join(f"“{s}”" for s in suggestions)))
-    raise NotFound(_("Unknown organisation “{name}”. The network's admins can add it with "
+    raise NotFound(_l("Unknown organisation “{name}”. The network's admins can add it with "
                      "`/role organisation ajouter <short-name> \"<name>\"`.", name=shown))
 
 
@@ -93,7 +91,7 @@ def create_organisation(session: Session, network: Network, actor: Actor | None,
         Organisation.network_id == network.id,
         or_(func.lower(Organisation.short_name) == data["short_name"].lower(), Organisation.search_key == key)))
     if existing is not None:
-        raise Conflict(_("The organisation “{name}” already exists.", name=escape_markdown(existing.short_name)))
+        raise Conflict(_l("The organisation “{name}” already exists.", name=existing.short_name))
     kind = data.get("kind") or "siae"
     organisation = Organisation(
         network_id=network.id, short_name=data["short_name"], name=data.get("name") or data["short_name"],
@@ -107,17 +105,3 @@ def create_organisation(session: Session, network: Network, actor: Actor | None,
           after={"short_name": organisation.short_name, "name": organisation.name, "kind": organisation.kind,
                  "siae_type": organisation.siae_type, "departement": organisation.departement})
     return organisation
-
-
-def create(session: Session, network: Network, actor: Actor, data: dict) -> Result:
-    organisation = create_organisation(session, network, actor, data)
-    return Result(_("Organisation “{short}” ({name}) recorded.", short=escape_markdown(organisation.short_name),
-                    name=escape_markdown(organisation.name)), data={"organisation": organisation})
-
-
-def kind_label(organisation: Organisation) -> str:
-    labels = {"siae": _("SIAE"), "foundation": _("foundation"), "fund": _("endowment fund"),
-              "network": _("network"), "other": _("other")}
-    label = labels.get(organisation.kind, organisation.kind)
-    details = [d for d in (organisation.siae_type, organisation.departement) if d]
-    return label + (f" ({', '.join(details)})" if details else "")
