@@ -21,3 +21,13 @@ def aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=timezone.utc)
+
+
+def typed(text: str):
+    """What people typed (a name) inside a refusal's message: Markdown-escaped when the message is shown in
+    the chat, so a name cannot turn into a link or a mention. A use case passes it as a parameter:
+    ``Conflict(_l("“{name}” exists", name=typed(name)))``."""
+    from integrations.mattermost.messages import escape_markdown
+    from plugin.i18n import deferred
+
+    return deferred(lambda: escape_markdown(text))

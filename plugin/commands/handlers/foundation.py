@@ -1,16 +1,16 @@
-"""/consortium fondation ajouter|liste|representant — admins manage foundations and their representatives."""
+"""/consortium fondation ajouter|liste|representant — admins manage foundations and their representatives
+(the dialogues feature's use cases, through its ``api.py``)."""
 from __future__ import annotations
 
-from integrations.mattermost.messages import escape_markdown
 from plugin.commands.legacy import CommandContext, handles
+from plugin.features.dialogues import api as dialogues
 from plugin.rendering.reply import Reply
 from plugin.kernel.text import fold
+from plugin.kernel.usecase import Ctx
 from plugin.commands.parser import ParsedCommand
-from plugin.i18n import _, ngettext
+from plugin.i18n import _
 from plugin.schemas import load_or_raise
-from plugin.schemas.dialogues import FoundationSchema, RepresentativeSchema
 from plugin.kernel import access
-from plugin.services import foundations
 from plugin.kernel.errors import Invalid
 
 ACTIONS = {
@@ -35,7 +35,7 @@ def foundation(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         raise Invalid(_("Unknown action “{word}”: add, list or representative.", word=(cmd.get("action") or "")[:40]),
                       usage=_syntax())
     if action == "list":
-        return _list(ctx)
+        return _run(ctx, dialogues.foundations, {})
     if action == "add":
         if not cmd.get("foundation"):
             raise Invalid(_("Give the foundation's short name (one word) and its name in quotes."), usage=_syntax())
@@ -46,8 +46,8 @@ def foundation(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         for key in ("description", "themes", "kind"):
             if cmd.get(key) is not None:
                 raw[key] = cmd.get(key)
-        data = load_or_raise(FoundationSchema(), raw, usage=_syntax())
-        return Reply(foundations.add_foundation(ctx.session, ctx.network, ctx.actor, data).message)
+        data = load_or_raise(dialogues.FoundationSchema(), raw, usage=_syntax())
+        return _run(ctx, dialogues.add_foundation, data)
     # representative
     if not cmd.get("foundation") or not cmd.get("users"):
         raise Invalid(_("Name the foundation and its representatives: `representant FondationX @user`."),
@@ -55,26 +55,16 @@ def foundation(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     if cmd.get("name"):
         raise Invalid(_("Unexpected text: “{extra}”. Representatives are written @username.",
                         extra=cmd.get("name")[:60]), usage=_syntax())
-    data = load_or_raise(RepresentativeSchema(), {"foundation": cmd.get("foundation"), "users": cmd.get("users"),
-                                                  "remove": bool(cmd.get("remove"))}, usage=_syntax())
-    found = foundations.find_foundation(ctx.session, ctx.network, data["foundation"])
-    return Reply(foundations.set_representatives(ctx.session, ctx.network, ctx.actor, found, data["users"],
-                                                 directory=ctx.services.directory, remove=data["remove"]).message)
+    data = load_or_raise(dialogues.RepresentativeSchema(), {"foundation": cmd.get("foundation"),
+                                                             "users": cmd.get("users"),
+                                                             "remove": bool(cmd.get("remove"))}, usage=_syntax())
+    return _run(ctx, dialogues.change_representatives, data)
 
 
-def _list(ctx: CommandContext) -> Reply:
-    rows = foundations.list_foundations(ctx.session, ctx.network)
-    if not rows:
-        return Reply(_("No foundation recorded yet. Add one with `/consortium foundation add FoundationX "
-                       "\"Foundation X\"`."))
-    lines = [ngettext("**{n} foundation**", "**{n} foundations**", len(rows)), "",
-             _("| Short name | Name | Kind | Themes | Representatives | Open dialogues |"),
-             "|---|---|---|---|---|---|"]
-    for row in rows:
-        f = row.foundation
-        kind = _("fund") if f.kind == "fund" else _("foundation")
-        reps = ", ".join(f"@{p.username}" + (" " + _("(guest)") if p.is_guest else "") for p in row.representatives)
-        # A short name is one word without backticks: shown as typed inside code (no escaping there).
-        lines.append(f"| `{f.short_name}` | {escape_markdown(f.name)} | {kind} | "
-                     f"{escape_markdown(', '.join(f.themes or [])) or '—'} | {reps or '—'} | {row.open_dialogues} |")
-    return Reply("\n".join(lines))
+def _run(ctx: CommandContext, use_case, data: dict) -> Reply:
+    """One of the dialogues feature's foundation use cases, its events published as the runner would."""
+    context = Ctx(ctx.session, ctx.actor, ctx.network, ctx.now, ctx.services)
+    outcome = use_case(context, data)
+    for event in context.events:
+        ctx.services.registry.publisher(event)(ctx.session, event, ctx.now)
+    return Reply(dialogues.foundation_text(outcome))
