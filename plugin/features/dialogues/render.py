@@ -75,8 +75,8 @@ def _history_line(event, username: str | None, tz: ZoneInfo) -> str:
     if event.kind == "opened":
         return _("- {when} — opened, stage “{stage}”{by}", when=when, stage=stage_label(event.to_stage), by=by)
     if event.kind in ("stage", "closed"):
-        return _("- {when} — stage “{before}” → “{after}”{by}", when=when, before=stage_label(event.from_stage),
-                 after=stage_label(event.to_stage), by=by)
+        return _("- {when} — stage “{before}” → “{after}”{by}", when=when,
+                 before=stage_label(event.from_stage), after=stage_label(event.to_stage), by=by)
     if event.kind == "next-step":
         step_date, action = next_step_of(event)
         return _("- {when} — next step set for {date}: {action}{by}", when=when,
@@ -251,7 +251,8 @@ def card(dialogue, consortium, foundation, reps: list[str], opener: str | None) 
     """The thread's root post: foundation, subject, stage, next step, people."""
     people = ", ".join(f"@{u}" for u in reps) or _("no representative yet")
     lines = [
-        _("#### 🤝 Dialogue no. {n} — {foundation}", n=dialogue.number, foundation=escape_markdown(foundation.name)),
+        _("#### 🤝 Dialogue no. {n} — {foundation}", n=dialogue.number,
+          foundation=escape_markdown(foundation.name)),
         _("**Subject:** {subject}", subject=escape_markdown(dialogue.subject)),
         _("**Consortium:** {name}", name=escape_markdown(consortium.name)),
         _("**Stage:** {icon} {stage}", icon=STAGE_ICONS.get(dialogue.stage, ""), stage=stage_label(dialogue.stage)),

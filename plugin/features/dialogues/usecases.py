@@ -229,9 +229,8 @@ def api_list(ctx: Ctx, data: dict) -> DialoguePage:
     offset = min(max(data["offset"] or 0, 0), MAX_OFFSET)
     stage = data["stage"] or None
     if stage is not None and stage not in DIALOGUE_STAGES:
-        raise Invalid(_l("“{value}” is not one of: {choices}.", value=stage[:40], choices=", ".join(DIALOGUE_STAGES)),
-                      fields={"stage": _l("“{value}” is not one of: {choices}.", value=stage[:40],
-                                          choices=", ".join(DIALOGUE_STAGES))})
+        unknown = _l("“{value}” is not one of: {choices}.", value=stage[:40], choices=", ".join(DIALOGUE_STAGES))
+        raise Invalid(unknown, fields={"stage": unknown})
     page = network_list(ctx.session, ctx.network, limit=limit, offset=offset,
                         consortium_slug=(data["consortium"] or "")[:64] or None,
                         foundation=(data["foundation"] or "")[:64] or None, stage=stage, open_only=data["open"])
