@@ -4,7 +4,8 @@ next steps (each person's language)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -252,19 +253,18 @@ def reminder_thread(ctx: DeliveryContext, payload: dict) -> None:
     post_once(ctx, "post", channel_id, text, root_id=root)
 
 
-class _Reminded:
-    """The dialogue as it was when the reminder was decided (its step may have moved since)."""
+@dataclass(frozen=True)
+class _Step:
+    """A dialogue's next step as it was when the reminder was decided (it may have moved since)."""
 
-    def __init__(self, dialogue: FoundationDialogue, payload: dict):
-        from datetime import date
-
-        self.number, self.subject = dialogue.number, dialogue.subject
-        self.next_step_date = date.fromisoformat(payload["date"])
-        self.next_step_action = payload["action"]
+    number: int
+    subject: str
+    next_step_date: date
+    next_step_action: str
 
 
-def _as_reminded(dialogue: FoundationDialogue, payload: dict) -> _Reminded:
-    return _Reminded(dialogue, payload)
+def _as_reminded(dialogue: FoundationDialogue, payload: dict) -> _Step:
+    return _Step(dialogue.number, dialogue.subject, date.fromisoformat(payload["date"]), payload["action"])
 
 
 DELIVERERS = {
