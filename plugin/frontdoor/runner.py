@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from marshmallow import ValidationError
+from marshmallow.experimental.context import Context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -139,7 +140,7 @@ class Runner:
                 if entry.guard is not None:
                     entry.guard(ctx)
                 self._find_consortium(ctx, entry, uc)
-                data = self._validate(uc, raw, entry)
+                data = self._validate(uc, raw, entry, ctx)
                 if entry.once is not None:
                     _burn(session, entry.once, ctx.now)
                 outcome = uc.run(ctx, data)
@@ -179,11 +180,13 @@ class Runner:
                        usage=deferred(lambda: f"`{render(command)} … --consortium {first}`") if command else None)
 
     @staticmethod
-    def _validate(uc: UseCase, raw: dict, entry: Entry) -> dict:
+    def _validate(uc: UseCase, raw: dict, entry: Entry, ctx: Ctx) -> dict:
         if uc.schema is None:
             return raw
         try:
-            return uc.schema().load(raw)
+            # Fields that read relative dates ("demain") take the unit of work's moment and zone from here.
+            with Context({"now": ctx.now, "tz": ctx.tz}):
+                return uc.schema().load(raw)
         except ValidationError as error:
             raise Invalid(error_text(error.messages), usage=entry.usage,
                           fields=field_errors(error.messages)) from None
