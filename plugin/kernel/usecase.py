@@ -52,18 +52,17 @@ class Ctx:
 
     def __init__(self, session: Session, actor: Actor | None, network: Network | Callable[[], Network] | None,
                  now: datetime, runtime: Runtime, *, consortium: Consortium | None = None,
-                 membership: Membership | None = None, channel_id: str = "") -> None:
+                 membership: Membership | None = None, channel_id: str = "", root_id: str = "") -> None:
         self.session = session
         self.actor = actor             # None: the system (API token, CLI operator)
         self.now = now
         self.runtime = runtime
         self.consortium = consortium
         self.membership = membership
-        # The chat channel the request came from (""): where a use case that needs no consortium may
-        # still look for one itself (``/session subscribe``).
-        self.channel_id = channel_id
         self.events: list[DomainEvent] = []
         self._network = network
+        self.channel_id = channel_id   # where a chat request was typed ("" elsewhere)
+        self.root_id = root_id         # the thread it was typed in, if any
 
     @property
     def network(self) -> Network | None:
