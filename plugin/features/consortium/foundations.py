@@ -16,7 +16,8 @@ from plugin.features.dialogues.api import (
 )
 
 from plugin.features.consortium import schemas
-from plugin.features.consortium.outcomes import Foundations, FoundationsChanged
+from plugin.features.consortium.grammar import GROUP_HELP
+from plugin.features.consortium.outcomes import Foundations, FoundationsChanged, FoundationsHelp
 
 ACTIONS = {
     "ajouter": "add", "add": "add", "creer": "add", "create": "add",
@@ -30,6 +31,9 @@ SYNTAX = _l("Syntax: `/consortium foundation add <short-name> \"<name>\" [--them
             "`/consortium foundation representative <short-name> @user ... [--remove]`.")
 
 
+HELP_WORDS = {"aide", "help", "?"}
+
+
 def _load(schema, raw: dict) -> dict:
     try:
         return schema().load(raw)
@@ -38,12 +42,15 @@ def _load(schema, raw: dict) -> dict:
 
 
 @use_case("consortium.foundation", schema=schemas.FoundationCommandSchema, consortium="none")
-def foundation(ctx: Ctx, data: dict) -> Foundations | FoundationsChanged:
+def foundation(ctx: Ctx, data: dict) -> Foundations | FoundationsChanged | FoundationsHelp:
     access.require_admin(ctx.actor)
-    action = ACTIONS.get(fold(data["action"] or ""))
+    word = fold(data["action"] or "")
+    if word in HELP_WORDS:
+        return FoundationsHelp()
+    action = ACTIONS.get(word)
     if action is None:
         raise Invalid(_l("Unknown action “{word}”: add, list or representative.", word=(data["action"] or "")[:40]),
-                      usage=SYNTAX)
+                      usage=GROUP_HELP)
     session, network = ctx.session, ctx.network
     if action == "list":
         return Foundations(list_foundations(session, network))

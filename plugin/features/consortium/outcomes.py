@@ -109,6 +109,18 @@ class Archived:
 
 
 @dataclass(frozen=True)
+class ArchiveToConfirm:
+    """`/consortium archiver` without `--confirmer`: nothing done yet, a button asks."""
+
+    consortium: Consortium
+
+
+@dataclass(frozen=True)
+class Unarchived:
+    consortium: Consortium
+
+
+@dataclass(frozen=True)
 class AdminLink:
     token: str
     minutes: int
@@ -117,6 +129,11 @@ class AdminLink:
 @dataclass(frozen=True)
 class Foundations:
     rows: list                                   # the dialogues feature's FoundationRow
+
+
+@dataclass(frozen=True)
+class FoundationsHelp:
+    """`/consortium fondation aide`: the group's own help."""
 
 
 @dataclass(frozen=True)
