@@ -127,17 +127,12 @@ class AdminLink:
 
 
 @dataclass(frozen=True)
-class Foundations:
-    rows: list                                   # the dialogues feature's FoundationRow
+class FoundationsAnswer:
+    """What the dialogues feature's foundation use case answered (it renders it)."""
+
+    answer: object
 
 
 @dataclass(frozen=True)
 class FoundationsHelp:
     """`/consortium fondation aide`: the group's own help."""
-
-
-@dataclass(frozen=True)
-class FoundationsChanged:
-    """What the dialogues feature's foundation service answered (its text, in the asker's language)."""
-
-    message: str
