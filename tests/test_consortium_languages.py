@@ -24,7 +24,7 @@ def _posts(net, channel: str) -> list[str]:
 def test_an_english_admin_archives_and_the_french_channel_reads_french(net):
     channel = _consortium(net)
     net.reply("admin", "/consortium language en")
-    reply = net.reply("admin", "/consortium archive", channel=channel)
+    reply = net.reply("admin", "/consortium archive --confirm", channel=channel)
     assert reply == "The consortium “Alimentation durable” is archived: channel closed, data kept."
     net.deliver()
     assert _posts(net, channel)[-1] == ("🗄️ Ce consortium a été archivé par @admin. Ses données sont conservées "
@@ -36,7 +36,7 @@ def test_in_an_english_network_the_goodbye_is_english_while_the_admin_reads_fren
     net = network_factory(locale="en")
     channel = _consortium(net)
     net.reply("admin", "/consortium langue fr")
-    assert "est archivé" in net.reply("admin", "/consortium archiver", channel=channel)
+    assert "est archivé" in net.reply("admin", "/consortium archiver --confirmer", channel=channel)
     net.deliver()
     assert _posts(net, channel)[-1] == ("🗄️ This consortium has been archived by @admin. Its data is kept and can "
                                         "still be consulted.")

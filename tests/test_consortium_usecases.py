@@ -56,17 +56,19 @@ def ctx_of(session, runtime, username: str, *, admin: bool = False) -> Ctx:
 def test_archiving_records_the_goodbye_and_refuses_a_second_time(world):
     with world.db.transaction() as session:
         ctx = ctx_of(session, world, "admin", admin=True)
-        outcome = usecases.archive(ctx, {})
+        asked = usecases.archive(ctx, {"confirm": False})
+        assert asked == out.ArchiveToConfirm(ctx.consortium) and not ctx.events   # nothing done yet
+        outcome = usecases.archive(ctx, {"confirm": True})
         assert isinstance(outcome, out.Archived) and outcome.consortium.archived_at == NOW
         assert ctx.events == [ConsortiumArchived(consortium_id=ctx.consortium.id, actor="admin")]
         with pytest.raises(Conflict):
-            usecases.archive(ctx_of(session, world, "admin", admin=True), {})
+            usecases.archive(ctx_of(session, world, "admin", admin=True), {"confirm": True})
 
 
 def test_only_admins_archive(world):
     with world.db.transaction() as session:
         with pytest.raises(Forbidden):
-            usecases.archive(ctx_of(session, world, "ines"), {})
+            usecases.archive(ctx_of(session, world, "ines"), {"confirm": False})
 
 
 def test_members_are_for_members_and_come_with_their_organisation_read(world):

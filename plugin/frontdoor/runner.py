@@ -31,7 +31,7 @@ from plugin.i18n import Text, _l, deferred, render, use_locale
 from plugin.kernel.actor import Actor
 from plugin.kernel.errors import Invalid, NotFound, Refusal
 from plugin.kernel.events import DomainEvent
-from plugin.kernel.lookup import consortia_of, consortium_for
+from plugin.kernel.lookup import consortia_named, consortia_open_to, consortium_for
 from plugin.kernel.usecase import Ctx, UseCase
 from plugin.schemas.fields import error_text, field_errors
 
@@ -155,8 +155,11 @@ class Runner:
     def _find_consortium(self, ctx: Ctx, entry: Entry, uc: UseCase) -> None:
         if uc.consortium == "none":
             return
+        person_id = ctx.actor.id if ctx.actor else None
         found = consortium_for(ctx.session, consortium_id=entry.consortium_id, slug=entry.consortium_slug,
-                               channel_id=entry.channel_id, person_id=ctx.actor.id if ctx.actor else None)
+                               channel_id=entry.channel_id, person_id=person_id)
+        if found is None and entry.consortium_id is None and entry.consortium_slug:
+            found = self._by_name(ctx, entry)   # no slug: a display name, look-alikes folded
         if found is not None:
             ctx.consortium, ctx.membership = found
             return
@@ -164,20 +167,46 @@ class Runner:
             return
         raise self._which_consortium(ctx, entry)
 
+    def _by_name(self, ctx: Ctx, entry: Entry):
+        network = ctx.network
+        named = consortia_named(ctx.session, entry.consortium_slug, network_id=network.id if network else None)
+        if len(named) > 1:
+            listing = ", ".join(f"{c.name} (`{c.slug}`)" for c in named[:10])
+            raise Invalid(_l("“{text}” could name several consortiums: {listing}. Give its slug with "
+                             "`--consortium <slug>`.", text=entry.consortium_slug[:64], listing=listing),
+                          usage=self._example(entry, named[0].slug))
+        if not named:
+            return None
+        return consortium_for(ctx.session, consortium_id=named[0].id, person_id=ctx.actor.id if ctx.actor else None)
+
+    @staticmethod
+    def _example(entry: Entry, slug: str) -> Text | None:
+        command = entry.command
+        return deferred(lambda: f"`{render(command)} … --consortium {slug}`") if command else None
+
     def _which_consortium(self, ctx: Ctx, entry: Entry) -> Refusal:
         if entry.consortium_id is not None:
             return NotFound(_l("This consortium no longer exists."))
+        actor = ctx.actor
+        network = ctx.network if actor is not None else None
+        may_open = consortia_open_to(ctx.session, actor.person, is_admin=actor.is_admin,
+                                     network_id=network.id if network else None) if actor is not None else []
+        listing = ", ".join(f"{c.name} (`{c.slug}`)" for c in may_open[:20]) + (" …" if len(may_open) > 20 else "")
+        example = self._example(entry, may_open[0].slug) if may_open else None
         if entry.consortium_slug:
-            return NotFound(_l("There is no consortium “{slug}”.", slug=entry.consortium_slug[:64]))
-        mine = consortia_of(ctx.session, ctx.actor.person) if ctx.actor is not None else []
-        if not mine:
+            if not may_open:
+                return NotFound(_l("There is no consortium “{slug}”.", slug=entry.consortium_slug[:64]))
+            return NotFound(_l("There is no consortium “{slug}”. You may open: {listing}.",
+                               slug=entry.consortium_slug[:64], listing=listing), usage=example)
+        if not may_open:
             return Invalid(_l("This channel is not a consortium's channel, and you are not a member of any "
                               "consortium yet."))
-        listing = ", ".join(f"`{c.slug}`" for c in mine[:20])
-        first, command = mine[0].slug, entry.command
+        if actor.is_admin:
+            return Invalid(_l("This channel is not a consortium's channel. Add `--consortium <slug>` (or its name) "
+                              "to name one; the network's consortiums: {listing}.", listing=listing), usage=example)
         return Invalid(_l("This channel is not a consortium's channel. Use this command in your consortium's "
                           "channel, or add `--consortium <slug>`. Your consortiums: {listing}.", listing=listing),
-                       usage=deferred(lambda: f"`{render(command)} … --consortium {first}`") if command else None)
+                       usage=example)
 
     @staticmethod
     def _validate(uc: UseCase, raw: dict, entry: Entry, ctx: Ctx) -> dict:

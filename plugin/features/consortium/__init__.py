@@ -13,7 +13,7 @@ from plugin.kernel.events import to
 from plugin.kernel.feature import Feature
 from plugin.kernel.usecase import UseCase
 
-from plugin.features.consortium import delivery, events, foundations, render, usecases
+from plugin.features.consortium import buttons, delivery, events, foundations, render, usecases
 from plugin.features.consortium.grammar import CONSORTIUM
 
 FEATURE = Feature(
@@ -21,7 +21,9 @@ FEATURE = Feature(
     triggers=(CONSORTIUM,),
     use_cases=tuple(value for module in (usecases, foundations) for value in vars(module).values()
                     if isinstance(value, UseCase)),
-    events={events.ConsortiumArchived: to("consortium.archived")},
+    actions=buttons.ACTIONS,
+    events={events.ConsortiumArchived: to("consortium.archived"),
+            events.ConsortiumUnarchived: to("consortium.unarchived")},
     renderers={"chat": render.CHAT, "json": render.JSON},
     deliverers=delivery.DELIVERERS,
 )

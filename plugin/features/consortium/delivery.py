@@ -1,11 +1,13 @@
 """Where the consortium's outbox rows go: provisioning a consortium step by step (each step records
-its outcome, PRODUCT.md §5), refreshing its channel texts, the goodbye of an archived consortium."""
+its outcome), refreshing its channel texts, the goodbye of an archived consortium and the greeting of
+a reopened one."""
 from __future__ import annotations
 
 import logging
 
 from sqlalchemy import select
 
+from integrations.mattermost.client import MattermostBadRequest
 from models import Consortium, Membership, Person, ProvisioningStep, utcnow
 from plugin.delivery import DeliveryContext, Permanent, Retry
 from plugin.delivery.mattermost import channel_of, client_of, post_once, team_id
@@ -13,8 +15,10 @@ from plugin.i18n import _, use_locale
 from plugin.kernel.events import decode
 from plugin.kernel.languages import channel_locale
 
-from plugin.features.consortium.events import ConsortiumArchived
-from plugin.features.consortium.render import archived_notice, channel_header, channel_purpose, welcome_message
+from plugin.features.consortium.events import ConsortiumArchived, ConsortiumUnarchived
+from plugin.features.consortium.render import (
+    archived_notice, channel_header, channel_purpose, unarchived_notice, welcome_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -176,5 +180,18 @@ def archived(ctx: DeliveryContext, payload: dict) -> None:
     client_of(ctx).archive_channel(channel)
 
 
+def unarchived(ctx: DeliveryContext, payload: dict) -> None:
+    """The channel restored, then told so (its language)."""
+    event = decode(payload, (ConsortiumUnarchived,))
+    channel = channel_of(ctx, {"consortium_id": event.consortium_id, "target": "channel"})
+    try:
+        client_of(ctx).restore_channel(channel)
+    except MattermostBadRequest as error:   # restored by an earlier attempt of this very row
+        if error.error_id != "api.channel.restore_channel.restored.app_error":
+            raise
+    with use_locale(channel_locale(ctx.services.settings)):
+        post_once(ctx, "reopened", channel, unarchived_notice(event.actor))
+
+
 DELIVERERS = {"provision.run": provision_run, "provision.refresh_texts": refresh_texts,
-              "consortium.archived": archived}
+              "consortium.archived": archived, "consortium.unarchived": unarchived}

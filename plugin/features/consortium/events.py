@@ -14,3 +14,12 @@ class ConsortiumArchived(DomainEvent):
     name: ClassVar[str] = "consortium.archived"
     consortium_id: int
     actor: str
+
+
+@dataclass(frozen=True)
+class ConsortiumUnarchived(DomainEvent):
+    """The channel is restored, then told (its language)."""
+
+    name: ClassVar[str] = "consortium.unarchived"
+    consortium_id: int
+    actor: str

@@ -14,7 +14,8 @@ from plugin.schemas.fields import error_text
 from plugin.features.dialogues import api as dialogues
 
 from plugin.features.consortium import schemas
-from plugin.features.consortium.outcomes import FoundationsAnswer
+from plugin.features.consortium.grammar import GROUP_HELP
+from plugin.features.consortium.outcomes import FoundationsAnswer, FoundationsHelp
 
 ACTIONS = {
     "ajouter": "add", "add": "add", "creer": "add", "create": "add",
@@ -22,6 +23,8 @@ ACTIONS = {
     "representant": "representative", "representants": "representative", "representative": "representative",
     "representatives": "representative", "rep": "representative",
 }
+
+HELP_WORDS = {"aide", "help", "?"}
 
 SYNTAX = _l("Syntax: `/consortium foundation add <short-name> \"<name>\" [--themes \"<a>, <b>\"] "
             "[--description \"<text>\"] [--kind foundation|fund]`, `/consortium foundation list`, "
@@ -36,12 +39,15 @@ def _load(schema, raw: dict) -> dict:
 
 
 @use_case("consortium.foundation", schema=schemas.FoundationCommandSchema, consortium="none")
-def foundation(ctx: Ctx, data: dict) -> FoundationsAnswer:
+def foundation(ctx: Ctx, data: dict) -> FoundationsAnswer | FoundationsHelp:
     access.require_admin(ctx.actor)
-    action = ACTIONS.get(fold(data["action"] or ""))
+    word = fold(data["action"] or "")
+    if word in HELP_WORDS:
+        return FoundationsHelp()
+    action = ACTIONS.get(word)
     if action is None:
         raise Invalid(_l("Unknown action “{word}”: add, list or representative.", word=(data["action"] or "")[:40]),
-                      usage=SYNTAX)
+                      usage=GROUP_HELP)
     if action == "list":
         return FoundationsAnswer(dialogues.foundations(ctx, {}))
     if action == "add":

@@ -14,6 +14,14 @@ S = SubCommand
 
 USER = Arg("user", Kind.USER, "@utilisateur", "@user")
 
+# The group's help: `/consortium fondation aide`, and the usage under an unknown action.
+GROUP_HELP = _l("Foundations and their representatives (admins):\n"
+                "- `/consortium foundation add <short-name> \"<name>\" [--themes \"<a>, <b>\"] "
+                "[--description \"<text>\"] [--kind foundation|fund]`: record a foundation\n"
+                "- `/consortium foundation list`: the foundations, their representatives and open dialogues\n"
+                "- `/consortium foundation representative <short-name> @user ... [--remove]`: name its "
+                "representatives (or remove them)")
+
 CONSORTIUM = Trigger(
     name="consortium",
     description=_l("Thematic consortiums: create, follow, manage members and stage"),
@@ -49,7 +57,11 @@ CONSORTIUM = Trigger(
           "langue en", "language fr", use_case="consortium.language",
           args=(Arg("language", Kind.WORD, "<fr|en>", "<fr|en>"),)),
         S("archive", "archiver", "archive", _l("Archive the channel and the calendar, keep the data (admins)"),
-          "archiver", "archive", use_case="consortium.archive"),
+          "archiver", "archive", use_case="consortium.archive",
+          options=(Option("confirm", "confirmer", "confirm", Kind.FLAG),)),
+        S("unarchive", "desarchiver", "unarchive", _l("Reopen an archived consortium and its channel (admins)"),
+          "desarchiver --consortium alimentation-durable", "unarchive --consortium sustainable-food",
+          use_case="consortium.unarchive", aliases=("désarchiver", "restaurer", "restore")),
         S("foundation", "fondation", "foundation", _l("Foundations and their representatives (admins)"),
           'fondation ajouter FondationX "Fondation X" --themes "Emploi, Alimentation"',
           'foundation add FoundationX "Foundation X" --themes "Employment, Food"', use_case="consortium.foundation",

@@ -109,6 +109,18 @@ class Archived:
 
 
 @dataclass(frozen=True)
+class ArchiveToConfirm:
+    """`/consortium archiver` without `--confirmer`: nothing done yet, a button asks."""
+
+    consortium: Consortium
+
+
+@dataclass(frozen=True)
+class Unarchived:
+    consortium: Consortium
+
+
+@dataclass(frozen=True)
 class AdminLink:
     token: str
     minutes: int
@@ -119,3 +131,8 @@ class FoundationsAnswer:
     """What the dialogues feature's foundation use case answered (it renders it)."""
 
     answer: object
+
+
+@dataclass(frozen=True)
+class FoundationsHelp:
+    """`/consortium fondation aide`: the group's own help."""

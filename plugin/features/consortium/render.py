@@ -3,10 +3,10 @@ the service posts on its own (channel header and purpose, welcome post, the good
 consortium), and the JSON API's consortiums."""
 from __future__ import annotations
 
-from integrations.mattermost.messages import escape_markdown, progress_bar
+from integrations.mattermost.messages import attachment, escape_markdown, progress_bar
 from models import Consortium
 from plugin.dates import format_date
-from plugin.i18n import _, ngettext, use_locale
+from plugin.i18n import _, ngettext, render as render_text, use_locale
 from plugin.rendering.reply import Reply
 from plugin.rendering.view import View
 from plugin.features.dialogues import api as dialogues
@@ -14,6 +14,8 @@ from plugin.features.registers.api import overview_text, summary_text
 from plugin.features.sessions.api import feed_url
 
 from plugin.features.consortium import outcomes as out
+from plugin.features.consortium.buttons import ARCHIVE
+from plugin.features.consortium.grammar import GROUP_HELP
 from plugin.features.consortium.schemas import ConsortiumOutSchema
 
 
@@ -180,6 +182,28 @@ def language_set(outcome: out.LanguageSet, view: View) -> Reply:
         return Reply(_("From now on, Consortia speaks English to you."))
 
 
+def archive_to_confirm(outcome: out.ArchiveToConfirm, view: View) -> Reply:
+    consortium = outcome.consortium
+    confirm = ARCHIVE.button(view.runtime, id="archive", label=_("Archive"), data={}, actor=view.actor,
+                             consortium=consortium, style="danger")
+    text = _("Archive the consortium “{name}”? Its channel is closed for everyone and its calendar stops; its "
+             "data is kept, and `/consortium unarchive` reopens it. Confirm with the button (or type "
+             "`/consortium archive --confirm`).", name=consortium.name)
+    return Reply(text, attachments=[attachment(actions=[confirm])])
+
+
+def unarchived(outcome: out.Unarchived, view: View) -> Reply:
+    return Reply(_("The consortium “{name}” is reopened: its channel is back.", name=outcome.consortium.name))
+
+
+def unarchived_notice(actor: str) -> str:
+    return _("📂 This consortium has been reopened by @{actor}.", actor=actor)
+
+
+def foundations_help(outcome: out.FoundationsHelp, view: View) -> Reply:
+    return Reply(render_text(GROUP_HELP))
+
+
 def archived(outcome: out.Archived, view: View) -> Reply:
     return Reply(_("The consortium “{name}” is archived: channel closed, data kept.", name=outcome.consortium.name))
 
@@ -223,6 +247,7 @@ CHAT = {
     out.RepresentativeChanged: representative_changed, out.MemberLeft: member_left,
     out.StageHistory: stage_history, out.StageChanged: stage_changed, out.NetworkList: network_list,
     out.LanguageSet: language_set, out.Archived: archived, out.AdminLink: admin_link,
-    out.FoundationsAnswer: foundations_answer,
+    out.FoundationsAnswer: foundations_answer, out.FoundationsHelp: foundations_help,
+    out.ArchiveToConfirm: archive_to_confirm, out.Unarchived: unarchived,
 }
 JSON = {out.Provisioned: provisioned_json, out.NetworkList: page_json, out.Found: found_json}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates
 
 from models import STAGES
 from plugin.i18n import _
@@ -29,6 +29,17 @@ class ConsortiumCreateSchema(Schema):
 
 class NoInput(Schema):
     pass
+
+
+class ArchiveSchema(Schema):
+    confirm = fields.Boolean(load_default=False)
+
+
+class ConfirmSchema(Schema):
+    """What the confirmation button carries (its nonce rides along)."""
+
+    class Meta:
+        unknown = EXCLUDE
 
 
 class StageSchema(Schema):

@@ -23,10 +23,10 @@ from plugin.features.registers.api import find_organisation
 from plugin.features.sessions.api import feed_token_for
 
 from plugin.features.consortium import records, schemas
-from plugin.features.consortium.events import ConsortiumArchived
+from plugin.features.consortium.events import ConsortiumArchived, ConsortiumUnarchived
 from plugin.features.consortium.outcomes import (
-    AdminLink, Archived, Found, Info, LanguageSet, MemberJoined, MemberLeft, Members, NetworkList, Provisioned,
-    RepresentativeChanged, StageChanged, StageHistory,
+    AdminLink, Archived, ArchiveToConfirm, Found, Info, LanguageSet, MemberJoined, MemberLeft, Members, NetworkList, Provisioned,
+    RepresentativeChanged, StageChanged, StageHistory, Unarchived,
 )
 
 MAGIC_LINK_MAX_AGE = timedelta(minutes=10)
@@ -199,18 +199,51 @@ def language(ctx: Ctx, data: dict) -> LanguageSet:
     return LanguageSet(data["language"])
 
 
-@use_case("consortium.archive", schema=schemas.NoInput)
-def archive(ctx: Ctx, data: dict) -> Archived:
+@use_case("consortium.archive", schema=schemas.ArchiveSchema)
+def archive(ctx: Ctx, data: dict) -> Archived | ArchiveToConfirm:
+    """Archiving closes the channel for everyone: asked for with a button, unless `--confirmer` says so."""
+    _require_archivable(ctx)
+    if not data["confirm"]:
+        return ArchiveToConfirm(ctx.consortium)
+    return _archive(ctx)
+
+
+@use_case("consortium.archive_confirmed", schema=schemas.ConfirmSchema)
+def archive_confirmed(ctx: Ctx, data: dict) -> Archived:
+    """The confirmation button (signed for the admin who asked, single-use): checked again when pressed."""
+    _require_archivable(ctx)
+    return _archive(ctx)
+
+
+def _require_archivable(ctx: Ctx) -> None:
+    access.require_admin(ctx.actor)
+    if ctx.consortium.archived_at is not None:
+        raise Conflict(_l("The consortium “{name}” is already archived.", name=ctx.consortium.name))
+
+
+def _archive(ctx: Ctx) -> Archived:
     consortium, actor = ctx.consortium, ctx.actor
-    access.require_admin(actor)
-    if consortium.archived_at is not None:
-        raise Conflict(_l("The consortium “{name}” is already archived.", name=consortium.name))
     consortium.archived_at = ctx.now
     audit(ctx.session, actor, "consortium.archive", consortium_id=consortium.id, target_type="consortium",
           target_id=consortium.id)
     # One outbox row says goodbye in the channel, then archives it (in that order).
     ctx.record(ConsortiumArchived(consortium_id=consortium.id, actor=actor.username))
     return Archived(consortium)
+
+
+@use_case("consortium.unarchive", schema=schemas.NoInput)
+def unarchive(ctx: Ctx, data: dict) -> Unarchived:
+    consortium, actor = ctx.consortium, ctx.actor
+    access.require_admin(actor)
+    if consortium.archived_at is None:
+        raise Conflict(_l("The consortium “{name}” is not archived.", name=consortium.name))
+    consortium.archived_at = None
+    audit(ctx.session, actor, "consortium.unarchive", consortium_id=consortium.id, target_type="consortium",
+          target_id=consortium.id)
+    records.touch(consortium, ctx.now)
+    # One outbox row restores the channel, then says so in it.
+    ctx.record(ConsortiumUnarchived(consortium_id=consortium.id, actor=actor.username))
+    return Unarchived(consortium)
 
 
 # --- the admin's way to the web dashboard ---------------------------------------------------

@@ -1,4 +1,4 @@
-"""Personal data, per person: find them, export everything we hold, or erase it (GDPR, PRODUCT.md §6).
+"""Personal data, per person: find them, export everything we hold, or erase it (GDPR).
 
 Erasure pseudonymises rather than deletes: what the group decided (checklist answers,
 commitments, dialogue history) stays, but nothing in it points to the person any more.
