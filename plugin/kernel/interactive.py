@@ -102,14 +102,15 @@ class Action:
     replayed: Text | None = None
 
     def button(self, runtime, *, id: str, label: str, data: dict, actor: Actor | None,  # noqa: A002
-               consortium: Consortium, style: str = "default") -> dict:
+               consortium: Consortium, style: str = "default", nonce: str | None = None) -> dict:
+        """``nonce``: buttons that should be used up together share one (the options of a ballot)."""
         if self.audience == "asker":
             assert actor is not None, f"{self.name}: a button for the person who asked needs that person"
             audience = Audience.person(actor)
         else:
             audience = Audience.members(consortium)
         if self.single_use:
-            data = {**data, "k": secrets.token_urlsafe(12)}
+            data = {**data, "k": nonce or secrets.token_urlsafe(12)}
         return button(runtime, id=id, label=label, action_name=self.name, data=data, audience=audience,
                       consortium=consortium, style=style)
 
