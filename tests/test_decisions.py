@@ -3,15 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import re
+
 import pytest
 import requests
 from sqlalchemy import inspect, select
 
-from models import AuditEvent, Decision, DecisionBallot, DecisionTally
+from models import AuditEvent, ChecklistItem, Decision, DecisionBallot, DecisionTally
 from plugin.kernel.clock import FixedClock
 from tests.helpers.chat import channel_messages, dm_posts
 from tests.helpers.registers import say as _say
 from tests.helpers.registers import setup_consortium
+from tests.helpers.web import admin_session
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)     # a Monday, 10:00 in Paris
 
@@ -104,6 +107,11 @@ def test_propose_vote_change_and_close_in_french(net, channel):
         actions = [a.action for a in session.scalars(select(AuditEvent).where(AuditEvent.action.like("decision.%"))
                                                      .order_by(AuditEvent.id))]
     assert actions == ["decision.propose", "decision.vote", "decision.vote", "decision.vote", "decision.close"]
+    # the public profile: titles and outcomes only
+    page = admin_session(net).get(f"{net.server.url}/web/c/alimentation-durable", timeout=10).text
+    public = plain(requests.get(re.search(r'id="profile-link">([^<]+)<', page).group(1), timeout=10).text)
+    assert "Décisions prises" in public and "1. Adopter la charte commune — adoptée" in public
+    assert "ACI-Lyon (Pour)" not in public
 
 
 def test_english_reader_and_french_channel(net, channel):
@@ -214,6 +222,12 @@ def test_rule_is_set_by_the_lead_or_an_admin_and_shown(net, channel):
     reply = say(net, "admin", "/decision regle majorite-qualifiee 2/3 --quorum 100% --voix-preponderante @ines",
                 channel=channel)
     assert "majorité qualifiée de 2/3" in reply and "quorum 100 %" in reply and "@ines" in reply
+    assert "(« Comment décidons-nous ? ») est coché" in reply
+    with net.db() as session:
+        item = session.scalar(select(ChecklistItem).where(ChecklistItem.template_key.like("%:governance-decisions")))
+        assert item.done and [n.text for n in item.notes] == [
+            "/decision regle majorite-qualifiee 2/3 --quorum 100% --voix-preponderante @ines"]
+    assert "Décisions : majorité qualifiée de 2/3" in say(net, "samir", "/consortium info", channel=channel)
     assert "n'est pas un quorum" in say(net, "admin", "/decision regle majorite --quorum 150%", channel=channel)
     post = propose(net, channel, '"Ouvrir un second site"')
     assert "majorité qualifiée de 2/3" in post["message"]

@@ -681,8 +681,11 @@ def profile(slug: str, token: str, printable: bool = False):
             return render_message(_("This profile link is not valid, or it has been withdrawn. Ask the network for "
                                     "the current link."), status=404, title=_("Profile not found"))
         page = service.consortium_page(db, consortium, private=False)
+        from plugin.features.decisions.api import decisions_taken
+
         response = current_app.make_response(render_template("profile.html", c=consortium, page=page,
-                                                             printable=printable))
+                                                             printable=printable,
+                                                             decisions=decisions_taken(db, consortium.id)))
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
         return response

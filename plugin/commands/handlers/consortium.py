@@ -83,6 +83,9 @@ def info(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
 
         lines.append(_("Roles: {roles}", roles=summary_text(view.roles)))
     lines.append(_("Checklist: {bar}", bar=progress_bar(view.checklist_done, view.checklist_total)))
+    from plugin.features.decisions.api import rule_summary
+
+    lines.append(_("Decisions: {rule}", rule=rule_summary(session, consortium.id)))
     if not is_member:  # a foundation's public profile ends here
         return Reply("\n".join(lines))
     if view.commitments:

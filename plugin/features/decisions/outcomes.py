@@ -28,6 +28,7 @@ class Card:
 class RuleShown:
     rule: dict
     changed: bool = False
+    checklist_item: int | None = None     # the checklist question the rule answered
 
 
 @dataclass(frozen=True)

@@ -103,8 +103,11 @@ def card_props(card: out.Card, runtime, consortium) -> dict:
 
 def rule_shown(outcome: out.RuleShown, view: View) -> Reply:
     if outcome.changed:
-        return Reply(_("✅ From now on, this consortium decides by {rule}.", rule=rule_text(outcome.rule)),
-                     in_channel=True)
+        text = _("✅ From now on, this consortium decides by {rule}.", rule=rule_text(outcome.rule))
+        if outcome.checklist_item:
+            text += "\n" + _("Checklist item {n} (“How do we decide?”) is ticked with this answer.",
+                              n=outcome.checklist_item)
+        return Reply(text, in_channel=True)
     return Reply(_("This consortium decides by {rule}.", rule=rule_text(outcome.rule)) + "\n" +
                  _("The lead partner or an admin changes it with `/decision rule`."))
 

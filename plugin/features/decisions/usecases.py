@@ -22,6 +22,7 @@ from plugin.kernel.numbers import next_number
 from plugin.kernel.people import resolve_usernames
 from plugin.kernel.usecase import Ctx, use_case
 
+from plugin.features.checklist.api import answer_question
 from plugin.features.decisions import schemas
 from plugin.features.decisions.ballots import (
     TARGET, card_of, close_decision, find_decision, labels, require_open, rule_of,
@@ -89,7 +90,22 @@ def rule(ctx: Ctx, data: dict) -> RuleShown:
     after = rule_of(session, consortium.id)
     audit(session, ctx.actor, "decision.rule", consortium_id=consortium.id, target_type="consortium",
           target_id=consortium.id, before=before, after=after)
-    return RuleShown(after, changed=True)
+    # The checklist asks "How do we decide?": the rule is its answer (as the command that sets it).
+    item = answer_question(ctx, "governance-decisions", rule_command(after))
+    return RuleShown(after, changed=True, checklist_item=item)
+
+
+def rule_command(rule: dict) -> str:
+    """The rule written as the command that sets it: language-neutral enough for a checklist note."""
+    words = {"majority": "majorite", "qualified": "majorite-qualifiee", "consensus": "consensus",
+             "unanimity": "unanimite"}
+    text = f"/decision regle {words[rule['kind']]}"
+    if rule["kind"] == "qualified":
+        text += f" {rule['numerator']}/{rule['denominator']}"
+    text += f" --quorum {rule['quorum']}%"
+    if rule.get("casting_name"):
+        text += f" --voix-preponderante @{rule['casting_name']}"
+    return text + (" --par-personne" if rule.get("per_person") else "")
 
 
 # --- proposing ------------------------------------------------------------------------------
