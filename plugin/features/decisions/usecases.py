@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import Decision, DecisionBallot, DecisionRule, DecisionTally
@@ -137,6 +137,8 @@ def propose(ctx: Ctx, data: dict) -> Proposed:
                         proposed_by_id=ctx.actor.id, created_at=ctx.now)
     session.add(decision)
     session.flush()
+    if decision.secret:     # the counts, one row per option from the start (see _secret_vote)
+        session.add_all(DecisionTally(decision_id=decision.id, choice=i, votes=0) for i in range(len(labels(decision))))
     audit(session, ctx.actor, "decision.propose", consortium_id=consortium.id, target_type=TARGET,
           target_id=decision.id, after={"number": number, "title": decision.title, "options": labels(decision),
                                         "secret": decision.secret, "deadline": deadline.isoformat()})
@@ -164,13 +166,10 @@ def _secret_vote(ctx: Ctx, decision: Decision, unit, choice: int) -> None:
                                                                 person_id=ctx.actor.id)):
         raise Conflict(_l("{unit} has already voted on this secret ballot. A secret vote is final: nothing links it "
                           "to its voter, so it cannot be changed.", unit=unit.label))
-    counted = session.execute(update(DecisionTally).where(DecisionTally.decision_id == decision.id,
-                                                          DecisionTally.choice == choice)
-                              .values(votes=DecisionTally.votes + 1)).rowcount
-    if not counted and not _insert(session, DecisionTally(decision_id=decision.id, choice=choice, votes=1)):
-        session.execute(update(DecisionTally).where(DecisionTally.decision_id == decision.id,
-                                                    DecisionTally.choice == choice)
-                        .values(votes=DecisionTally.votes + 1))
+    # Every option's row is rewritten, not only the chosen one's: on PostgreSQL a row remembers the
+    # transaction that last wrote it (xmin), which would otherwise pair this ballot with its option.
+    session.execute(update(DecisionTally).where(DecisionTally.decision_id == decision.id)
+                    .values(votes=DecisionTally.votes + case((DecisionTally.choice == choice, 1), else_=0)))
     audit(session, ctx.actor, "decision.vote", consortium_id=decision.consortium_id, target_type=TARGET,
           target_id=decision.id, after={"unit": unit.label, "secret": True})
 
