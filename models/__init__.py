@@ -9,6 +9,7 @@ from models.decisions import (
     DECISION_OUTCOMES, DECISION_RULES, DECISION_STATUSES, Decision, DecisionBallot, DecisionRule, DecisionTally,
 )
 from models.dialogues import DIALOGUE_STAGES, DialogueEvent, FoundationDialogue
+from models.ideas import IDEA_STATUSES, Idea, IdeaSupport
 from models.infra import AuditEvent, OutboxMessage, RegisteredCommand, UsedNonce
 from models.meetings import RSVP_ANSWERS, Rsvp, WorkingSession
 from models.network import ORGANISATION_KINDS, SIAE_TYPES, Network, Organisation, Person

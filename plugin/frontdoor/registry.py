@@ -17,7 +17,7 @@ from typing import Any, Callable
 from plugin.commands import legacy, legacy_grammar
 from plugin.commands.grammar import Trigger
 from plugin.delivery import DELIVERERS, PERIODIC, PeriodicJob, load_deliverers
-from plugin.features import checklist, decisions
+from plugin.features import checklist, decisions, ideas
 from plugin.frontdoor.legacy import load_handlers
 from plugin.kernel.events import Publisher
 from plugin.kernel.feature import Feature
@@ -25,7 +25,7 @@ from plugin.kernel.interactive import Action, Dialog
 from plugin.kernel.usecase import UseCase
 
 # The ported features, each declared in plugin/features/<name>/__init__.py.
-FEATURES: tuple[Feature, ...] = (checklist.FEATURE, decisions.FEATURE)
+FEATURES: tuple[Feature, ...] = (checklist.FEATURE, decisions.FEATURE, ideas.FEATURE)
 
 
 def _trigger_order(features: tuple[Feature, ...]) -> tuple[Trigger, ...]:
@@ -34,7 +34,7 @@ def _trigger_order(features: tuple[Feature, ...]) -> tuple[Trigger, ...]:
     legacy_triggers = {t.name: t for t in (legacy_grammar.CONSORTIUM, legacy_grammar.ROLE_TRIGGER,
                                            legacy_grammar.ENGAGEMENT, legacy_grammar.SESSION,
                                            legacy_grammar.DIALOGUE, legacy_grammar.AMI)}
-    order = ("consortium", "checklist", "role", "engagement", "session", "dialogue", "ami", "decision")
+    order = ("consortium", "checklist", "role", "engagement", "session", "dialogue", "ami", "decision", "idee")
     return tuple(ported.get(name) or legacy_triggers[name] for name in order)
 
 

@@ -261,8 +261,11 @@ def dashboard():
         chart = [(_month_label(label), counts)
                  for label, counts in service.stage_chart(db, network, current=board.stage_counts)]
         call = service.latest_call(db, network)
+        from plugin.features.ideas.api import ideas_with_supports
+
         return render_template("dashboard.html", board=board, chart=chart, chart_svg=_chart_svg(chart),
                                theme=theme, stage=stage, stages=STAGES, call=call, rows=_dashboard_rows(board),
+                               ideas=ideas_with_supports(db, network.id),
                                page_link=lambda n: url_for("web.dashboard", **{k: v for k, v in
                                                                                (("theme", theme), ("stage", stage),
                                                                                 ("page", n)) if v}))

@@ -43,9 +43,17 @@ def open_(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         day = parse_date(raw_until, now=ctx.now, tz=ctx.tz)
     except DateError as error:
         raise Invalid(error.message, usage=_usage(cmd)) from None
-    if cmd.get("themes") is None:
+    themes = cmd.get("themes")
+    if cmd.get("from_ideas"):   # the retained ideas of the network become the call's themes
+        from plugin.features.ideas.api import retained_titles
+
+        ideas = retained_titles(ctx.session, ctx.network.id)
+        if not ideas:
+            raise Invalid(_("No idea is retained yet: retain some with `/idea retain <n>`."), usage=_usage(cmd))
+        themes = ", ".join([*([themes] if themes else []), *(i.replace(",", " ") for i in ideas)])
+    if themes is None:
         raise Invalid(_("Give the themes with --themes \"<a>, <b>, ...\"."), usage=_usage(cmd))
-    data = load_or_raise(CallOpenSchema(), {"title": cmd.get("title"), "themes": cmd.get("themes"),
+    data = load_or_raise(CallOpenSchema(), {"title": cmd.get("title"), "themes": themes,
                                             "deadline": end_of_day(day, ctx.tz)}, usage=_usage(cmd))
     result = service.open_call(ctx.session, ctx.network, ctx.actor, data, now=ctx.now)
     call = result.data["call"]
