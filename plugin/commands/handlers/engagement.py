@@ -57,7 +57,7 @@ def _open_form(ctx: CommandContext, consortium: Consortium) -> None:
     for org in organisations.list_organisations(ctx.session, ctx.network, consortium_id=consortium.id):
         options.append((f"{org.short_name} — {org.name}"[:80], org.short_name))
     if ctx.actor.is_admin or access.is_lead(ctx.session, consortium, ctx.actor.person):
-        from plugin.services.consortia import members
+        from plugin.features.consortium.api import members
 
         for membership in members(ctx.session, consortium):
             value = f"@{membership.person.username}"

@@ -7,12 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import Decision
 from plugin.features.decisions.ballots import rule_of
-from plugin.features.decisions.render import rule_text
-
-
-def rule_summary(session: Session, consortium_id: int) -> str:
-    """How the consortium decides, in the current language (``/consortium info``)."""
-    return rule_text(rule_of(session, consortium_id))
+from plugin.features.decisions.render import rule_text      # how the rule reads (``/consortium info``)
 
 
 def decisions_taken(session: Session, consortium_id: int) -> list[tuple[int, str, str]]:
@@ -22,4 +17,4 @@ def decisions_taken(session: Session, consortium_id: int) -> list[tuple[int, str
         .where(Decision.consortium_id == consortium_id, Decision.status == "closed").order_by(Decision.number))]
 
 
-__all__ = ["decisions_taken", "rule_of", "rule_summary"]
+__all__ = ["decisions_taken", "rule_of", "rule_text"]
