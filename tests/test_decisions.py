@@ -7,7 +7,8 @@ import re
 
 import pytest
 import requests
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select
+from sqlalchemy import text as sql
 
 from models import AuditEvent, ChecklistItem, Decision, DecisionBallot, DecisionTally
 from plugin.kernel.clock import FixedClock
@@ -153,7 +154,7 @@ def test_secret_ballot_keeps_no_link_between_voter_and_choice(net, channel):
         assert [b.choice for b in session.scalars(select(DecisionBallot))] == [None, None]
         assert {(t.choice, t.votes) for t in session.scalars(select(DecisionTally))} == {(0, 1), (1, 1), (2, 0)}
         if session.get_bind().dialect.name == "postgresql":   # every count was rewritten by each vote
-            assert session.execute(text("SELECT COUNT(DISTINCT xmin::text) FROM decision_tallies")).scalar() == 1
+            assert session.execute(sql("SELECT COUNT(DISTINCT xmin::text) FROM decision_tallies")).scalar() == 1
         assert {c["name"] for c in inspect(session.connection()).get_columns("decision_tallies")} == {
             "decision_id", "choice", "votes"}
         votes = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "decision.vote")))
