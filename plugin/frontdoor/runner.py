@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from marshmallow import ValidationError
+from marshmallow.experimental.context import Context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,7 @@ class Entry:
     person: Callable[[Session], Person] | None = None     # or the person a web session names
     locale: str | None = None                             # the reader's language when the entry chooses it
     channel_id: str = ""
+    root_id: str = ""                                     # the thread a command was typed in
     consortium_slug: str | None = None
     consortium_id: int | None = None                      # from a signed context
     gate: Callable[[Session], Refusal | None] | None = None   # the audience: read only, before identity
@@ -106,7 +108,8 @@ class Runner:
                 actor.locale = entry.locale   # a page's reader reads the page's language
             locale = actor.locale if actor is not None else (entry.locale or runtime.settings.locale)
             with use_locale(locale):
-                return self._unit(session, entry, uc, raw, Ctx(session, actor, network, now, runtime), locale)
+                ctx = Ctx(session, actor, network, now, runtime, channel_id=entry.channel_id, root_id=entry.root_id)
+                return self._unit(session, entry, uc, raw, ctx, locale)
 
         try:
             if entry.user_id is not None or entry.person is not None:
@@ -137,7 +140,7 @@ class Runner:
                 if entry.guard is not None:
                     entry.guard(ctx)
                 self._find_consortium(ctx, entry, uc)
-                data = self._validate(uc, raw, entry)
+                data = self._validate(uc, raw, entry, ctx)
                 if entry.once is not None:
                     _burn(session, entry.once, ctx.now)
                 outcome = uc.run(ctx, data)
@@ -177,11 +180,13 @@ class Runner:
                        usage=deferred(lambda: f"`{render(command)} … --consortium {first}`") if command else None)
 
     @staticmethod
-    def _validate(uc: UseCase, raw: dict, entry: Entry) -> dict:
+    def _validate(uc: UseCase, raw: dict, entry: Entry, ctx: Ctx) -> dict:
         if uc.schema is None:
             return raw
         try:
-            return uc.schema().load(raw)
+            # Fields that read relative dates ("demain") take the unit of work's moment and zone from here.
+            with Context({"now": ctx.now, "tz": ctx.tz}):
+                return uc.schema().load(raw)
         except ValidationError as error:
             raise Invalid(error_text(error.messages), usage=entry.usage,
                           fields=field_errors(error.messages)) from None
