@@ -5,7 +5,11 @@ from models.checklist import ChecklistItem, ChecklistNote, ChecklistTemplate, Te
 from models.consortium import (
     PROVISIONING_STEPS, STAGES, Consortium, Counter, Membership, ProvisioningStep, StageChange,
 )
+from models.decisions import (
+    DECISION_OUTCOMES, DECISION_RULES, DECISION_STATUSES, Decision, DecisionBallot, DecisionRule, DecisionTally,
+)
 from models.dialogues import DIALOGUE_STAGES, DialogueEvent, FoundationDialogue
+from models.ideas import IDEA_STATUSES, Idea, IdeaSupport
 from models.infra import AuditEvent, OutboxMessage, RegisteredCommand, UsedNonce
 from models.meetings import RSVP_ANSWERS, CalendarFeed, Rsvp, WorkingSession
 from models.network import ORGANISATION_KINDS, SIAE_TYPES, Network, Organisation, Person

@@ -195,7 +195,8 @@ def network_factory(database_url, tmp_path, emulator):
         server_holder["server"] = server
         services.settings = settings.with_overrides(base_url=server.url)
         for trigger in ("consortium", "checklist", "role", "engagement", "commitment", "session", "dialogue",
-                        "ami", "eoi"):
+                        "ami", "eoi", "decision", "idee",
+                        "idea"):
             emulator.register_command(team["id"], trigger, f"{server.url}/mattermost/command",
                                       token=COMMAND_TOKEN, creator=bot["id"])
         from integrations.mattermost.client import MattermostClient

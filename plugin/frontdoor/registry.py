@@ -17,7 +17,7 @@ from typing import Any, Callable
 from plugin.commands import legacy
 from plugin.commands.grammar import Trigger
 from plugin.delivery import DELIVERERS, PERIODIC, PeriodicJob, load_deliverers
-from plugin.features import ami, checklist, consortium, dialogues, pages, privacy, registers, sessions
+from plugin.features import ami, checklist, consortium, decisions, dialogues, ideas, pages, privacy, registers, sessions
 from plugin.frontdoor.legacy import load_handlers
 from plugin.kernel.events import Publisher
 from plugin.kernel.feature import Feature
@@ -26,13 +26,14 @@ from plugin.kernel.usecase import UseCase
 
 # The ported features, each declared in plugin/features/<name>/__init__.py.
 FEATURES: tuple[Feature, ...] = (checklist.FEATURE, consortium.FEATURE, privacy.FEATURE, registers.FEATURE,
-                                 dialogues.FEATURE, ami.FEATURE, pages.FEATURE, sessions.FEATURE)
+                                 dialogues.FEATURE, ami.FEATURE, pages.FEATURE, sessions.FEATURE, decisions.FEATURE,
+                                 ideas.FEATURE)
 
 
 def _trigger_order(features: tuple[Feature, ...]) -> tuple[Trigger, ...]:
     """Every trigger, in the order of manifest.json and docs/commands.md."""
     ported = {t.name: t for f in features for t in f.triggers}
-    order = ("consortium", "checklist", "role", "engagement", "session", "dialogue", "ami")
+    order = ("consortium", "checklist", "role", "engagement", "session", "dialogue", "ami", "decision", "idee")
     return tuple(ported[name] for name in order)
 
 

@@ -79,9 +79,11 @@ def envelope(name: str, data: dict, audience: Audience, network_id: int, consort
 
 
 def button(runtime, *, id: str, label: str, action_name: str, data: dict, audience: Audience,  # noqa: A002
-           consortium: Consortium, style: str = "default") -> dict:
-    """A signed button (legacy handlers call this directly; declared actions through ``Action.button``)."""
-    token = runtime.signer.sign("action", envelope(action_name, data, audience, consortium.network_id, consortium))
+           consortium: Consortium | None, style: str = "default", network_id: int | None = None) -> dict:
+    """A signed button (legacy handlers call this directly; declared actions through ``Action.button``).
+    A button of the whole network (no consortium) names its ``network_id``."""
+    network = consortium.network_id if consortium is not None else network_id
+    token = runtime.signer.sign("action", envelope(action_name, data, audience, network, consortium))
     return messages.button(id, label, f"{runtime.base_url}/mattermost/action", {"t": token}, style=style)
 
 
@@ -102,16 +104,18 @@ class Action:
     replayed: Text | None = None
 
     def button(self, runtime, *, id: str, label: str, data: dict, actor: Actor | None,  # noqa: A002
-               consortium: Consortium, style: str = "default") -> dict:
+               consortium: Consortium | None, style: str = "default", nonce: str | None = None,
+               network_id: int | None = None) -> dict:
+        """``nonce``: buttons that should be used up together share one (the options of a ballot)."""
         if self.audience == "asker":
             assert actor is not None, f"{self.name}: a button for the person who asked needs that person"
             audience = Audience.person(actor)
         else:
             audience = Audience.members(consortium)
         if self.single_use:
-            data = {**data, "k": secrets.token_urlsafe(12)}
+            data = {**data, "k": nonce or secrets.token_urlsafe(12)}
         return button(runtime, id=id, label=label, action_name=self.name, data=data, audience=audience,
-                      consortium=consortium, style=style)
+                      consortium=consortium, style=style, network_id=network_id)
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,7 @@ class OpenSchema(Schema):
     title = fields.Raw(load_default=None)
     themes = fields.Raw(load_default=None)
     until = fields.Raw(load_default=None)
+    from_ideas = fields.Raw(load_default=None)
 
 
 def usage_of(key: str) -> Deferred:

@@ -31,6 +31,7 @@ from plugin.features.ami.outcomes import (
     FormNotFound,
     Opened, PublicEditLinkSent, PublicForm, PublicThanks, Results, ResultsFile,
 )
+from plugin.features.ideas.api import retained_titles
 
 FORM_FIELDS = ("structure_name", "siae_type", "departement", "contact_name", "contact_email", "can_bring", "needs",
                "comment")
@@ -70,9 +71,15 @@ def open_call(ctx: Ctx, data: dict) -> Opened:
         day = parse_date(str(data["until"]), now=ctx.now, tz=ctx.tz)
     except DateError as error:
         raise Invalid(error.message, usage=usage) from None
-    if data["themes"] is None:
+    themes = data["themes"]
+    if data.get("from_ideas"):   # the retained ideas of the network become the call's themes
+        ideas = retained_titles(ctx.session, ctx.network.id)
+        if not ideas:
+            raise Invalid(_l("No idea is retained yet: retain some with `/idea retain <n>`."), usage=usage)
+        themes = ", ".join([*([themes] if themes else []), *(i.replace(",", " ") for i in ideas)])
+    if themes is None:
         raise Invalid(_l("Give the themes with --themes \"<a>, <b>, ...\"."), usage=usage)
-    valid = load_or_raise(schemas.CallOpenSchema(), {"title": data["title"], "themes": data["themes"],
+    valid = load_or_raise(schemas.CallOpenSchema(), {"title": data["title"], "themes": themes,
                                                      "deadline": end_of_day(day, ctx.tz)}, usage=usage)
     return Opened(_open(ctx, valid), day)
 

@@ -34,6 +34,7 @@ class Info:
     overview: Overview
     full: bool
     feed_token: str | None = None
+    decision_rule: dict | None = None            # how the consortium decides (members' view)
 
 
 @dataclass(frozen=True)

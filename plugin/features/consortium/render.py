@@ -9,6 +9,7 @@ from plugin.dates import format_date
 from plugin.i18n import _, ngettext, render as render_text, use_locale
 from plugin.rendering.reply import Reply
 from plugin.rendering.view import View
+from plugin.features.decisions.api import rule_text
 from plugin.features.dialogues import api as dialogues
 from plugin.features.registers.api import overview_text, summary_text
 from plugin.features.sessions.api import feed_url
@@ -104,6 +105,8 @@ def info(outcome: out.Info, view: View) -> Reply:
     lines.append(_("Checklist: {bar}", bar=progress_bar(overview.checklist_done, overview.checklist_total)))
     if not outcome.full:  # a foundation's public profile ends here
         return Reply("\n".join(lines))
+    if outcome.decision_rule:
+        lines.append(_("Decisions: {rule}", rule=rule_text(outcome.decision_rule)))
     if overview.commitments:
         lines.append(_("Commitments: {totals}", totals=overview_text(overview.commitments)))
     if overview.next_session:

@@ -13,6 +13,7 @@ class Board:
     board: Dashboard
     chart: list                          # [(YYYY-MM, {stage: count})], oldest first
     call: CallForInterest | None         # the latest call for expressions of interest
+    ideas: list                          # [(number, title, status, supports)] of the ideas not merged
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ConsortiumView:
 class Profile:
     consortium: Consortium
     page: ConsortiumPage
+    decisions: list                      # [(number, title, outcome)] of the decisions taken
 
 
 @dataclass(frozen=True)

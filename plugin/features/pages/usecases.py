@@ -7,6 +7,8 @@ from marshmallow import Schema, fields
 from models import STAGES, Consortium, new_token
 from plugin.features.ami import api as ami
 from plugin.features.consortium import api as consortia
+from plugin.features.decisions.api import decisions_taken
+from plugin.features.ideas.api import ideas_with_supports
 from plugin.i18n import _l
 from plugin.kernel import access
 from plugin.kernel.audit import audit
@@ -45,7 +47,8 @@ def show_dashboard(ctx: Ctx, data: dict) -> Board:
     board = dashboard(ctx.session, ctx.network, theme=theme, stage=stage, page=max(1, min(data["page"], 100_000)),
                       per_page=PER_PAGE, now=ctx.now)
     chart = stage_chart(ctx.session, ctx.network, current=board.stage_counts, now=ctx.now)
-    return Board(board, chart, ami.latest_call(ctx.session, ctx.network))
+    return Board(board, chart, ami.latest_call(ctx.session, ctx.network),
+                 ideas_with_supports(ctx.session, ctx.network.id))
 
 
 def _consortium(ctx: Ctx, slug: str) -> Consortium:
@@ -68,7 +71,8 @@ def show_profile(ctx: Ctx, data: dict) -> Profile | ProfileNotFound:
     consortium = consortium_by_profile_token(ctx.session, data["slug"], data["token"])
     if consortium is None:
         return ProfileNotFound()
-    return Profile(consortium, consortium_page(ctx.session, consortium, now=ctx.now, private=False))
+    return Profile(consortium, consortium_page(ctx.session, consortium, now=ctx.now, private=False),
+                   decisions_taken(ctx.session, consortium.id))
 
 
 @use_case("pages.retry_provisioning", schema=SlugSchema, consortium="none")

@@ -43,6 +43,7 @@ def dashboard(outcome: Board):
     chart = [(_month_label(label), counts) for label, counts in outcome.chart]
     return render_template("dashboard.html", board=board, chart=chart, chart_svg=_chart_svg(chart),
                            theme=theme, stage=stage, stages=STAGES, call=outcome.call, rows=_dashboard_rows(board),
+                           ideas=outcome.ideas,
                            page_link=lambda n: url_for("web.dashboard", **{k: v for k, v in
                                                                            (("theme", theme), ("stage", stage),
                                                                             ("page", n)) if v}))

@@ -66,7 +66,8 @@ def profile(slug: str, token: str, printable: bool = False):
         return render_message(_("This profile link is not valid, or it has been withdrawn. Ask the network for "
                                 "the current link."), status=404, title=_("Profile not found"))
     response = current_app.make_response(render_template("profile.html", c=result.outcome.consortium,
-                                                         page=result.outcome.page, printable=printable))
+                                                         page=result.outcome.page, printable=printable,
+                                                         decisions=result.outcome.decisions))
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

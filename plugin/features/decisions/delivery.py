@@ -1,0 +1,117 @@
+"""The decisions' deliveries, rendered when delivered: the card (channel), the outcome (channel, and
+the card closed), a withdrawn decision, the replaced-vote notice and the reminders (direct messages,
+in each person's language)."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from models import Consortium, Decision, DecisionBallot, Person
+from plugin.delivery import DeliveryContext, Permanent
+from plugin.delivery.mattermost import channel_of, client_of, direct_message_once, post_once
+from plugin.i18n import use_locale
+from plugin.kernel.events import decode, to
+from plugin.kernel.languages import channel_locale, person_locale
+
+from plugin.features.decisions import events as ev
+from plugin.features.decisions import render
+from plugin.features.decisions.ballots import card_of
+
+
+def _card(ctx: DeliveryContext, decision_id: int) -> tuple[str, dict, str | None]:
+    """The card's text and buttons as they are now, in the channel's language, and its post."""
+    with ctx.services.db.reader() as session, use_locale(channel_locale(ctx.services.settings)):
+        decision = session.get(Decision, decision_id)
+        consortium = session.get(Consortium, decision.consortium_id) if decision is not None else None
+        if decision is None or consortium is None:
+            raise Permanent("the decision is gone")
+        card = card_of(session, decision)
+        return (render.card_text(card, ZoneInfo(consortium.timezone)),
+                render.card_props(card, ctx.services, consortium), decision.card_post_id)
+
+
+def card(ctx: DeliveryContext, payload: dict) -> None:
+    event = decode(payload, (ev.DecisionProposed,))
+    text, props, _post = _card(ctx, event.decision_id)
+    post_id = post_once(ctx, "card", channel_of(ctx, {"consortium_id": event.consortium_id}), text, props=props)
+    with ctx.services.db.transaction() as session:
+        decision = session.get(Decision, event.decision_id)
+        if decision is not None and decision.card_post_id != post_id:
+            decision.card_post_id = post_id
+
+
+def _refresh_card(ctx: DeliveryContext, decision_id: int) -> None:
+    text, props, post_id = _card(ctx, decision_id)
+    if post_id:
+        client_of(ctx).update_post(post_id, message=text, props=props)
+
+
+def closed(ctx: DeliveryContext, payload: dict) -> None:
+    event = decode(payload, (ev.DecisionClosed,))
+    with ctx.services.db.reader() as session, use_locale(channel_locale(ctx.services.settings)):
+        decision = session.get(Decision, event.decision_id)
+        if decision is None:
+            raise Permanent("the decision is gone")
+        text = render.outcome_text(decision.number, decision.title, decision, decision.result or {})
+    post_once(ctx, "outcome", channel_of(ctx, {"consortium_id": event.consortium_id}), text)
+    _refresh_card(ctx, event.decision_id)
+
+
+def cancelled(ctx: DeliveryContext, payload: dict) -> None:
+    event = decode(payload, (ev.DecisionCancelled,))
+    with use_locale(channel_locale(ctx.services.settings)):
+        text = render.cancelled_post(event)
+    post_once(ctx, "post", channel_of(ctx, {"consortium_id": event.consortium_id}), text)
+    _refresh_card(ctx, event.decision_id)
+
+
+def _person(session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None or person.erased_at is not None or not person.mattermost_user_id:
+        raise Permanent("the person is gone")
+    return person
+
+
+def replaced(ctx: DeliveryContext, payload: dict) -> None:
+    event = decode(payload, (ev.VoteReplaced,))
+    with ctx.services.db.reader() as session:
+        person = _person(session, event.person_id)
+        with use_locale(person_locale(ctx.services.settings, person)):
+            text = render.replaced_notice(event)
+        user_id = person.mattermost_user_id
+    direct_message_once(ctx, "dm", user_id, text)
+
+
+def reminder(ctx: DeliveryContext, payload: dict) -> None:
+    """A member whose voting unit has not voted, the day before the deadline (``jobs.remind``)."""
+    with ctx.services.db.reader() as session:
+        person = _person(session, payload["person_id"])
+        decision = session.get(Decision, payload["decision_id"])
+        if decision is None or decision.status != "open":
+            return      # closed or withdrawn since: nothing to remind
+        consortium = session.get(Consortium, decision.consortium_id)
+        if session.scalar(select(DecisionBallot.id).where(DecisionBallot.decision_id == decision.id,
+                                                          DecisionBallot.voter_key == payload["key"])):
+            return
+        with use_locale(person_locale(ctx.services.settings, person)):
+            text = render.reminder(decision.number, decision.title, decision.deadline,
+                                   ZoneInfo(consortium.timezone), payload["unit"], consortium.name)
+        user_id = person.mattermost_user_id
+    direct_message_once(ctx, "dm", user_id, text)
+
+
+PUBLISHERS = {
+    ev.DecisionProposed: to("decision.card"),
+    ev.DecisionClosed: to("decision.outcome"),
+    ev.DecisionCancelled: to("decision.cancelled"),
+    ev.VoteReplaced: to("decision.vote_replaced"),
+}
+
+DELIVERERS = {
+    "decision.card": card,
+    "decision.outcome": closed,
+    "decision.cancelled": cancelled,
+    "decision.vote_replaced": replaced,
+    "decision.reminder": reminder,
+}
