@@ -11,6 +11,7 @@ The current locale lives in a context variable set per request (``use_locale``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from contextvars import ContextVar
 from pathlib import Path
@@ -99,15 +100,21 @@ def gettext(msgid: str, /, **params) -> str:
     return translate(msgid, None, **params)
 
 
+@functools.cache
+def _plural_form(locale: str) -> Callable[[int], str]:
+    """Babel's plural rule of ``locale``, parsed once per process (not once per message)."""
+    from babel import Locale
+
+    return Locale.parse(locale).plural_form
+
+
 def ngettext(singular: str, plural: str, n: int, /, **params) -> str:
     locale = get_locale()
     params.setdefault("n", n)
     if locale != "en":
         found = _load(locale).get(singular)
         if isinstance(found, tuple):
-            from babel import Locale
-
-            index = Locale.parse(locale).plural_form(n)
+            index = _plural_form(locale)(n)
             forms = {"one": 0, "other": 1}
             return _format(found[min(forms.get(index, 1), len(found) - 1)], params)
     return _format(singular if n == 1 else plural, params)

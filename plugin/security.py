@@ -26,9 +26,15 @@ class InvalidSignature(Exception):
 class Signer:
     def __init__(self, secret_key: str):
         self._secret = secret_key
+        self._serializers: dict[str, URLSafeTimedSerializer] = {}
 
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self._secret, salt=f"consortia:{purpose}")
+        # One per purpose, made once: a list of 27 buttons signs 27 contexts.
+        serializer = self._serializers.get(purpose)
+        if serializer is None:
+            serializer = self._serializers[purpose] = URLSafeTimedSerializer(self._secret,
+                                                                             salt=f"consortia:{purpose}")
+        return serializer
 
     def sign(self, purpose: str, data: dict, *, single_use: bool = False) -> str:
         payload = dict(data)

@@ -5,7 +5,8 @@
 2. the actor is resolved by their Mattermost user id (``identity.run_as``: refreshed from Mattermost
    outside the transaction when due), or is the system (API, CLI);
 3. one transaction opens, read-only when the use case says so;
-4. the consortium is loaded when the use case needs it, with the actor's membership, in one query;
+4. the consortium is loaded when the use case needs it, with the actor's membership, in one query —
+   the same query that reads the actor, for people (``kernel/lookup.actor_and_place``);
 5. the input is validated once, with the use case's schema;
 6. the use case runs in a savepoint; the events it recorded become outbox rows in the same
    transaction; a refusal rolls the savepoint back (and, when it carries field errors, the whole
@@ -29,8 +30,8 @@ from plugin.frontdoor.identity import run_as
 from plugin.i18n import Text, _l, deferred, render, use_locale
 from plugin.kernel.actor import Actor
 from plugin.kernel.errors import Invalid, NotFound, Refusal
-from plugin.kernel.events import DomainEvent
-from plugin.kernel.lookup import consortia_of, consortium_for
+from plugin.kernel.events import DomainEvent, publish_all
+from plugin.kernel.lookup import Place, consortia_of, consortium_for
 from plugin.kernel.usecase import Ctx, UseCase
 from plugin.schemas.fields import error_text, field_errors
 
@@ -101,17 +102,20 @@ class Runner:
         now = runtime.clock.now()
         raw = raw or {}
 
-        def work(session: Session, network, actor: Actor | None) -> Result:
+        def work(session: Session, network, actor: Actor | None, found=None) -> Result:
             if actor is not None and entry.locale:
                 actor.locale = entry.locale   # a page's reader reads the page's language
             locale = actor.locale if actor is not None else (entry.locale or runtime.settings.locale)
             with use_locale(locale):
-                return self._unit(session, entry, uc, raw, Ctx(session, actor, network, now, runtime), locale)
+                return self._unit(session, entry, uc, raw, Ctx(session, actor, network, now, runtime), locale,
+                                  found)
 
         try:
             if entry.user_id is not None or entry.person is not None:
+                place = (Place(entry.consortium_id, entry.consortium_slug, entry.channel_id)
+                         if uc.consortium != "none" else None)
                 result = run_as(runtime, entry.user_id, work, network_of=entry.network or _no_network,
-                                read_only=uc.read_only, gate=entry.gate, person_of=entry.person)
+                                read_only=uc.read_only, gate=entry.gate, person_of=entry.person, place=place)
             else:
                 with runtime.db.transaction(read_only=uc.read_only) as session:
                     network_of = entry.network
@@ -125,7 +129,8 @@ class Runner:
         runtime.notify_outbox()
         return result
 
-    def _unit(self, session: Session, entry: Entry, uc: UseCase, raw: dict, ctx: Ctx, locale: str) -> Result:
+    def _unit(self, session: Session, entry: Entry, uc: UseCase, raw: dict, ctx: Ctx, locale: str,
+              found=None) -> Result:
         def result(**values) -> Result:
             return Result(actor=ctx.actor, consortium=ctx.consortium, locale=locale,
                           now=ctx.now, **values)
@@ -136,24 +141,27 @@ class Runner:
             with session.begin_nested():
                 if entry.guard is not None:
                     entry.guard(ctx)
-                self._find_consortium(ctx, entry, uc)
+                self._find_consortium(ctx, entry, uc, found)
                 data = self._validate(uc, raw, entry)
                 if entry.once is not None:
                     _burn(session, entry.once, ctx.now)
                 outcome = uc.run(ctx, data)
-                for event in ctx.events:
-                    self.registry.publisher(event)(session, event, ctx.now)
+                publish_all(session, ctx.events, ctx.now, self.registry.publisher)
         except Refusal as refusal:
             if refusal.undoes_all:
                 raise _Undo(result(refusal=refusal)) from None
             return result(refusal=refusal)
         return result(outcome=outcome, events=list(ctx.events))
 
-    def _find_consortium(self, ctx: Ctx, entry: Entry, uc: UseCase) -> None:
+    def _find_consortium(self, ctx: Ctx, entry: Entry, uc: UseCase, found=None) -> None:
+        """``found``: what the actor's query already read (the consortium or None, and the membership)."""
         if uc.consortium == "none":
             return
-        found = consortium_for(ctx.session, consortium_id=entry.consortium_id, slug=entry.consortium_slug,
-                               channel_id=entry.channel_id, person_id=ctx.actor.id if ctx.actor else None)
+        if found is None:
+            found = consortium_for(ctx.session, consortium_id=entry.consortium_id, slug=entry.consortium_slug,
+                                   channel_id=entry.channel_id, person_id=ctx.actor.id if ctx.actor else None)
+        elif found[0] is None:
+            found = None
         if found is not None:
             ctx.consortium, ctx.membership = found
             return

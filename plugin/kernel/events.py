@@ -29,6 +29,26 @@ E = TypeVar("E", bound=DomainEvent)
 Publisher = Callable[[Session, Any, datetime], None]
 
 
+def publish_all(session: Session, events: list[DomainEvent], now: datetime,
+                publisher_of: Callable[[DomainEvent], Publisher]) -> None:
+    """Hand each event to its publisher, in order. Consecutive events for the same publisher go
+    together to its ``many`` (``(session, events, now)``) when it has one: ticking three items is then
+    one outbox write, not three."""
+    index = 0
+    while index < len(events):
+        publish = publisher_of(events[index])
+        end = index + 1
+        while end < len(events) and publisher_of(events[end]) is publish:
+            end += 1
+        many = getattr(publish, "many", None)
+        if many is not None:
+            many(session, events[index:end], now)
+        else:
+            for event in events[index:end]:
+                publish(session, event, now)
+        index = end
+
+
 def encode(event: DomainEvent) -> dict:
     """The outbox payload of an event: its name and its data."""
     return {"event": event.name, "data": dataclasses.asdict(event)}
