@@ -2,7 +2,8 @@
 
 The real application (``create_app``) answers ``/consortium info``, ``/checklist liste`` (26 items) and
 ``/checklist cocher 3`` through Flask's test client, as Mattermost posts them, rotating over members of
-seeded consortiums. For each command it prints the SQL statements of one request, the median time of a
+seeded consortiums (``cocher`` and ``decocher`` take turns, pass after pass, so that every request
+changes an item). For each command it prints the SQL statements of one request, the median time of a
 request in this process, and cProfile's top lines over the loop (``--sort tottime|cumulative``).
 
     python benchmarks/profile_commands.py                       # SQLite, 400 rounds
@@ -96,6 +97,8 @@ def run(argv=None) -> None:
 
         def body(command: str, text: str, turn: int) -> str:
             consortium, member = senders[turn % len(senders)]
+            if text.startswith("cocher") and (turn // len(senders)) % 2:
+                text = "de" + text   # every other pass unticks: each request changes an item
             return urlencode(command_form(token, command=command, text=text, user_id=member.user_id,
                                           user_name=member.username, channel_id=consortium.channel_id,
                                           team_id=seeded.team_id, team_domain=seeded.team_domain,
@@ -113,10 +116,13 @@ def run(argv=None) -> None:
               f"python {sys.version.split()[0]}, pid {os.getpid()}")
         for spec in [part.strip() for part in args.commands.split(",") if part.strip()]:
             command, _, text = spec.partition(" ")
-            bodies = [body(command, text, turn) for turn in range(args.rounds)]
-            for payload in bodies[:len(senders)]:   # warm up: every sender known, every statement compiled
-                send(payload)
-            statements = count_statements(services.db.engine, lambda: send(bodies[0]))
+            turns = iter(range(10 ** 9))   # one pass over the senders after another, never the same twice
+            for _ in range(len(senders)):   # warm up: every sender known, every statement compiled
+                send(body(command, text, next(turns)))
+            statements = count_statements(services.db.engine, lambda: send(body(command, text, next(turns))))
+            for _ in range(len(senders) - 1):
+                send(body(command, text, next(turns)))
+            bodies = [body(command, text, next(turns)) for _ in range(args.rounds)]
             timings = []
             profiler = cProfile.Profile()
             for payload in bodies:
@@ -134,6 +140,7 @@ def run(argv=None) -> None:
             print("\n".join(line for line in out.getvalue().splitlines()[4:] if line.strip()))
             # The same loop without the profiler: the median a request costs.
             bare, cpu = [], []
+            bodies = [body(command, text, next(turns)) for _ in range(args.rounds)]
             for payload in bodies:
                 started, started_cpu = time.perf_counter(), time.thread_time()
                 send(payload)

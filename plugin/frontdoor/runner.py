@@ -10,13 +10,15 @@
 5. the input is validated once, with the use case's schema;
 6. the use case runs in a savepoint; the events it recorded become outbox rows in the same
    transaction; a refusal rolls the savepoint back (and, when it carries field errors, the whole
-   unit of work, so a form can be corrected and sent again);
+   unit of work, so a form can be corrected and sent again). A read-only use case runs without a
+   savepoint: its refusal rolls the whole unit back;
 7. after commit the outbox worker is woken;
 8. the adapter gets a ``Result`` and renders it for its channel in the reader's language.
 """
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -135,10 +137,13 @@ class Runner:
             return Result(actor=ctx.actor, consortium=ctx.consortium, locale=locale,
                           now=ctx.now, **values)
 
+        # A read-only unit with nothing to keep when refused needs no savepoint (two round trips): a
+        # refusal rolls the whole transaction back instead.
+        bare = uc.read_only and entry.claim is None and entry.once is None
         try:
             if entry.claim is not None:
                 entry.claim(session)
-            with session.begin_nested():
+            with nullcontext() if bare else session.begin_nested():
                 if entry.guard is not None:
                     entry.guard(ctx)
                 self._find_consortium(ctx, entry, uc, found)
@@ -148,7 +153,7 @@ class Runner:
                 outcome = uc.run(ctx, data)
                 publish_all(session, ctx.events, ctx.now, self.registry.publisher)
         except Refusal as refusal:
-            if refusal.undoes_all:
+            if refusal.undoes_all or bare:
                 raise _Undo(result(refusal=refusal)) from None
             return result(refusal=refusal)
         return result(outcome=outcome, events=list(ctx.events))
