@@ -109,7 +109,7 @@ def _measure(kind: str, label: str, url: str, seeded, small_sample, big_sample, 
         served = gunicorn_args(workers_kind, args)   # the baseline is served the same way
         with start_baseline(workers=args.workers, gunicorn_args=served) as baseline, \
                 start_service(url, workers=args.workers, gunicorn_args=served) as service:
-            rows += _scenarios(f"{kind} · {workers_kind} · {label}", service, baseline, seeded, small_sample,
+            rows += _scenarios(f"{kind} · {label} · {workers_kind}", service, baseline, seeded, small_sample,
                                big_sample, options,
                                {"database": kind, "workers_kind": workers_kind, "size": label,
                                 "consortia": total_consortia, "items": total_items})

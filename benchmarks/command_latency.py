@@ -73,7 +73,7 @@ def run(argv=None) -> dict:
                                         consortia=rotation)
                     _check(service, seeded, rotation[-1])
                     row = compare(
-                        f"{kind} · {workers_kind} · {size:,} consortium{'s' if size > 1 else ''}", spec,
+                        f"{kind} · {size:,} consortium{'s' if size > 1 else ''} · {workers_kind}", spec,
                         spec.against(baseline), expect=EXPECT, baseline_expect="ok",
                         extra={"database": kind, "workers_kind": workers_kind, "consortia": size,
                                "seed_seconds": round(seeded.seconds, 2), "senders": len(spec.bodies),

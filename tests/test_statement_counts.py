@@ -64,3 +64,27 @@ def test_consortium_info_through_the_runner(net, channel):
     statements, reply = _count(net, "/consortium info", channel)
     assert reply.startswith("#### Alimentation durable")
     assert statements == 9
+
+
+def test_the_one_query_path_still_asks_mattermost_once_what_it_said_is_too_old(net, channel):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from models import Person, utcnow
+
+    ines = net.users["ines"]["id"]
+    with net.db() as session:
+        session.execute(update(Person).where(Person.mattermost_user_id == ines)
+                        .values(directory_synced_at=utcnow() - timedelta(days=1), display_name="stale"))
+    net.emulator.clear_requests_log()
+    reply = net.reply("ines", "/checklist liste", channel=channel)
+    assert "Alimentation durable" in reply
+    assert [path for _method, path, _status in net.emulator.requests_log
+            if "/users" in path] == [f"/api/v4/users/{ines}"]
+    with net.db() as session:
+        person = session.scalar(select(Person).where(Person.mattermost_user_id == ines))
+        assert person.directory_synced_at > utcnow() - timedelta(minutes=1) and person.display_name != "stale"
+    net.emulator.clear_requests_log()
+    assert _count(net, "/checklist liste", channel)[0] == 2   # fresh again: one query, no call
+    assert not [path for _method, path, _status in net.emulator.requests_log if "/users" in path]
