@@ -8,6 +8,7 @@ renders them when it delivers, in its recipient's language (docs/ARCHITECTURE.md
 from __future__ import annotations
 
 import dataclasses
+from itertools import groupby
 from datetime import datetime, timedelta
 from typing import Any, Callable, ClassVar, Iterable, TypeVar
 
@@ -34,19 +35,14 @@ def publish_all(session: Session, events: list[DomainEvent], now: datetime,
     """Hand each event to its publisher, in order. Consecutive events for the same publisher go
     together to its ``many`` (``(session, events, now)``) when it has one: ticking three items is then
     one outbox write, not three."""
-    index = 0
-    while index < len(events):
-        publish = publisher_of(events[index])
-        end = index + 1
-        while end < len(events) and publisher_of(events[end]) is publish:
-            end += 1
+    for publish, group in groupby(events, key=publisher_of):
+        together = list(group)
         many = getattr(publish, "many", None)
         if many is not None:
-            many(session, events[index:end], now)
+            many(session, together, now)
         else:
-            for event in events[index:end]:
+            for event in together:
                 publish(session, event, now)
-        index = end
 
 
 def encode(event: DomainEvent) -> dict:

@@ -10,6 +10,8 @@ the refresh that follows it brings the post up to date (an edit is idempotent).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from itertools import groupby
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -51,14 +53,8 @@ def publish_news(session: Session, event, now: datetime) -> None:
 
 def _publish_news_together(session: Session, news: list, now: datetime) -> None:
     """The news of one use case (several items ticked at once) added in one go: one outbox write."""
-    start = 0
-    while start < len(news):
-        consortium_id = news[start].consortium_id
-        end = start + 1
-        while end < len(news) and news[end].consortium_id == consortium_id:
-            end += 1
-        _append_news(session, consortium_id, [encode(event) for event in news[start:end]], now)
-        start = end
+    for consortium_id, group in groupby(news, key=attrgetter("consortium_id")):
+        _append_news(session, consortium_id, [encode(event) for event in group], now)
 
 
 publish_news.many = _publish_news_together  # type: ignore[attr-defined]  (kernel/events.publish_all)

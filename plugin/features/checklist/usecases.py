@@ -20,8 +20,8 @@ from plugin.features.checklist.events import (
     ChecklistExported, ItemAdded, ItemAssigned, ItemReopened, ItemTicked, TemplateApplied,
 )
 from plugin.features.checklist.items import (
-    TARGET, find_item, find_items, listing, match_section, parse_due, require_assignable, require_change, require_member,
-    shift_after, state, touch, with_retry,
+    TARGET, find_item, find_items, listing, match_section, parse_due, require_assignable, require_change,
+    require_member, shift_after, state, touch, with_retry,
 )
 from plugin.features.checklist.outcomes import (
     Added, Assigned, DueSet, ExportQueued, History, Listing, Noted, Reminders, Removed, TemplateAdded,
