@@ -7,7 +7,7 @@ from models.consortium import (
 )
 from models.dialogues import DIALOGUE_STAGES, DialogueEvent, FoundationDialogue
 from models.infra import AuditEvent, OutboxMessage, RegisteredCommand, UsedNonce
-from models.meetings import RSVP_ANSWERS, Rsvp, WorkingSession
+from models.meetings import RSVP_ANSWERS, CalendarFeed, Rsvp, WorkingSession
 from models.network import ORGANISATION_KINDS, SIAE_TYPES, Network, Organisation, Person
 from models.registers import (
     BUILTIN_ROLES, COMMITMENT_STATUSES, COMMITMENT_TYPES, Commitment, CustomRole, RoleAssignment,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -54,3 +54,16 @@ class Rsvp(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     session: Mapped[WorkingSession] = relationship(back_populates="rsvps")
+
+
+class CalendarFeed(Base):
+    """A calendar feed as built when its sessions last changed: its bytes, and the fingerprint of
+    what it was built from (its ETag is the fingerprint's). A feed whose fingerprint no longer
+    matches is stale: it is built again, never served."""
+
+    __tablename__ = "calendar_feeds"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)   # "c:<consortium id>", "p:<person id>"
+    fingerprint: Mapped[str] = mapped_column(String(80))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -7,11 +7,17 @@ its own file and nobody edits the same catalog at once.
 
 Placeholders use ``str.format`` names: ``_("Consortium {name} created", name=x)``.
 The current locale lives in a context variable set per request (``use_locale``).
+
+French typography is applied here, once, to every French message (outside its `code` spans):
+a no-break space (U+00A0, the catalogs' own) before ``: ; ! ?`` and inside « », set when the catalog is loaded,
+and elision where a template puts a name starting with a vowel after ``de``, ``le``, ``la`` or
+``que`` (``d’EI-Recyclage``, ``l’ACI``, ``qu’Inès``: the catalogs' apostrophe, U+2019).
 """
 from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import threading
 from contextvars import ContextVar
 from pathlib import Path
@@ -22,6 +28,12 @@ from babel.messages.pofile import read_po
 SUPPORTED_LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+NO_BREAK_SPACE = "\u00a0"
+_CODE_SPAN = re.compile(r"(`[^`]*`)")
+_SPACED_PUNCTUATION = re.compile(r" ([:;!?])(?=[\s*_)»”\"]|$)")
+_ELIDABLE = re.compile(r"(?<![\w’'])(de|De|le|Le|la|La|que|Que) \{(\w+)\}")
+_VOWELS = frozenset("aeiouàâäéèêëîïôöùûüœæAEIOUÀÂÄÉÈÊËÎÏÔÖÙÛÜŒÆ")
 
 _current_locale: ContextVar[str] = ContextVar("consortia_locale", default=DEFAULT_LOCALE)
 _catalogs: dict[str, dict[str, str | tuple[str, ...]]] = {}
@@ -52,14 +64,45 @@ def _load(locale: str) -> dict[str, str | tuple[str, ...]]:
                 if not message.id or message.fuzzy or not message.string:
                     continue
                 key = message.id[0] if isinstance(message.id, tuple) else message.id
+                typeset = french_spacing if locale == "fr" else (lambda text: text)
                 if isinstance(message.string, tuple):
-                    forms = tuple(form for form in message.string if form)
+                    forms = tuple(typeset(form) for form in message.string if form)
                     if len(forms) >= 2:
                         merged[key] = forms
                 else:
-                    merged[key] = message.string
+                    merged[key] = typeset(message.string)
         _catalogs[locale] = merged
         return merged
+
+
+def _outside_code(text: str, change: Callable[[str], str]) -> str:
+    return "".join(part if part.startswith("`") else change(part) for part in _CODE_SPAN.split(text))
+
+
+def french_spacing(text: str) -> str:
+    """A no-break space before ``: ; ! ?`` and inside « » where the text has a plain one (code spans
+    untouched)."""
+
+    def space(part: str) -> str:
+        part = _SPACED_PUNCTUATION.sub(NO_BREAK_SPACE + r"\1", part)
+        return part.replace("« ", "«" + NO_BREAK_SPACE).replace(" »", NO_BREAK_SPACE + "»")
+
+    return _outside_code(text, space)
+
+
+def french_elision(template: str, params: dict) -> str:
+    """``de {name}`` becomes ``d’{name}`` when the name starts with a vowel (likewise le, la, que)."""
+    if "{" not in template or not params:
+        return template
+
+    def elide(match: re.Match) -> str:
+        word, key = match.group(1), match.group(2)
+        value = params.get(key)
+        if not isinstance(value, str) or value[:1] not in _VOWELS:
+            return match.group(0)
+        return f"{word[:-1]}’{{{key}}}"
+
+    return _outside_code(template, lambda part: _ELIDABLE.sub(elide, part))
 
 
 def get_locale() -> str:
@@ -89,10 +132,10 @@ def translate(msgid: str, locale: str | None = None, /, **params) -> str:
     locale = normalize_locale(locale or get_locale())
     if locale != "en":
         found = _load(locale).get(msgid)
-        if isinstance(found, str):
-            return _format(found, params, locale)
         if isinstance(found, tuple):
-            return _format(found[0], params, locale)
+            found = found[0]
+        if isinstance(found, str):
+            return _format(french_elision(found, params) if locale == "fr" else found, params, locale)
     return _format(msgid, params, locale)
 
 
@@ -116,7 +159,8 @@ def ngettext(singular: str, plural: str, n: int, /, **params) -> str:
         if isinstance(found, tuple):
             index = _plural_form(locale)(n)
             forms = {"one": 0, "other": 1}
-            return _format(found[min(forms.get(index, 1), len(found) - 1)], params)
+            form = found[min(forms.get(index, 1), len(found) - 1)]
+            return _format(french_elision(form, params) if locale == "fr" else form, params)
     return _format(singular if n == 1 else plural, params)
 
 

@@ -278,11 +278,11 @@ def test_due_soon_commitments_are_reminded_once(net, group):
 
     from models import Consortium
     from plugin.i18n import use_locale
-    from plugin.services import commitments
+    from plugin.features.registers.api import digest_lines
 
     with net.db() as session, use_locale("fr"):
         consortium = session.scalar(select(Consortium))
-        lines = commitments.digest_lines(session, consortium, (utcnow() + timedelta(hours=1)).date())
+        lines = digest_lines(session, consortium, (utcnow() + timedelta(hours=1)).date())
     assert len(lines) == 1 and "Envoyer le budget" in lines[0]
 
 

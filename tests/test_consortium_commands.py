@@ -183,7 +183,7 @@ def test_list_is_for_admins(net):
 
 def test_archive_closes_the_channel_and_keeps_the_data(net):
     channel = make(net)
-    reply = net.reply("admin", "/consortium archiver", channel=channel["id"])
+    reply = net.reply("admin", "/consortium archiver --confirmer", channel=channel["id"])
     assert "archivé" in reply
     net.deliver()
     assert net.emulator.channel_by_id(channel["id"])["delete_at"] > 0

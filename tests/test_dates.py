@@ -936,6 +936,13 @@ def test_po_header():
 def test_public_api():
     assert set(dates.__all__) == {
         "DateError", "parse_date", "parse_time", "parse_datetime", "parse_datetime_parts",
-        "parse_duration", "validate_future", "format_date", "format_short",
+        "parse_duration", "validate_future", "format_date", "format_short", "format_time",
         "parse_time_range", "parse_when", "TimeRange", "When", "date_length", "time_length",
     }
+
+
+def test_format_time_speaks_each_language():
+    moment = datetime(2026, 12, 10, 15, 0, tzinfo=ZoneInfo("UTC"))
+    paris = ZoneInfo("Europe/Paris")
+    assert dates.format_time(moment, locale="fr", tz=paris) == "16:00"
+    assert dates.format_time(moment, locale="en", tz=paris).replace("\u202f", " ") == "4:00 PM"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import pytest
 import requests
 from icalendar import Calendar
 
@@ -120,7 +121,7 @@ def _feed(net, url: str, etag: str | None = None) -> requests.Response:
 def _rebuilt_without_caches(url: str) -> bytes:
     """The same feed built from nothing: no cached feed, no cached event."""
     from integrations.calendar import ics
-    from plugin.services.calendar_feed import FEEDS
+    from plugin.features.sessions.feeds import FEEDS
 
     FEEDS.clear()
     ics.EVENT_CACHE.clear()
@@ -174,8 +175,8 @@ def test_feed_follows_answers_moves_minutes_and_cancellations_with_caches_warm(n
 
 def test_not_modified_builds_nothing(net, monkeypatch):
     """A calendar polling with its ETag gets 304 without the feed being built."""
-    from plugin.services.calendar_feed import FEEDS
-    from plugin.web import calendars
+    from plugin.features.sessions import render
+    from plugin.features.sessions.feeds import FEEDS
 
     channel = setup_consortium(net, members="@ines @samir")
     net.reply("ines", f'/session planifier "Diagnostic" 10/12/{YEAR} 14h', channel=channel["id"])
@@ -187,8 +188,8 @@ def test_not_modified_builds_nothing(net, monkeypatch):
         raise AssertionError("the feed was built for a 304")
 
     FEEDS.clear()
-    monkeypatch.setattr(calendars, "consortium_feed", refuse)
-    monkeypatch.setattr(calendars, "personal_feed", refuse)
+    monkeypatch.setattr(render, "consortium_feed", refuse)
+    monkeypatch.setattr(render, "personal_feed", refuse)
     again = _feed(net, first.url, first.headers["ETag"])
     assert again.status_code == 304 and again.headers["ETag"] == first.headers["ETag"]
     assert _feed(net, food, mine.headers["ETag"]).status_code == 304
@@ -196,3 +197,44 @@ def test_not_modified_builds_nothing(net, monkeypatch):
     # ...and a 200 still carries that same ETag with the same bytes.
     full = _feed(net, first.url)
     assert full.status_code == 200 and full.content == body and full.headers["ETag"] == first.headers["ETag"]
+
+
+def test_feeds_are_built_when_sessions_change_and_read_as_stored(net, monkeypatch):
+    """After a change, the outbox builds and stores the consortium's feed and each subscriber's own
+    feed: a process that has built nothing (a restart) serves them without building; a change
+    that is not a session's (a new member) makes them stale, and the next read builds them again."""
+    from sqlalchemy import select
+
+    from models import CalendarFeed, Consortium, Person
+    from plugin.features.sessions import render
+    from plugin.features.sessions.feeds import FEEDS
+
+    channel = setup_consortium(net, members="@ines @samir")
+    food = personal_url(net, "ines", channel=channel["id"])
+    net.reply("ines", f'/session planifier "Diagnostic" 10/12/{YEAR} 14h', channel=channel["id"])
+    net.deliver()
+    with net.db() as session:
+        stored = {row.key: row.body for row in session.scalars(select(CalendarFeed))}
+        ines, consortium = session.scalar(select(Person.id).where(Person.username == "ines")), session.scalar(
+            select(Consortium.id))
+    assert {f"c:{consortium}", f"p:{ines}"} <= set(stored)
+    assert all(b"SUMMARY:Diagnostic" in body for body in stored.values())
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a stored feed was built again on a read")
+
+    FEEDS.clear()   # as after a restart
+    monkeypatch.setattr(render, "consortium_feed", refuse)
+    monkeypatch.setattr(render, "personal_feed", refuse)
+    response, body = feed_of(net, "alimentation-durable")
+    assert body in stored.values()
+    mine = requests.get(food, timeout=5)
+    assert mine.status_code == 200 and mine.content in stored.values() and mine.content != body
+
+    net.reply("admin", "/consortium ajouter @lea", channel=channel["id"])
+    with pytest.raises(AssertionError):   # lea is an attendee now: the stored bytes are stale
+        feed_of(net, "alimentation-durable")
+    monkeypatch.undo()
+    fresh, body = feed_of(net, "alimentation-durable")
+    assert "lea" in [a["name"] for a in parse_events(body)[0]["attendees"]]
+    assert fresh.headers["ETag"] != response.headers["ETag"]

@@ -42,7 +42,7 @@ def test_optional_user_and_dates_spanning_several_words():
 def test_several_numbers_and_amounts():
     assert parse(CHECKLIST, "cocher 1 1 2").values == {"numbers": ["1", "1", "2"]}
     parsed = parse(ENGAGEMENT, 'ajouter ACI-Lyon "Salle" --montant 1 500,50 € --type financier')
-    assert parsed.values["amount"] == "1 500,50 €" and parsed.values["type"] == "financier"
+    assert parsed.values["amount"] == "1 500,50 €" and parsed.values["kind"] == "financier"
 
 
 @pytest.mark.parametrize("text,message", [

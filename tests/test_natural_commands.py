@@ -65,7 +65,7 @@ def error_of(trigger, text: str, locale: str = "fr") -> str:
     (AMI, "ouvrir AMI 2027 --themes Alimentation, Mobilité, Réemploi --jusqu-au 31 janvier",
      {"title": "AMI 2027", "themes": "Alimentation, Mobilité, Réemploi", "until": "31 janvier"}),
     (ENGAGEMENT, "ajouter ACI-Lyon Animation des ateliers --type temps --montant 10 jours --echeance 31 mars",
-     {"target": "ACI-Lyon", "what": "Animation des ateliers", "type": "temps", "amount": "10 jours",
+     {"target": "ACI-Lyon", "description": "Animation des ateliers", "kind": "temps", "amount": "10 jours",
       "due": "31 mars"}),
     (ROLE_TRIGGER, "attribuer chef de file @ines", {"role": "chef de file", "target": "@ines"}),
     (ROLE_TRIGGER, "attribuer référent fondations ACI-Lyon", {"role": "référent fondations", "target": "ACI-Lyon"}),

@@ -254,7 +254,7 @@ def test_the_command_parser_takes_a_whole_amount(kind, locale, text, expected):
 
     parsed = parse(ENGAGEMENT, f"ajouter ACI-Lyon Animation des ateliers --montant {text} --type temps")
     assert parsed.values["amount"].split() == text.split()  # non-breaking spaces separate words too
-    assert parsed.values["what"] == "Animation des ateliers" and parsed.values["type"] == "temps"
+    assert parsed.values["description"] == "Animation des ateliers" and parsed.values["kind"] == "temps"
     if kind == "amount":
         with use_locale(locale):
             assert read(kind, parsed.values["amount"]) == expected

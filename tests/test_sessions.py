@@ -263,13 +263,11 @@ def test_reminder_is_posted_the_day_before_once(full):
     card = card_of(net, channel["id"])
     with net.db() as session:
         start = session.scalar(select(WorkingSession)).starts_at.replace(tzinfo=timezone.utc)
-    from plugin.delivery import PERIODIC
-
-    job = PERIODIC["session.reminders"]
+    job = net.services.registry.jobs["session.reminders"]
     assert job.run(net.services, start - timedelta(days=3)) == 0
     assert job.run(net.services, start - timedelta(hours=20)) == 1
     assert job.run(net.services, start - timedelta(hours=19)) == 0
-    net.deliver()
+    net.worker.run_until_idle(now=start - timedelta(hours=19))   # the job's rows are due at its clock
     reminders = [p for p in net.emulator.posts(channel["id"]) if "Rappel" in p["message"]]
     assert len(reminders) == 1
     assert reminders[0]["root_id"] == card["id"] and "demain" in reminders[0]["message"]

@@ -119,6 +119,7 @@ __all__ = [
     "validate_future",
     "format_date",
     "format_short",
+    "format_time",
 ]
 
 # ------------------------------------------------------------------------- public API
@@ -573,3 +574,9 @@ def format_short(
         moment = datetime.combine(value, time())
         pattern = "EEE dd/MM" if loc == "fr" else "EEE d MMM"
     return _babel_format_datetime(moment, pattern, locale=loc)
+
+
+def format_time(value: datetime, *, locale: str | None = None, tz: ZoneInfo | None = None) -> str:
+    """A time of day alone: ``16:30`` in French, ``4:30 PM`` in English."""
+    moment = value.astimezone(tz) if tz is not None and value.tzinfo is not None else value
+    return _babel_format_datetime(moment, "HH:mm" if _locale(locale) == "fr" else "h:mm a", locale=_locale(locale))

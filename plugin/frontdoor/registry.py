@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from plugin.commands import legacy, legacy_grammar
+from plugin.commands import legacy
 from plugin.commands.grammar import Trigger
 from plugin.delivery import DELIVERERS, PERIODIC, PeriodicJob, load_deliverers
-from plugin.features import checklist
+from plugin.features import ami, checklist, consortium, dialogues, pages, privacy, registers, sessions
 from plugin.frontdoor.legacy import load_handlers
 from plugin.kernel.events import Publisher
 from plugin.kernel.feature import Feature
@@ -25,17 +25,15 @@ from plugin.kernel.interactive import Action, Dialog
 from plugin.kernel.usecase import UseCase
 
 # The ported features, each declared in plugin/features/<name>/__init__.py.
-FEATURES: tuple[Feature, ...] = (checklist.FEATURE,)
+FEATURES: tuple[Feature, ...] = (checklist.FEATURE, consortium.FEATURE, privacy.FEATURE, registers.FEATURE,
+                                 dialogues.FEATURE, ami.FEATURE, pages.FEATURE, sessions.FEATURE)
 
 
 def _trigger_order(features: tuple[Feature, ...]) -> tuple[Trigger, ...]:
     """Every trigger, in the order of manifest.json and docs/commands.md."""
     ported = {t.name: t for f in features for t in f.triggers}
-    legacy_triggers = {t.name: t for t in (legacy_grammar.CONSORTIUM, legacy_grammar.ROLE_TRIGGER,
-                                           legacy_grammar.ENGAGEMENT, legacy_grammar.SESSION,
-                                           legacy_grammar.DIALOGUE, legacy_grammar.AMI)}
     order = ("consortium", "checklist", "role", "engagement", "session", "dialogue", "ami")
-    return tuple(ported.get(name) or legacy_triggers[name] for name in order)
+    return tuple(ported[name] for name in order)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from marshmallow import ValidationError
+from marshmallow.experimental.context import Context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,7 @@ from plugin.i18n import Text, _l, deferred, render, use_locale
 from plugin.kernel.actor import Actor
 from plugin.kernel.errors import Invalid, NotFound, Refusal
 from plugin.kernel.events import DomainEvent, publish_all
-from plugin.kernel.lookup import Place, consortia_of, consortium_for
+from plugin.kernel.lookup import Place, consortia_named, consortia_open_to, consortium_for
 from plugin.kernel.usecase import Ctx, UseCase
 from plugin.schemas.fields import error_text, field_errors
 
@@ -59,6 +60,7 @@ class Entry:
     person: Callable[[Session], Person] | None = None     # or the person a web session names
     locale: str | None = None                             # the reader's language when the entry chooses it
     channel_id: str = ""
+    root_id: str = ""                                     # the thread a command was typed in
     consortium_slug: str | None = None
     consortium_id: int | None = None                      # from a signed context
     gate: Callable[[Session], Refusal | None] | None = None   # the audience: read only, before identity
@@ -109,8 +111,8 @@ class Runner:
                 actor.locale = entry.locale   # a page's reader reads the page's language
             locale = actor.locale if actor is not None else (entry.locale or runtime.settings.locale)
             with use_locale(locale):
-                return self._unit(session, entry, uc, raw, Ctx(session, actor, network, now, runtime), locale,
-                                  found)
+                ctx = Ctx(session, actor, network, now, runtime, channel_id=entry.channel_id, root_id=entry.root_id)
+                return self._unit(session, entry, uc, raw, ctx, locale, found)
 
         try:
             if entry.user_id is not None or entry.person is not None:
@@ -147,7 +149,7 @@ class Runner:
                 if entry.guard is not None:
                     entry.guard(ctx)
                 self._find_consortium(ctx, entry, uc, found)
-                data = self._validate(uc, raw, entry)
+                data = self._validate(uc, raw, entry, ctx)
                 if entry.once is not None:
                     _burn(session, entry.once, ctx.now)
                 outcome = uc.run(ctx, data)
@@ -163,10 +165,13 @@ class Runner:
         if uc.consortium == "none":
             return
         if found is None:
+            person_id = ctx.actor.id if ctx.actor else None
             found = consortium_for(ctx.session, consortium_id=entry.consortium_id, slug=entry.consortium_slug,
-                                   channel_id=entry.channel_id, person_id=ctx.actor.id if ctx.actor else None)
+                                   channel_id=entry.channel_id, person_id=person_id)
         elif found[0] is None:
             found = None
+        if found is None and entry.consortium_id is None and entry.consortium_slug:
+            found = self._by_name(ctx, entry)   # no slug: a display name, look-alikes folded
         if found is not None:
             ctx.consortium, ctx.membership = found
             return
@@ -174,27 +179,55 @@ class Runner:
             return
         raise self._which_consortium(ctx, entry)
 
+    def _by_name(self, ctx: Ctx, entry: Entry):
+        network = ctx.network
+        named = consortia_named(ctx.session, entry.consortium_slug, network_id=network.id if network else None)
+        if len(named) > 1:
+            listing = ", ".join(f"{c.name} (`{c.slug}`)" for c in named[:10])
+            raise Invalid(_l("“{text}” could name several consortiums: {listing}. Give its slug with "
+                             "`--consortium <slug>`.", text=entry.consortium_slug[:64], listing=listing),
+                          usage=self._example(entry, named[0].slug))
+        if not named:
+            return None
+        return consortium_for(ctx.session, consortium_id=named[0].id, person_id=ctx.actor.id if ctx.actor else None)
+
+    @staticmethod
+    def _example(entry: Entry, slug: str) -> Text | None:
+        command = entry.command
+        return deferred(lambda: f"`{render(command)} … --consortium {slug}`") if command else None
+
     def _which_consortium(self, ctx: Ctx, entry: Entry) -> Refusal:
         if entry.consortium_id is not None:
             return NotFound(_l("This consortium no longer exists."))
+        actor = ctx.actor
+        network = ctx.network if actor is not None else None
+        may_open = consortia_open_to(ctx.session, actor.person, is_admin=actor.is_admin,
+                                     network_id=network.id if network else None) if actor is not None else []
+        listing = ", ".join(f"{c.name} (`{c.slug}`)" for c in may_open[:20]) + (" …" if len(may_open) > 20 else "")
+        example = self._example(entry, may_open[0].slug) if may_open else None
         if entry.consortium_slug:
-            return NotFound(_l("There is no consortium “{slug}”.", slug=entry.consortium_slug[:64]))
-        mine = consortia_of(ctx.session, ctx.actor.person) if ctx.actor is not None else []
-        if not mine:
+            if not may_open:
+                return NotFound(_l("There is no consortium “{slug}”.", slug=entry.consortium_slug[:64]))
+            return NotFound(_l("There is no consortium “{slug}”. You may open: {listing}.",
+                               slug=entry.consortium_slug[:64], listing=listing), usage=example)
+        if not may_open:
             return Invalid(_l("This channel is not a consortium's channel, and you are not a member of any "
                               "consortium yet."))
-        listing = ", ".join(f"`{c.slug}`" for c in mine[:20])
-        first, command = mine[0].slug, entry.command
+        if actor.is_admin:
+            return Invalid(_l("This channel is not a consortium's channel. Add `--consortium <slug>` (or its name) "
+                              "to name one; the network's consortiums: {listing}.", listing=listing), usage=example)
         return Invalid(_l("This channel is not a consortium's channel. Use this command in your consortium's "
                           "channel, or add `--consortium <slug>`. Your consortiums: {listing}.", listing=listing),
-                       usage=deferred(lambda: f"`{render(command)} … --consortium {first}`") if command else None)
+                       usage=example)
 
     @staticmethod
-    def _validate(uc: UseCase, raw: dict, entry: Entry) -> dict:
+    def _validate(uc: UseCase, raw: dict, entry: Entry, ctx: Ctx) -> dict:
         if uc.schema is None:
             return raw
         try:
-            return uc.schema().load(raw)
+            # Fields that read relative dates ("demain") take the unit of work's moment and zone from here.
+            with Context({"now": ctx.now, "tz": ctx.tz}):
+                return uc.schema().load(raw)
         except ValidationError as error:
             raise Invalid(error_text(error.messages), usage=entry.usage,
                           fields=field_errors(error.messages)) from None

@@ -10,6 +10,7 @@ from sqlalchemy import and_, bindparam, case, or_, select
 from sqlalchemy.orm import Session
 
 from models import Consortium, Membership, Person
+from plugin.kernel.names import skeleton
 
 
 @dataclass(frozen=True)
@@ -107,3 +108,29 @@ def consortia_of(session: Session, person: Person) -> list[Consortium]:
                Consortium.archived_at.is_(None))
         .order_by(Consortium.name)
     ))
+
+
+def consortia_named(session: Session, text: str, *, network_id: int | None = None) -> list[Consortium]:
+    """The consortiums ``text`` may name when it is no slug: their display name, look-alikes folded
+    (``names.skeleton``: case, accents, confusable letters); failing that, the names it begins or
+    is part of. One row: found; several: ambiguous; none: unknown."""
+    key = skeleton(text, limit=200)
+    if not key:
+        return []
+    scope = [Consortium.network_id == network_id] if network_id is not None else []
+    exact = list(session.scalars(select(Consortium).where(Consortium.name_key == key, *scope)))
+    if exact:
+        return exact
+    return list(session.scalars(select(Consortium).where(Consortium.name_key.contains(key, autoescape=True), *scope)
+                                .order_by(Consortium.name).limit(20)))
+
+
+def consortia_open_to(session: Session, person: Person, *, is_admin: bool,
+                      network_id: int | None = None) -> list[Consortium]:
+    """What a person may open with ``--consortium``: every live consortium of the network for an admin,
+    their own for anyone else."""
+    if not is_admin:
+        return consortia_of(session, person)
+    scope = [Consortium.network_id == network_id] if network_id is not None else []
+    return list(session.scalars(select(Consortium).where(Consortium.archived_at.is_(None), *scope)
+                                .order_by(Consortium.name).limit(21)))

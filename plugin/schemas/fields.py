@@ -280,3 +280,15 @@ def load_or_raise(schema: Schema, data: dict, *, usage: str | None = None) -> di
         return schema.load(data)
     except ValidationError as error:
         raise Invalid(error_text(error.messages), usage=usage, fields=field_errors(error.messages)) from None
+
+
+def request_moment():
+    """The request's moment and the zone its dates are read in, ``(now, tz)``: the runner sets them
+    (a marshmallow ``Context``) around validation, for schemas that read dates."""
+    from marshmallow.experimental.context import Context
+
+    found = Context.get(default=None)
+    if not isinstance(found, dict) or "now" not in found:
+        raise RuntimeError("dates are validated by the runner, which gives the moment and the zone")
+    return found["now"], found["tz"]
+

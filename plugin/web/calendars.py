@@ -1,17 +1,19 @@
-"""Subscribable ICS feeds with ETag / 304."""
+"""Subscribable ICS feeds with ETag / 304 (the sessions feature's feeds: who may read one in
+``plugin/features/sessions/feeds.py``; their bytes are built when sessions change and stored,
+``delivery.py``)."""
 from __future__ import annotations
 
 import hmac
 from typing import Callable
 
 from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy import select
 
 from integrations.calendar.ics import etag_for
-from plugin.i18n import use_locale
+from models import Person
+from plugin.features.sessions import delivery
+from plugin.features.sessions.feeds import FEEDS, feed_etag, may_read_feed
 from plugin.kernel.lookup import consortium_by_slug
-from plugin.services.calendar_feed import (
-    FEEDS, channel_link, consortium_feed, feed_etag, fingerprint, may_read_feed, personal_feed,
-)
 
 blueprint = Blueprint("calendars", __name__, url_prefix="/calendars")
 
@@ -32,6 +34,13 @@ def ics_response(body: bytes | Callable[[], bytes], filename: str, etag: str | N
     return response
 
 
+def _served(services, session, name: str, found: tuple[str, Callable[[], bytes]], filename: str) -> Response:
+    """A 304 from the fingerprint alone; otherwise the bytes: in this process's cache, else as stored."""
+    key, build = found
+    body = lambda: FEEDS.get_or_build(key, lambda: delivery.feed_body(services, session, name, key, build))  # noqa: E731
+    return ics_response(body, filename, feed_etag(key))
+
+
 @blueprint.get("/<slug>/<token>.ics")
 def consortium_calendar(slug: str, token: str):
     services = current_app.extensions["consortia"]
@@ -40,56 +49,21 @@ def consortium_calendar(slug: str, token: str):
         # Same answer for an unknown slug, a wrong token and a member who left: nothing to probe.
         if consortium is None or not may_read_feed(session, consortium, token[:128]):
             abort(404)
-        build, etag = _consortium_body(services, session, consortium)
-        return ics_response(build, f"{consortium.slug}.ics", etag)
-
-
-def _channel_url(services, consortium) -> str:
-    settings = services.settings
-    return channel_link(settings.mattermost_url, settings.mattermost_team, consortium)
-
-
-def _consortium_body(services, session, consortium) -> tuple[Callable[[], bytes], str]:
-    """The feed's ETag (from its fingerprint, nothing built) and how to get its bytes."""
-    settings = services.settings
-    channel_url = _channel_url(services, consortium)
-    key = "c:" + fingerprint(session, [consortium.id], consortium.name, consortium.timezone, settings.locale,
-                             services.base_url, channel_url)
-
-    def build() -> bytes:
-        with use_locale(settings.locale):
-            return consortium_feed(session, consortium, base_url=services.base_url, channel_url=channel_url)
-
-    return (lambda: FEEDS.get_or_build(key, build)), feed_etag(key)
+        return _served(services, session, f"c:{consortium.id}", delivery.consortium_feed(services, session, consortium),
+                       f"{consortium.slug}.ics")
 
 
 @blueprint.get("/me/<token>.ics")
 def personal_calendar(token: str):
     """A person's own feed: the sessions of all their consortiums (secret, revocable token)."""
-    from sqlalchemy import select
-
-    from models import Person
-    from plugin.services.calendar_feed import person_consortia
-
     services = current_app.extensions["consortia"]
-    settings = services.settings
     token = token[:128]
     with services.db.reader() as session:
         person = session.scalar(select(Person).where(Person.personal_feed_token == token,
                                                      Person.erased_at.is_(None))) if token else None
-        consortia_list = person_consortia(session, person) if person is not None else []
         # Someone who left every consortium has no calendar any more (their link answers 404).
-        if consortia_list and hmac.compare_digest(person.personal_feed_token.encode(), token.encode()):
-            channel_urls = {c.id: _channel_url(services, c) for c in consortia_list}
-            locale = person.locale or settings.locale
-            key = "p:" + fingerprint(session, list(channel_urls), person.id, locale, services.base_url,
-                                     sorted(channel_urls.items()), [(c.id, c.name, c.timezone) for c in consortia_list], settings.timezone)
-
-            def build() -> bytes:
-                with use_locale(locale):
-                    return personal_feed(session, person, base_url=services.base_url, channel_urls=channel_urls,
-                                         tzid=settings.timezone)
-
-            return ics_response(lambda: FEEDS.get_or_build(key, build), "consortia.ics", feed_etag(key))
+        found = delivery.personal_feed(services, session, person) if person is not None else None
+        if found is not None and hmac.compare_digest(person.personal_feed_token.encode(), token.encode()):
+            return _served(services, session, f"p:{person.id}", found, "consortia.ics")
     # A consortium whose slug happens to be "me" keeps its own feed (404 otherwise).
     return consortium_calendar("me", token)

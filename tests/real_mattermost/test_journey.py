@@ -247,7 +247,7 @@ def test_checklist_export_is_attached_as_files(dep, group):
 
 
 def test_archiving_archives_the_channel_and_keeps_the_data(dep, group):
-    reply = dep.admin.say(group["id"], "/consortium archiver")
+    reply = dep.admin.say(group["id"], "/consortium archiver --confirmer")
     assert "archiv" in reply.lower(), reply
     dep.settle()
     archived = dep.admin.get(f"/channels/{group['id']}")

@@ -1,0 +1,277 @@
+"""What the consortium's use cases share: provisioning, the members, the stage history, the
+overview and the network's list. Data in, rows out; refusals are lazy (rendered in the reader's
+language)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, contains_eager, selectinload
+
+from models import (
+    PROVISIONING_STEPS, ChecklistItem, Commitment, Consortium, FoundationDialogue, Membership, Network,
+    Organisation, Person, ProvisioningStep, RoleAssignment, StageChange, WorkingSession, new_token,
+)
+from plugin.i18n import _l
+from plugin.kernel import access
+from plugin.kernel.actor import Actor
+from plugin.kernel.audit import audit
+from plugin.kernel.errors import Conflict
+from plugin.kernel.lookup import consortium_by_slug
+from plugin.kernel.names import skeleton, visible
+from plugin.kernel.outbox import queue
+from plugin.kernel.people import Directory, resolve_usernames
+from plugin.kernel.text import MAX_SLUG, slugify
+from plugin.features.checklist.api import DEFAULT_TEMPLATE, apply_template
+
+from plugin.features.consortium.outcomes import NetworkRow, Overview, Provisioned
+
+
+
+def name_key(name: str) -> str:
+    """Names that look the same share this key: one consortium per key in a network."""
+    return skeleton(name, limit=200)
+
+
+def find_by_channel(session: Session, channel_id: str) -> Consortium | None:
+    if not channel_id:
+        return None
+    return session.scalar(select(Consortium).where(Consortium.channel_id == channel_id))
+
+
+def find_by_dialogue_channel(session: Session, channel_id: str) -> Consortium | None:
+    if not channel_id:
+        return None
+    return session.scalar(select(Consortium).where(Consortium.dialogue_channel_id == channel_id))
+
+
+def touch(consortium: Consortium, now: datetime) -> None:
+    consortium.last_activity_at = now
+
+
+# --- provisioning -------------------------------------------------------------------------
+
+def _unique_slug(session: Session, base: str) -> str:
+    slug, n = base, 2
+    while session.scalar(select(Consortium.id).where(Consortium.slug == slug)) is not None:
+        suffix = f"-{n}"
+        slug, n = base[: MAX_SLUG - len(suffix)] + suffix, n + 1
+    return slug
+
+
+def provision(session: Session, network: Network, actor: Actor | None, data: dict, *,
+              directory: Directory, caldav_enabled: bool, reuse_existing: bool) -> Provisioned:
+    """Record a consortium and queue its provisioning (idempotent, resumable).
+
+    ``reuse_existing``: the CLI and the API converge on an existing consortium of the
+    same name (adding missing members, resuming failed steps); the slash command
+    refuses a duplicate name instead, pointing to the existing one. Names that only look
+    alike (``name_key``) are the same name; a unique key makes concurrent calls agree.
+    """
+    if actor is not None:
+        access.require_admin(actor)
+    key = name_key(data["name"])
+    existing = _by_name_key(session, network, key)
+    if existing is not None and not reuse_existing:
+        raise _name_taken(existing, data["name"])
+    people = resolve_usernames(session, network, directory, data.get("members", []))
+    consortium = None
+    for _attempt in range(5):  # each retry follows a concurrent insert of the same name or slug
+        if existing is not None:
+            break
+        consortium = _insert(session, network, actor, data, key, caldav_enabled=caldav_enabled)
+        if consortium is not None:
+            break
+        existing = _by_name_key(session, network, key)
+    if existing is not None:
+        if not reuse_existing:
+            raise _name_taken(existing, data["name"])
+        consortium = existing
+    if consortium is None:
+        raise Conflict(_l("The consortium could not be recorded because others were being created at the same "
+                          "moment; please try again."))
+    created = existing is None
+    added = []
+    current = {m.person_id: m for m in consortium.memberships}
+    for username, person in people.items():
+        membership = current.get(person.id)
+        if membership is None:
+            consortium.memberships.append(Membership(person_id=person.id, organisation_id=person.organisation_id,
+                                                     added_by_id=actor.id if actor else None))
+            added.append(username)
+        elif membership.left_at is not None:
+            membership.left_at = None
+            added.append(username)
+    session.flush()
+    if created or added or _has_unfinished_steps(consortium):
+        for step in consortium.steps:
+            if step.status == "failed" or (step.step == "members" and added):
+                step.status = "pending"
+        audit(session, actor, "consortium.provision" if created else "consortium.reprovision",
+              consortium_id=consortium.id, target_type="consortium", target_id=consortium.id,
+              after={"name": consortium.name, "slug": consortium.slug, "members": sorted(people)})
+        queue(session, "provision.run", {"consortium_id": consortium.id}, consortium_id=consortium.id)
+    return Provisioned(consortium, created, added)
+
+
+def _by_name_key(session: Session, network: Network, key: str) -> Consortium | None:
+    return session.scalar(select(Consortium).where(Consortium.network_id == network.id, Consortium.name_key == key))
+
+
+def _name_taken(existing: Consortium, wanted: str) -> Conflict:
+    channel = existing.channel_name or existing.slug
+    if " ".join(visible(wanted).casefold().split()) == existing.name.casefold():
+        return Conflict(_l("A consortium named “{name}” already exists: ~{channel}.", name=existing.name,
+                           channel=channel))
+    return Conflict(_l("“{wanted}” looks the same as the name of the existing consortium “{name}” (~{channel}): "
+                       "choose a clearly different name.", wanted=visible(wanted), name=existing.name,
+                       channel=channel))
+
+
+def _insert(session: Session, network: Network, actor: Actor | None, data: dict, key: str, *,
+            caldav_enabled: bool) -> Consortium | None:
+    """Insert a new consortium with its steps and checklist; None when a concurrent insert took its name."""
+    if data.get("slug"):
+        taken = consortium_by_slug(session, data["slug"])
+        if taken is not None:
+            message = _l("The slug “{slug}” is already used by the consortium “{name}”.", slug=taken.slug,
+                         name=taken.name)
+            raise Conflict(message, fields={"slug": message})
+    slug = data.get("slug") or _unique_slug(session, slugify(data["name"]))
+    consortium = Consortium(
+        network_id=network.id, name=data["name"], name_key=key, slug=slug,
+        theme=data.get("theme", ""), purpose=data.get("purpose", ""), is_public=data.get("public", False),
+        channel_name=slug, created_by_id=actor.id if actor else None, profile_token=new_token(),
+    )
+    try:
+        with session.begin_nested():  # the unique keys decide between concurrent creations
+            session.add(consortium)
+            session.flush()
+    except IntegrityError:
+        return None
+    session.add(StageChange(consortium_id=consortium.id, from_stage=None, to_stage="emergence",
+                            by_person_id=actor.id if actor else None))
+    for step in PROVISIONING_STEPS:
+        status = "pending"
+        if step in ("calendar", "checklist"):
+            status = "done"  # done in this very transaction
+        if step == "caldav" and not caldav_enabled:
+            status = "skipped"
+        session.add(ProvisioningStep(consortium_id=consortium.id, step=step, status=status))
+    apply_template(session, consortium, DEFAULT_TEMPLATE, created_by_id=actor.id if actor else None)
+    return consortium
+
+
+def _has_unfinished_steps(consortium: Consortium) -> bool:
+    return any(step.status in ("pending", "failed") for step in consortium.steps)
+
+
+def step_status(consortium: Consortium) -> dict[str, str]:
+    return {step.step: step.status for step in consortium.steps}
+
+
+# --- members ------------------------------------------------------------------------------
+
+def leave(session: Session, membership: Membership, now: datetime) -> None:
+    """End a membership: the member's link to the feed dies, and their personal feed when it was the last."""
+    membership.left_at = now
+    membership.feed_token = new_token()
+    session.flush()
+    person = session.get(Person, membership.person_id)
+    still_member = session.scalar(select(Membership.id).where(Membership.person_id == person.id,
+                                                              Membership.left_at.is_(None)).limit(1))
+    if still_member is None and person.personal_feed_token:
+        person.personal_feed_token = new_token()
+
+
+def members(session: Session, consortium: Consortium) -> list[Membership]:
+    """The active memberships, with their person and organisation (read in the same query)."""
+    return list(session.scalars(
+        select(Membership).where(Membership.consortium_id == consortium.id, Membership.left_at.is_(None))
+        .join(Person, Person.id == Membership.person_id)
+        .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
+        .options(contains_eager(Membership.person), contains_eager(Membership.organisation))
+        .order_by(Person.username)
+    ))
+
+
+def stage_history(session: Session, consortium: Consortium) -> list[tuple[StageChange, str | None]]:
+    rows = session.execute(
+        select(StageChange, Person.username).outerjoin(Person, Person.id == StageChange.by_person_id)
+        .where(StageChange.consortium_id == consortium.id).order_by(StageChange.at, StageChange.id)
+    )
+    return [(change, username) for change, username in rows]
+
+
+# --- overview -----------------------------------------------------------------------------
+
+def overview(session: Session, consortium: Consortium, *, now: datetime) -> Overview:
+    member_rows = session.execute(
+        select(Person, Organisation).join(Membership, Membership.person_id == Person.id)
+        .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.consortium_id == consortium.id, Membership.left_at.is_(None))
+        .order_by(Person.username)
+    ).all()
+    role_rows = session.execute(
+        select(RoleAssignment.role_key, Person.username, Organisation.short_name)
+        .outerjoin(Person, Person.id == RoleAssignment.person_id)
+        .outerjoin(Organisation, Organisation.id == RoleAssignment.organisation_id)
+        .where(RoleAssignment.consortium_id == consortium.id, RoleAssignment.ended_at.is_(None))
+        .order_by(RoleAssignment.role_key, RoleAssignment.assigned_at)
+    ).all()
+    roles = [(key, " / ".join(x for x in (f"@{u}" if u else None, o) if x)) for key, u, o in role_rows]
+    live_items = (ChecklistItem.consortium_id == consortium.id, ChecklistItem.deleted_at.is_(None))
+    done, total, open_dialogues = session.execute(select(  # three counts, one round trip
+        select(func.count()).select_from(ChecklistItem).where(*live_items, ChecklistItem.done.is_(True))
+        .scalar_subquery(),
+        select(func.count()).select_from(ChecklistItem).where(*live_items).scalar_subquery(),
+        select(func.count()).select_from(FoundationDialogue)
+        .where(FoundationDialogue.consortium_id == consortium.id, FoundationDialogue.closed_at.is_(None))
+        .scalar_subquery(),
+    )).one()
+    commitments: dict[str, dict] = {}
+    for kind, unit, count, amount in session.execute(
+        select(Commitment.kind, Commitment.unit, func.count(), func.sum(Commitment.amount))
+        .where(Commitment.consortium_id == consortium.id, Commitment.deleted_at.is_(None),
+               Commitment.status != "abandonne")
+        .group_by(Commitment.kind, Commitment.unit)
+    ):
+        entry = commitments.setdefault(kind, {"count": 0, "amounts": {}})
+        entry["count"] += count
+        if amount is not None and unit:
+            entry["amounts"][unit] = amount
+    next_session = session.scalar(
+        select(WorkingSession).where(WorkingSession.consortium_id == consortium.id,
+                                     WorkingSession.status == "confirmed", WorkingSession.starts_at >= now)
+        .order_by(WorkingSession.starts_at).limit(1)
+    )
+    return Overview(consortium, [(p, o) for p, o in member_rows], roles, done or 0, total or 0, commitments,
+                    next_session, open_dialogues, step_status(consortium))
+
+
+def network_list(session: Session, network: Network, *, limit: int = 50, offset: int = 0,
+                 include_archived: bool = False, with_steps: bool = False) -> tuple[list[NetworkRow], int]:
+    """All consortiums with counts, in three queries whatever their number (four ``with_steps``)."""
+    condition = [Consortium.network_id == network.id]
+    if not include_archived:
+        condition.append(Consortium.archived_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(Consortium).where(*condition)) or 0
+    query = select(Consortium).where(*condition)
+    if with_steps:
+        query = query.options(selectinload(Consortium.steps))
+    consortia = list(session.scalars(query.order_by(Consortium.last_activity_at.desc(), Consortium.id)
+                                     .limit(limit).offset(offset)))
+    ids = [c.id for c in consortia]
+    if not ids:
+        return [], total
+    member_counts = dict(session.execute(
+        select(Membership.consortium_id, func.count()).where(Membership.consortium_id.in_(ids),
+                                                             Membership.left_at.is_(None))
+        .group_by(Membership.consortium_id)).all())
+    progress = {cid: (d, t) for cid, d, t in session.execute(
+        select(ChecklistItem.consortium_id, func.count().filter(ChecklistItem.done.is_(True)), func.count())
+        .where(ChecklistItem.consortium_id.in_(ids), ChecklistItem.deleted_at.is_(None))
+        .group_by(ChecklistItem.consortium_id))}
+    rows = [NetworkRow(c, member_counts.get(c.id, 0), *progress.get(c.id, (0, 0))) for c in consortia]
+    return rows, total
