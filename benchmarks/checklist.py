@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.database import fresh_database, prepare_database, seeded_consortium_ids  # noqa: E402
 from benchmarks.load import load  # noqa: E402
-from benchmarks.options import arguments, databases, load_options  # noqa: E402
+from benchmarks.options import arguments, databases, gunicorn_args, load_options, worker_kinds  # noqa: E402
 from benchmarks.reporting import Row, print_flatness, report  # noqa: E402
 from benchmarks.seeding import seed_consortia  # noqa: E402
 from benchmarks.servers import start_baseline, start_service  # noqa: E402
@@ -102,35 +102,45 @@ def _check(service, seeded, consortium, text: str, expect: str) -> None:
                          f"service log:\n{service.log_tail()}")
 
 
-def _measure(kind: str, label: str, url: str, seeded, small_sample, big_sample, baseline, options, args,
+def _measure(kind: str, label: str, url: str, seeded, small_sample, big_sample, options, args,
              total_consortia: int, total_items: int) -> list[Row]:
     rows = []
-    with start_service(url, workers=args.workers) as service:
-        _check(service, seeded, small_sample[0], "liste", "Bench consortium")
-        _check(service, seeded, big_sample[0], "liste", "Bench consortium")
-        scenarios = [
-            ("liste · 26 items", command_spec(service, seeded, command="/checklist", text="liste",
-                                              consortia=small_sample), "Bench consortium"),
-            (f"liste · {BIG} items", command_spec(service, seeded, command="/checklist", text="liste",
-                                                  consortia=big_sample), "Bench consortium"),
-        ]
-        senders = [(c, m) for c in small_sample for m in c.members]
-        import dataclasses
-        from urllib.parse import urlencode
+    for workers_kind in worker_kinds(args):
+        served = gunicorn_args(workers_kind, args)   # the baseline is served the same way
+        with start_baseline(workers=args.workers, gunicorn_args=served) as baseline, \
+                start_service(url, workers=args.workers, gunicorn_args=served) as service:
+            rows += _scenarios(f"{kind} · {label} · {workers_kind}", service, baseline, seeded, small_sample,
+                               big_sample, options,
+                               {"database": kind, "workers_kind": workers_kind, "size": label,
+                                "consortia": total_consortia, "items": total_items})
+    return rows
 
-        bodies = tuple(urlencode(command_form(
-            service.command_token, command="/checklist", text=f"cocher {n}", user_id=m.user_id, user_name=m.username,
-            channel_id=c.channel_id, team_id=seeded.team_id, team_domain=seeded.team_domain,
-            channel_name=c.channel_name)) for n in range(1, 27) for c, m in senders)
-        tick = dataclasses.replace(scenarios[0][1], bodies=bodies)
-        scenarios.append(("cocher", tick, "coch"))
-        for name, spec, expect in scenarios:
-            base = load(spec.against(baseline), expect="ok", **options)
-            stats = load(spec, expect=expect, **options)
-            print(f"  {name}: service {stats}\n  {' ' * len(name)}  baseline {base}")
-            rows.append(Row(f"{kind} · {label} · {name}", stats, baseline=base,
-                            extra={"database": kind, "size": label, "scenario": name,
-                                          "consortia": total_consortia, "items": total_items}))
+
+def _scenarios(title: str, service, baseline, seeded, small_sample, big_sample, options, extra: dict) -> list[Row]:
+    rows = []
+    _check(service, seeded, small_sample[0], "liste", "Bench consortium")
+    _check(service, seeded, big_sample[0], "liste", "Bench consortium")
+    scenarios = [
+        ("liste · 26 items", command_spec(service, seeded, command="/checklist", text="liste",
+                                          consortia=small_sample), "Bench consortium"),
+        (f"liste · {BIG} items", command_spec(service, seeded, command="/checklist", text="liste",
+                                              consortia=big_sample), "Bench consortium"),
+    ]
+    senders = [(c, m) for c in small_sample for m in c.members]
+    import dataclasses
+    from urllib.parse import urlencode
+
+    bodies = tuple(urlencode(command_form(
+        service.command_token, command="/checklist", text=f"cocher {n}", user_id=m.user_id, user_name=m.username,
+        channel_id=c.channel_id, team_id=seeded.team_id, team_domain=seeded.team_domain,
+        channel_name=c.channel_name)) for n in range(1, 27) for c, m in senders)
+    tick = dataclasses.replace(scenarios[0][1], bodies=bodies)
+    scenarios.append(("cocher", tick, "coch"))
+    for name, spec, expect in scenarios:
+        base = load(spec.against(baseline), expect="ok", **options)
+        stats = load(spec, expect=expect, **options)
+        print(f"  {name}: service {stats}\n  {' ' * len(name)}  baseline {base}")
+        rows.append(Row(f"{title} · {name}", stats, baseline=base, extra={**extra, "scenario": name}))
     return rows
 
 
@@ -138,28 +148,27 @@ def run(argv=None) -> dict:
     args = parse_args(argv)
     options = load_options(args)
     rows: list[Row] = []
-    with start_baseline(workers=args.workers) as baseline:
-        for kind in databases(args):
-            url = fresh_database(kind, name=args.database_name)
-            prepare_database(url)
-            seeded = seed_consortia(url, args.small, sample=args.rotate * 2)
-            sample = list(seeded.consortia)
-            small_sample, big_sample = sample[0::2], sample[1::2]
-            grow_items(url, [c.id for c in big_sample], BIG - 26)
-            items = args.small * 26 + len(big_sample) * (BIG - 26)
-            print(f"[{kind}] {args.small:,} consortiums, {items:,} items")
-            rows += _measure(kind, f"{args.small:,} consortiums", url, seeded, small_sample, big_sample, baseline,
-                             options, args, args.small, items)
-            grown = seed_consortia(url, args.large - args.small, sample=2)
-            ids = [i for i in seeded_consortium_ids(url) if i not in {c.id for c in sample}]
-            missing = max(0, args.items - (args.large * 26 + len(big_sample) * (BIG - 26)))
-            per = missing // max(1, len(ids))
-            added = grow_items(url, ids, per) if per else 0
-            items = args.large * 26 + len(big_sample) * (BIG - 26) + added
-            print(f"[{kind}] grown to {grown.total:,} consortiums, {items:,} items "
-                  f"(seeded in {grown.seconds:.0f}s)")
-            rows += _measure(kind, f"{grown.total:,} consortiums", url, seeded, small_sample, big_sample, baseline,
-                             options, args, grown.total, items)
+    for kind in databases(args):
+        url = fresh_database(kind, name=args.database_name)
+        prepare_database(url)
+        seeded = seed_consortia(url, args.small, sample=args.rotate * 2)
+        sample = list(seeded.consortia)
+        small_sample, big_sample = sample[0::2], sample[1::2]
+        grow_items(url, [c.id for c in big_sample], BIG - 26)
+        items = args.small * 26 + len(big_sample) * (BIG - 26)
+        print(f"[{kind}] {args.small:,} consortiums, {items:,} items")
+        rows += _measure(kind, f"{args.small:,} consortiums", url, seeded, small_sample, big_sample,
+                         options, args, args.small, items)
+        grown = seed_consortia(url, args.large - args.small, sample=2)
+        ids = [i for i in seeded_consortium_ids(url) if i not in {c.id for c in sample}]
+        missing = max(0, args.items - (args.large * 26 + len(big_sample) * (BIG - 26)))
+        per = missing // max(1, len(ids))
+        added = grow_items(url, ids, per) if per else 0
+        items = args.large * 26 + len(big_sample) * (BIG - 26) + added
+        print(f"[{kind}] grown to {grown.total:,} consortiums, {items:,} items "
+              f"(seeded in {grown.seconds:.0f}s)")
+        rows += _measure(kind, f"{grown.total:,} consortiums", url, seeded, small_sample, big_sample,
+                         options, args, grown.total, items)
     document = report(NAME, rows, write_json=not args.no_json, meta={
         "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
         "argv": sys.argv[1:] if argv is None else argv})

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.database import DEFAULT_DATABASE_NAME, drop_database, fresh_database, prepare_database  # noqa: E402
 from benchmarks.load import compare  # noqa: E402
-from benchmarks.options import arguments, compare_options, databases  # noqa: E402
+from benchmarks.options import arguments, compare_options, databases, gunicorn_args, worker_kinds  # noqa: E402
 from benchmarks.reporting import Row, report  # noqa: E402
 from benchmarks.seeding import Seeded, SeededConsortium, seed_consortia  # noqa: E402
 from benchmarks.servers import Service, start_baseline, start_service  # noqa: E402
@@ -51,38 +51,42 @@ def run(argv=None) -> dict:
         raise SystemExit("--sizes: positive numbers")
     options = compare_options(args)
     rows: list[Row] = []
-    print(f"/consortium info — sizes {sizes}, databases {databases(args)}, "
+    print(f"/consortium info — sizes {sizes}, databases {databases(args)}, workers {worker_kinds(args)}, "
           f"{options['seconds']:g}s per measurement in {options['rounds']} round(s) alternating with the baseline, "
           f"{args.concurrency} connections, {args.workers} workers")
-    with start_baseline(workers=args.workers) as baseline:
-        for kind in databases(args):
-            url = fresh_database(kind, name=args.database_name)
-            prepare_database(url)
-            seeded_total = 0
-            sample: list[SeededConsortium] = []
-            for size in sizes:
-                seeded = seed_consortia(url, size - seeded_total, sample=args.rotate)
-                seeded_total = size
-                sample.extend(seeded.consortia)
-                print(f"[{kind}] {seeded.total:,} consortiums (seeded {seeded.count:,} in {seeded.seconds:.1f}s)")
-                rotation = _spread(sample, args.rotate)
-                with start_service(url, workers=args.workers) as service:
+    for kind in databases(args):
+        url = fresh_database(kind, name=args.database_name)
+        prepare_database(url)
+        seeded_total = 0
+        sample: list[SeededConsortium] = []
+        for size in sizes:
+            seeded = seed_consortia(url, size - seeded_total, sample=args.rotate)
+            seeded_total = size
+            sample.extend(seeded.consortia)
+            print(f"[{kind}] {seeded.total:,} consortiums (seeded {seeded.count:,} in {seeded.seconds:.1f}s)")
+            rotation = _spread(sample, args.rotate)
+            for workers_kind in worker_kinds(args):
+                served = gunicorn_args(workers_kind, args)   # the baseline is served the same way
+                with start_baseline(workers=args.workers, gunicorn_args=served) as baseline, \
+                        start_service(url, workers=args.workers, gunicorn_args=served) as service:
                     spec = command_spec(service, seeded, command="/consortium", text="info",
                                         consortia=rotation)
                     _check(service, seeded, rotation[-1])
                     row = compare(
-                        f"{kind} · {size:,} consortium{'s' if size > 1 else ''}", spec, spec.against(baseline),
-                        expect=EXPECT, baseline_expect="ok",
-                        extra={"database": kind, "consortia": size, "seed_seconds": round(seeded.seconds, 2),
-                               "senders": len(spec.bodies), "command": "/consortium info"}, **options)
+                        f"{kind} · {size:,} consortium{'s' if size > 1 else ''} · {workers_kind}", spec,
+                        spec.against(baseline), expect=EXPECT, baseline_expect="ok",
+                        extra={"database": kind, "workers_kind": workers_kind, "consortia": size,
+                               "seed_seconds": round(seeded.seconds, 2), "senders": len(spec.bodies),
+                               "command": "/consortium info"}, **options)
                 print(f"  baseline: {row.baseline}\n  service:  {row.stats}")
                 rows.append(row)
-            if args.keep_database:
-                print(f"[{kind}] database kept: {url}")
-            else:
-                drop_database(url)
+        if args.keep_database:
+            print(f"[{kind}] database kept: {url}")
+        else:
+            drop_database(url)
     document = report(NAME, rows, write_json=not args.no_json, meta={
         "command": "/consortium info", "sizes": sizes, "workers": args.workers,
+        "workers_kinds": worker_kinds(args), "threads": args.worker_threads,
         "concurrency": args.concurrency, "seconds": options["seconds"], "rounds": options["rounds"],
         "argv": sys.argv[1:] if argv is None else argv})
     _scaling(rows)
@@ -110,10 +114,10 @@ def _check(service: Service, seeded: Seeded, consortium: SeededConsortium) -> No
 
 
 def _scaling(rows: list[Row]) -> None:
-    """Per database: the largest size's figures divided by the smallest's (1.0 = no slower)."""
+    """Per database and worker kind: the largest size's figures divided by the smallest's (1.0 = no slower)."""
     by_db: dict[str, list[Row]] = {}
     for row in rows:
-        by_db.setdefault(row.extra["database"], []).append(row)
+        by_db.setdefault(f"{row.extra['database']} · {row.extra['workers_kind']}", []).append(row)
     for kind, entries in by_db.items():
         if len(entries) < 2:
             continue

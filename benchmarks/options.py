@@ -19,6 +19,11 @@ def arguments(description: str, *, seconds: float = 10, quick_seconds: float = 2
                         help="alternate baseline and service this many times per measurement (default 5; --quick: 1)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, service and baseline (default 2)")
+    parser.add_argument("--workers-kind", choices=("sync", "threaded", "both"), default="sync",
+                        help="gunicorn worker class, service and baseline: sync, threaded (gthread) or both "
+                             "(default sync)")
+    parser.add_argument("--worker-threads", type=int, default=4,
+                        help="threads per threaded worker (default 4)")
     parser.add_argument("--engine", choices=("auto", "wrk", "python"), default="auto",
                         help="load generator (auto: wrk when installed)")
     parser.add_argument("--install-wrk", action="store_true", help="apt-get install -y wrk first when missing")
@@ -31,6 +36,15 @@ def arguments(description: str, *, seconds: float = 10, quick_seconds: float = 2
 
 def databases(args: argparse.Namespace) -> list[str]:
     return ["sqlite", "postgres"] if args.database == "both" else [args.database]
+
+
+def worker_kinds(args: argparse.Namespace) -> list[str]:
+    return ["sync", "threaded"] if args.workers_kind == "both" else [args.workers_kind]
+
+
+def gunicorn_args(kind: str, args: argparse.Namespace) -> list[str]:
+    """gunicorn's options for a worker kind, the same for the service and the baseline."""
+    return ["-k", "gthread", "--threads", str(args.worker_threads)] if kind == "threaded" else []
 
 
 def load_options(args: argparse.Namespace) -> dict:

@@ -77,11 +77,13 @@ def report(name: str, rows: Sequence[Row], *, baseline: Stats | None = None, met
 def print_flatness(rows: list, size_key: str, size_label: str) -> None:
     """Per database and scenario: large-database ratio ÷ small-database ratio (1.00 = flat).
 
-    Rows carry ``extra["database"]``, ``extra["scenario"]`` and ``extra[size_key]``.
+    Rows carry ``extra["database"]``, ``extra["scenario"]`` and ``extra[size_key]`` (and
+    ``extra["workers_kind"]`` when several worker kinds were measured).
     """
     groups: dict[tuple[str, str], list] = {}
     for row in rows:
-        groups.setdefault((row.extra["database"], row.extra["scenario"]), []).append(row)
+        kind = " · ".join(filter(None, (row.extra["database"], row.extra.get("workers_kind"))))
+        groups.setdefault((kind, row.extra["scenario"]), []).append(row)
     for (kind, scenario), entries in groups.items():
         if len(entries) < 2:
             continue

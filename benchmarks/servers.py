@@ -156,10 +156,11 @@ def start_service(database_url: str, *, workers: int = 2, extra_env: dict[str, s
     return service.start(timeout=timeout)
 
 
-def start_baseline(workers: int = 2, *, timeout: float = 30.0) -> Service:
-    """The bare Flask JSON endpoint (benchmarks/baseline_app.py), served the same way."""
+def start_baseline(workers: int = 2, *, gunicorn_args: Sequence[str] = (), timeout: float = 30.0) -> Service:
+    """The bare Flask JSON endpoint (benchmarks/baseline_app.py), served the same way (give it the
+    service's ``gunicorn_args``: same worker class and threads)."""
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="consortia-bench-baseline-"))
-    service = Service("baseline", _gunicorn_argv("benchmarks.baseline_app:app", port, workers),
+    service = Service("baseline", _gunicorn_argv("benchmarks.baseline_app:app", port, workers, gunicorn_args),
                       _clean_environment(), port=port, cwd=ROOT, workdir=workdir)
     return service.start(timeout=timeout)

@@ -16,6 +16,7 @@ and elision where a template puts a name starting with a vowel after ``de``, ``l
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import threading
 from contextvars import ContextVar
@@ -142,15 +143,21 @@ def gettext(msgid: str, /, **params) -> str:
     return translate(msgid, None, **params)
 
 
+@functools.cache
+def _plural_form(locale: str) -> Callable[[int], str]:
+    """Babel's plural rule of ``locale``, parsed once per process (not once per message)."""
+    from babel import Locale
+
+    return Locale.parse(locale).plural_form
+
+
 def ngettext(singular: str, plural: str, n: int, /, **params) -> str:
     locale = get_locale()
     params.setdefault("n", n)
     if locale != "en":
         found = _load(locale).get(singular)
         if isinstance(found, tuple):
-            from babel import Locale
-
-            index = Locale.parse(locale).plural_form(n)
+            index = _plural_form(locale)(n)
             forms = {"one": 0, "other": 1}
             form = found[min(forms.get(index, 1), len(found) - 1)]
             return _format(french_elision(form, params) if locale == "fr" else form, params)

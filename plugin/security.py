@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,12 +24,25 @@ class InvalidSignature(Exception):
         self.reason = reason  # "forged" | "expired" | "replayed"
 
 
+class _Serializer(URLSafeTimedSerializer):
+    """Signs without trying zlib first: contexts are a few hundred bytes, where compressing saves little
+    and costs a call per button. Compressed values signed before still load."""
+
+    def dump_payload(self, obj) -> bytes:
+        return base64_encode(self.serializer.dumps(obj, **self.serializer_kwargs).encode("utf-8"))
+
+
 class Signer:
     def __init__(self, secret_key: str):
         self._secret = secret_key
+        self._serializers: dict[str, URLSafeTimedSerializer] = {}
 
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self._secret, salt=f"consortia:{purpose}")
+        # One per purpose, made once: a list of 27 buttons signs 27 contexts.
+        serializer = self._serializers.get(purpose)
+        if serializer is None:
+            serializer = self._serializers[purpose] = _Serializer(self._secret, salt=f"consortia:{purpose}")
+        return serializer
 
     def sign(self, purpose: str, data: dict, *, single_use: bool = False) -> str:
         payload = dict(data)

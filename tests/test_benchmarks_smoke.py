@@ -157,13 +157,14 @@ def test_report_prints_ratios_and_writes_json(tmp_path, capsys):
 def test_command_latency_script_runs_end_to_end(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(benchmarks, "RESULTS_DIR", tmp_path)
     document = command_latency.run(["--database", "sqlite", "--sizes", "1,3", "--requests", "20",
-                                    "--concurrency", "4", "--workers", "1", "--no-json"])
-    assert [row["extra"]["consortia"] for row in document["rows"]] == [1, 3]
+                                    "--concurrency", "4", "--workers", "1", "--workers-kind", "both", "--no-json"])
+    assert [(row["extra"]["consortia"], row["extra"]["workers_kind"]) for row in document["rows"]] == [
+        (1, "sync"), (1, "threaded"), (3, "sync"), (3, "threaded")]
     for row in document["rows"]:
         assert row["stats"]["requests"] == 20 and row["stats"]["errors"] == 0 and row["stats"]["mismatches"] == 0
         assert row["baseline"]["requests"] == 20 and row["ratios"]["rps"] is not None
     assert not list(tmp_path.iterdir())  # --no-json
-    assert "sqlite · 3 consortiums" in capsys.readouterr().out
+    assert "sqlite · 3 consortiums · threaded" in capsys.readouterr().out
 
 
 def test_merge_stats_totals_counts_and_takes_the_median_round():

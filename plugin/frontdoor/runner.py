@@ -5,17 +5,20 @@
 2. the actor is resolved by their Mattermost user id (``identity.run_as``: refreshed from Mattermost
    outside the transaction when due), or is the system (API, CLI);
 3. one transaction opens, read-only when the use case says so;
-4. the consortium is loaded when the use case needs it, with the actor's membership, in one query;
+4. the consortium is loaded when the use case needs it, with the actor's membership, in one query —
+   the same query that reads the actor, for people (``kernel/lookup.actor_and_place``);
 5. the input is validated once, with the use case's schema;
 6. the use case runs in a savepoint; the events it recorded become outbox rows in the same
    transaction; a refusal rolls the savepoint back (and, when it carries field errors, the whole
-   unit of work, so a form can be corrected and sent again);
+   unit of work, so a form can be corrected and sent again). A read-only use case runs without a
+   savepoint: its refusal rolls the whole unit back;
 7. after commit the outbox worker is woken;
 8. the adapter gets a ``Result`` and renders it for its channel in the reader's language.
 """
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -30,8 +33,8 @@ from plugin.frontdoor.identity import run_as
 from plugin.i18n import Text, _l, deferred, render, use_locale
 from plugin.kernel.actor import Actor
 from plugin.kernel.errors import Invalid, NotFound, Refusal
-from plugin.kernel.events import DomainEvent
-from plugin.kernel.lookup import consortia_named, consortia_open_to, consortium_for
+from plugin.kernel.events import DomainEvent, publish_all
+from plugin.kernel.lookup import Place, consortia_named, consortia_open_to, consortium_for
 from plugin.kernel.usecase import Ctx, UseCase
 from plugin.schemas.fields import error_text, field_errors
 
@@ -103,18 +106,20 @@ class Runner:
         now = runtime.clock.now()
         raw = raw or {}
 
-        def work(session: Session, network, actor: Actor | None) -> Result:
+        def work(session: Session, network, actor: Actor | None, found=None) -> Result:
             if actor is not None and entry.locale:
                 actor.locale = entry.locale   # a page's reader reads the page's language
             locale = actor.locale if actor is not None else (entry.locale or runtime.settings.locale)
             with use_locale(locale):
                 ctx = Ctx(session, actor, network, now, runtime, channel_id=entry.channel_id, root_id=entry.root_id)
-                return self._unit(session, entry, uc, raw, ctx, locale)
+                return self._unit(session, entry, uc, raw, ctx, locale, found)
 
         try:
             if entry.user_id is not None or entry.person is not None:
+                place = (Place(entry.consortium_id, entry.consortium_slug, entry.channel_id)
+                         if uc.consortium != "none" else None)
                 result = run_as(runtime, entry.user_id, work, network_of=entry.network or _no_network,
-                                read_only=uc.read_only, gate=entry.gate, person_of=entry.person)
+                                read_only=uc.read_only, gate=entry.gate, person_of=entry.person, place=place)
             else:
                 with runtime.db.transaction(read_only=uc.read_only) as session:
                     network_of = entry.network
@@ -128,36 +133,43 @@ class Runner:
         runtime.notify_outbox()
         return result
 
-    def _unit(self, session: Session, entry: Entry, uc: UseCase, raw: dict, ctx: Ctx, locale: str) -> Result:
+    def _unit(self, session: Session, entry: Entry, uc: UseCase, raw: dict, ctx: Ctx, locale: str,
+              found=None) -> Result:
         def result(**values) -> Result:
             return Result(actor=ctx.actor, consortium=ctx.consortium, locale=locale,
                           now=ctx.now, **values)
 
+        # A read-only unit with nothing to keep when refused needs no savepoint (two round trips): a
+        # refusal rolls the whole transaction back instead.
+        bare = uc.read_only and entry.claim is None and entry.once is None
         try:
             if entry.claim is not None:
                 entry.claim(session)
-            with session.begin_nested():
+            with nullcontext() if bare else session.begin_nested():
                 if entry.guard is not None:
                     entry.guard(ctx)
-                self._find_consortium(ctx, entry, uc)
+                self._find_consortium(ctx, entry, uc, found)
                 data = self._validate(uc, raw, entry, ctx)
                 if entry.once is not None:
                     _burn(session, entry.once, ctx.now)
                 outcome = uc.run(ctx, data)
-                for event in ctx.events:
-                    self.registry.publisher(event)(session, event, ctx.now)
+                publish_all(session, ctx.events, ctx.now, self.registry.publisher)
         except Refusal as refusal:
-            if refusal.undoes_all:
+            if refusal.undoes_all or bare:
                 raise _Undo(result(refusal=refusal)) from None
             return result(refusal=refusal)
         return result(outcome=outcome, events=list(ctx.events))
 
-    def _find_consortium(self, ctx: Ctx, entry: Entry, uc: UseCase) -> None:
+    def _find_consortium(self, ctx: Ctx, entry: Entry, uc: UseCase, found=None) -> None:
+        """``found``: what the actor's query already read (the consortium or None, and the membership)."""
         if uc.consortium == "none":
             return
-        person_id = ctx.actor.id if ctx.actor else None
-        found = consortium_for(ctx.session, consortium_id=entry.consortium_id, slug=entry.consortium_slug,
-                               channel_id=entry.channel_id, person_id=person_id)
+        if found is None:
+            person_id = ctx.actor.id if ctx.actor else None
+            found = consortium_for(ctx.session, consortium_id=entry.consortium_id, slug=entry.consortium_slug,
+                                   channel_id=entry.channel_id, person_id=person_id)
+        elif found[0] is None:
+            found = None
         if found is None and entry.consortium_id is None and entry.consortium_slug:
             found = self._by_name(ctx, entry)   # no slug: a display name, look-alikes folded
         if found is not None:

@@ -8,6 +8,7 @@ renders them when it delivers, in its recipient's language (docs/ARCHITECTURE.md
 from __future__ import annotations
 
 import dataclasses
+from itertools import groupby
 from datetime import datetime, timedelta
 from typing import Any, Callable, ClassVar, Iterable, TypeVar
 
@@ -27,6 +28,21 @@ E = TypeVar("E", bound=DomainEvent)
 
 # Where an event goes in the outbox: (session, event, now) -> None, in the use case's transaction.
 Publisher = Callable[[Session, Any, datetime], None]
+
+
+def publish_all(session: Session, events: list[DomainEvent], now: datetime,
+                publisher_of: Callable[[DomainEvent], Publisher]) -> None:
+    """Hand each event to its publisher, in order. Consecutive events for the same publisher go
+    together to its ``many`` (``(session, events, now)``) when it has one: ticking three items is then
+    one outbox write, not three."""
+    for publish, group in groupby(events, key=publisher_of):
+        together = list(group)
+        many = getattr(publish, "many", None)
+        if many is not None:
+            many(session, together, now)
+        else:
+            for event in together:
+                publish(session, event, now)
 
 
 def encode(event: DomainEvent) -> dict:

@@ -1,12 +1,73 @@
 """Where a request acts: the consortium it names (by signed id, ``--consortium`` slug or channel),
-read together with the actor's active membership in it."""
+read together with the actor's active membership in it — and, on the hot path of every command,
+together with the actor too (``actor_and_place``: one query)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, case, or_, select
+from dataclasses import dataclass
+from functools import cache
+
+from sqlalchemy import and_, bindparam, case, or_, select
 from sqlalchemy.orm import Session
 
 from models import Consortium, Membership, Person
 from plugin.kernel.names import skeleton
+
+
+@dataclass(frozen=True)
+class Place:
+    """How a request names its consortium: a signed id, a ``--consortium`` slug, or its channel."""
+
+    consortium_id: int | None = None
+    slug: str | None = None
+    channel_id: str = ""
+
+    @property
+    def how(self) -> str | None:
+        if self.consortium_id is not None:
+            return "id"
+        if self.slug:
+            return "slug"
+        return "channel" if self.channel_id else None
+
+    @property
+    def value(self) -> int | str:
+        return {"id": self.consortium_id, "slug": (self.slug or "").lower()}.get(self.how or "", self.channel_id)
+
+
+def _names(how: str, value):
+    """The condition on consortia for one way of naming it (``value`` a bound parameter or a literal)."""
+    if how == "id":
+        return Consortium.id == value
+    if how == "slug":
+        return Consortium.slug == value
+    return or_(Consortium.channel_id == value, Consortium.dialogue_channel_id == value)
+
+
+@cache
+def _actor_and_place_query(how: str):
+    """Built once per way of naming a consortium: no expression is built, no cache key computed, per
+    request (SQLAlchemy memoises both on a statement object that is reused)."""
+    place = bindparam("place")
+    query = (select(Person, Consortium, Membership).select_from(Person)
+             .outerjoin(Consortium, _names(how, place))
+             .outerjoin(Membership, and_(Membership.consortium_id == Consortium.id,
+                                         Membership.person_id == Person.id, Membership.left_at.is_(None)))
+             .where(Person.mattermost_user_id == bindparam("user_id")))
+    if how == "channel":  # a consortium's own channel before another's dialogue channel
+        query = query.order_by(case((Consortium.channel_id == place, 0), else_=1))
+    return query.limit(1)
+
+
+def actor_and_place(session: Session, user_id: str, place: Place
+                    ) -> tuple[Person | None, Consortium | None, Membership | None]:
+    """The person with this Mattermost user id, the consortium ``place`` names and the person's active
+    membership in it: one query. Nobody with that id: ``(None, None, None)``."""
+    if not user_id or place.how is None:
+        raise ValueError("a user id and a way to name the consortium")
+    row = session.execute(_actor_and_place_query(place.how), {"user_id": user_id, "place": place.value}).first()
+    if row is None:
+        return None, None, None
+    return row[0], row[1], row[2]
 
 
 def consortium_for(session: Session, *, consortium_id: int | None = None, slug: str | None = None,
@@ -16,14 +77,10 @@ def consortium_for(session: Session, *, consortium_id: int | None = None, slug: 
 
     A channel is a consortium's own channel, or its channel for dialogues with foundations.
     """
-    if consortium_id is not None:
-        condition = Consortium.id == consortium_id
-    elif slug:
-        condition = Consortium.slug == slug.lower()
-    elif channel_id:
-        condition = or_(Consortium.channel_id == channel_id, Consortium.dialogue_channel_id == channel_id)
-    else:
+    place = Place(consortium_id, slug, channel_id)
+    if place.how is None:
         return None
+    condition = _names(place.how, place.value)
     if person_id is None:
         query = select(Consortium)
     else:

@@ -10,6 +10,8 @@ the refresh that follows it brings the post up to date (an edit is idempotent).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from itertools import groupby
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -46,7 +48,19 @@ def _locked(session: Session, query):
 
 def publish_news(session: Session, event, now: datetime) -> None:
     """Add ``event`` to its consortium's news post of the current minute (in the use case's transaction)."""
-    consortium_id = event.consortium_id
+    _append_news(session, event.consortium_id, [encode(event)], now)
+
+
+def _publish_news_together(session: Session, news: list, now: datetime) -> None:
+    """The news of one use case (several items ticked at once) added in one go: one outbox write."""
+    for consortium_id, group in groupby(news, key=attrgetter("consortium_id")):
+        _append_news(session, consortium_id, [encode(event) for event in group], now)
+
+
+publish_news.many = _publish_news_together  # type: ignore[attr-defined]  (kernel/events.publish_all)
+
+
+def _append_news(session: Session, consortium_id: int, encoded: list[dict], now: datetime) -> None:
     key = news_key(consortium_id, now)
     query = select(OutboxMessage).where(OutboxMessage.dedupe_key == key)
     row = _locked(session, query)
@@ -54,14 +68,14 @@ def publish_news(session: Session, event, now: datetime) -> None:
         try:
             with session.begin_nested():
                 session.add(OutboxMessage(kind="checklist.news", dedupe_key=key, consortium_id=consortium_id,
-                                          payload={"consortium_id": consortium_id, "events": [encode(event)]},
+                                          payload={"consortium_id": consortium_id, "events": encoded},
                                           available_at=now))
             session.info["outbox_dirty"] = True
             return
         except IntegrityError:  # another command opened the same minute a moment ago
             row = _locked(session, query)
     payload = dict(row.payload or {})
-    payload["events"] = list(payload.get("events", [])) + [encode(event)]
+    payload["events"] = list(payload.get("events", [])) + encoded
     row.payload = payload
     count = len(payload.get("lines", [])) + len(payload["events"])
     queue(session, "checklist.news_refresh", {"key": key}, consortium_id=consortium_id,

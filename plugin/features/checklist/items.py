@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -36,8 +37,19 @@ def require_change(ctx: Ctx) -> None:
 
 
 def find_item(session: Session, consortium: Consortium, number: int) -> ChecklistItem:
-    item = session.scalar(select(ChecklistItem).where(ChecklistItem.consortium_id == consortium.id,
-                                                      ChecklistItem.number == number))
+    return find_items(session, consortium, [number])[0]
+
+
+def find_items(session: Session, consortium: Consortium, numbers: list[int]) -> list[ChecklistItem]:
+    """The live items with these numbers, in that order, read in one query; any unknown or deleted
+    number refuses them all."""
+    found = {item.number: item for item in session.scalars(
+        select(ChecklistItem).where(ChecklistItem.consortium_id == consortium.id,
+                                    ChecklistItem.number.in_(sorted(set(numbers)))))}
+    return [_live(found.get(number), number) for number in numbers]
+
+
+def _live(item: ChecklistItem | None, number: int) -> ChecklistItem:
     if item is None:
         raise NotFound(_l("There is no item {n} in this consortium's checklist. "
                           "`/checklist list` shows the numbers.", n=number))
@@ -116,21 +128,26 @@ _COLUMNS = (ChecklistItem.id, ChecklistItem.number, ChecklistItem.section, Check
             ChecklistItem.done, ChecklistItem.done_at)
 
 
+@cache
+def _listing_query():
+    """Built once: no expression built, no cache key computed, per request."""
+    consortium_id = bindparam("consortium_id")
+    notes = (select(ChecklistNote.item_id, func.count().label("n")).group_by(ChecklistNote.item_id)
+             .join(ChecklistItem, ChecklistItem.id == ChecklistNote.item_id)
+             .where(ChecklistItem.consortium_id == consortium_id).subquery())
+    return (select(*_COLUMNS, Person.username.label("assignee_name"), func.coalesce(notes.c.n, 0).label("notes_count"))
+            .outerjoin(Person, Person.id == ChecklistItem.assignee_id)
+            .outerjoin(notes, notes.c.item_id == ChecklistItem.id)
+            .where(ChecklistItem.consortium_id == consortium_id, ChecklistItem.deleted_at.is_(None))
+            .order_by(ChecklistItem.position, ChecklistItem.number))
+
+
 def listing(session: Session, consortium_id: int, *, open_only: bool = False, mine_of: int | None = None,
             section: str | None = None) -> Listing:
     """Every live item in one query, whatever their number (no N+1); filters applied to what is shown,
     the progress counted over every live item."""
-    notes = (select(ChecklistNote.item_id, func.count().label("n")).group_by(ChecklistNote.item_id)
-             .join(ChecklistItem, ChecklistItem.id == ChecklistNote.item_id)
-             .where(ChecklistItem.consortium_id == consortium_id).subquery())
     # Plain Core rows, not ORM objects: a list of 500 items is read, not edited.
-    rows = session.connection().execute(
-        select(*_COLUMNS, Person.username.label("assignee_name"), func.coalesce(notes.c.n, 0).label("notes_count"))
-        .outerjoin(Person, Person.id == ChecklistItem.assignee_id)
-        .outerjoin(notes, notes.c.item_id == ChecklistItem.id)
-        .where(ChecklistItem.consortium_id == consortium_id, ChecklistItem.deleted_at.is_(None))
-        .order_by(ChecklistItem.position, ChecklistItem.number)
-    ).all()
+    rows = session.connection().execute(_listing_query(), {"consortium_id": consortium_id}).all()
     counts: dict[tuple[str, str | None], list[int]] = {}
     wanted = fold(section).strip() if section else None
     shown = []

@@ -20,8 +20,8 @@ from plugin.features.checklist.events import (
     ChecklistExported, ItemAdded, ItemAssigned, ItemReopened, ItemTicked, TemplateApplied,
 )
 from plugin.features.checklist.items import (
-    TARGET, find_item, listing, match_section, parse_due, require_assignable, require_change, require_member,
-    shift_after, state, touch, with_retry,
+    TARGET, find_item, find_items, listing, match_section, parse_due, require_assignable, require_change,
+    require_member, shift_after, state, touch, with_retry,
 )
 from plugin.features.checklist.outcomes import (
     Added, Assigned, DueSet, ExportQueued, History, Listing, Noted, Reminders, Removed, TemplateAdded,
@@ -79,7 +79,7 @@ def history(ctx: Ctx, data: dict) -> History:
 def _set_done(ctx: Ctx, numbers: list[int], done: bool) -> Ticked:
     require_change(ctx)
     session, consortium, actor, now = ctx.session, ctx.consortium, ctx.actor, ctx.now
-    items = [find_item(session, consortium, n) for n in numbers]  # all or nothing: unknown numbers fail first
+    items = find_items(session, consortium, numbers)  # all or nothing: unknown numbers fail first
     outcome = Ticked(done)
     for item in items:
         def change(row: ChecklistItem) -> bool:
@@ -98,7 +98,8 @@ def _set_done(ctx: Ctx, numbers: list[int], done: bool) -> Ticked:
             ctx.record(news(consortium.id, actor.username, item.number, item.text, item.text_en or ""))
         else:
             outcome.unchanged.append(item.number)
-    touch(consortium, now)
+    if outcome.changed:   # nothing changed, no activity: no write
+        touch(consortium, now)
     return outcome
 
 

@@ -1,0 +1,89 @@
+"""What one command costs the database, counted statement by statement (transaction control left out),
+through real HTTP as Mattermost sends it. The counts are pinned: a change that adds a query to the
+path every command shares shows up here (benchmarks/README.md explains each statement)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models import AuditEvent, ChecklistItem, OutboxMessage
+from tests.helpers.chat import make_consortium
+
+
+@pytest.fixture
+def channel(net) -> str:
+    channel = make_consortium(net)
+    net.reply("ines", "/checklist liste", channel=channel)   # ines is known and fresh from now on
+    return channel
+
+
+def _count(net, text: str, channel: str) -> tuple[int, str]:
+    return net.statements(lambda: net.reply("ines", text, channel=channel))
+
+
+def test_the_list_reads_the_person_the_consortium_and_the_membership_in_one_query(net, channel):
+    # 1. person + consortium (by the channel) + membership; 2. every item with its notes and assignee
+    statements, reply = _count(net, "/checklist liste", channel)
+    assert "26" in reply and "☐ 3" not in reply  # the 26 items of the template (buttons carry the numbers)
+    assert statements == 2
+
+
+def test_ticking_one_item(net, channel):
+    # person + consortium + membership; the item; its update; the consortium's last activity;
+    # the audit row; the news of this minute looked for, then inserted
+    statements, reply = _count(net, "/checklist cocher 3", channel)
+    assert "3" in reply and "coché" in reply
+    assert statements == 7
+    with net.db() as session:
+        assert session.scalar(select(ChecklistItem.done).where(ChecklistItem.number == 3)) is True
+        assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "checklist.check")) is not None
+        assert session.scalar(select(OutboxMessage.kind).where(OutboxMessage.kind == "checklist.news")) is not None
+
+
+def test_ticking_several_items_reads_them_in_one_query(net, channel):
+    one, _ = _count(net, "/checklist cocher 3", channel)
+    three, reply = _count(net, "/checklist cocher 4 5 6", channel)
+    assert "4, 5, 6" in reply
+    # person + consortium + membership; the three items in one query; each item's update and audit row;
+    # the consortium's last activity; the news of this minute (opened by the first tick) looked up and
+    # appended to once for the three, and its refresh queued (dedupe look-up, insert)
+    assert three == 13, (one, three)
+
+
+def test_ticking_what_is_already_ticked_writes_nothing(net, channel):
+    net.reply("ines", "/checklist cocher 3", channel=channel)
+    statements, reply = _count(net, "/checklist cocher 3", channel)
+    assert "déjà coché" in reply
+    assert statements == 2  # person + consortium + membership; the item
+
+
+def test_consortium_info_through_the_runner(net, channel):
+    # person + consortium + membership in one query, then the consortium feature's overview reads
+    # (members, roles, checklist progress, commitments, next session, provisioning)
+    statements, reply = _count(net, "/consortium info", channel)
+    assert reply.startswith("#### Alimentation durable")
+    assert statements == 7
+
+
+def test_the_one_query_path_still_asks_mattermost_once_what_it_said_is_too_old(net, channel):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from models import Person, utcnow
+
+    ines = net.users["ines"]["id"]
+    with net.db() as session:
+        session.execute(update(Person).where(Person.mattermost_user_id == ines)
+                        .values(directory_synced_at=utcnow() - timedelta(days=1), display_name="stale"))
+    net.emulator.clear_requests_log()
+    reply = net.reply("ines", "/checklist liste", channel=channel)
+    assert "Alimentation durable" in reply
+    assert [path for _method, path, _status in net.emulator.requests_log
+            if "/users" in path] == [f"/api/v4/users/{ines}"]
+    with net.db() as session:
+        person = session.scalar(select(Person).where(Person.mattermost_user_id == ines))
+        assert person.directory_synced_at > utcnow() - timedelta(minutes=1) and person.display_name != "stale"
+    net.emulator.clear_requests_log()
+    assert _count(net, "/checklist liste", channel)[0] == 2   # fresh again: one query, no call
+    assert not [path for _method, path, _status in net.emulator.requests_log if "/users" in path]
