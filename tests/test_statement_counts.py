@@ -59,10 +59,11 @@ def test_ticking_what_is_already_ticked_writes_nothing(net, channel):
 
 def test_consortium_info_through_the_runner(net, channel):
     # person + consortium + membership in one query, then the consortium feature's overview reads
-    # (members, roles, checklist progress, commitments, next session, provisioning)
+    # (members, roles, checklist progress, commitments, next session, provisioning), then the
+    # consortium's decision rule
     statements, reply = _count(net, "/consortium info", channel)
     assert reply.startswith("#### Alimentation durable")
-    assert statements == 7
+    assert statements == 8
 
 
 def test_the_one_query_path_still_asks_mattermost_once_what_it_said_is_too_old(net, channel):
