@@ -72,7 +72,8 @@ def start_embedded_mattermost(base_url_holder: dict, state_path: Path | None = N
     ``state_path`` already written, as it was when it was last saved."""
     from integrations.mattermost.emulator import MattermostEmulator
 
-    emulator = MattermostEmulator(spec_path=None).start()
+    # A command may take a while on a busy machine: give it the time a real server would, not 5 s.
+    emulator = MattermostEmulator(spec_path=None, http_timeout=30.0).start()
     if state_path is not None and state_path.exists():
         emulator.load(state_path)
         team = emulator.team(SANDBOX_TEAM)
