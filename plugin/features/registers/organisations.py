@@ -61,21 +61,26 @@ def exact(session: Session, network: Network, name: str) -> Organisation | None:
     ) if key else None
 
 
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _begins_with_word(column, word: str, separators: str):
+    """``column`` is ``word``, or begins with it then a separator ("ORG-5" is not a prefix of "ORG-50")."""
+    return or_(column == word, *(column.like(_escaped(word + sep) + "%", escape="\\") for sep in separators))
 
 
 def starting_with(session: Session, network: Network, first_words: Iterable[str]) -> list[Organisation]:
-    """The organisations whose short or full name may begin with one of ``first_words`` (one query), to
+    """The organisations whose short or full name begins with one of ``first_words`` (one query), to
     match a name typed in several words against (``names.py``)."""
     conditions = []
     for word in {w for w in first_words if w}:
         plain = skeleton(word)                     # a look-alike letter typed for an ASCII one
-        keys = {search_key(word), plain.replace(" ", "-")} - {""}
-        conditions += [Organisation.search_key.like(_like(k), escape="\\") for k in keys]
-        conditions += [func.lower(column).like(_like(typed), escape="\\")
-                       for column in (Organisation.short_name, Organisation.name)
-                       for typed in {word.lower(), plain} if typed]
+        for key in {search_key(word), plain.replace(" ", "-")} - {""}:
+            conditions.append(_begins_with_word(Organisation.search_key, key, "-"))
+        for typed in {word.lower(), plain} - {""}:
+            conditions += [_begins_with_word(func.lower(column), typed, " -'’_.")
+                           for column in (Organisation.short_name, Organisation.name)]
     if not conditions:
         return []
     return list(session.scalars(select(Organisation).where(Organisation.network_id == network.id, or_(*conditions))
