@@ -52,7 +52,7 @@ def test_caldav_calendar_is_created_once_on_a_real_server(network_factory, radic
         assert session.scalar(select(Consortium.caldav_calendar_url)).startswith(radicale_server.url.rstrip("/"))
     # a second run creates nothing new
     from plugin.delivery import DeliveryContext
-    from plugin.delivery.provisioning import run_steps
+    from plugin.features.consortium.delivery import run_steps
 
     with net.db() as session:
         session.execute(ProvisioningStep.__table__.update().values(status="pending"))

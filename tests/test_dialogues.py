@@ -39,7 +39,7 @@ def net(network_factory):
 def make_consortium(net, name="Alimentation durable", members="@ines @samir"):
     net.reply("admin", f'/consortium creer "{name}" --membres {members}')
     net.deliver()
-    from plugin.services.consortia import slugify
+    from plugin.features.consortium.api import slugify
 
     return net.channel_of(slugify(name))
 

@@ -84,7 +84,7 @@ def test_forbidden_member_is_reported_and_the_rest_is_done(net):
 
 def test_a_second_provisioning_run_creates_nothing_new(net):
     from plugin.delivery import DeliveryContext
-    from plugin.delivery.provisioning import run_steps
+    from plugin.features.consortium.delivery import run_steps
 
     net.reply("admin", '/consortium creer "Mobilité" --membres @ines')
     net.deliver()

@@ -24,15 +24,12 @@ def _services():
 def provision(groups_file: Path, deliver: bool) -> None:
     """Provision the consortiums listed in a YAML file (idempotent: run it again to resume)."""
     import yaml
-    from marshmallow import ValidationError
     from tqdm import tqdm
 
+    from models import Consortium
     from plugin.delivery.worker import OutboxWorker
-    from plugin.i18n import use_locale
-    from plugin.schemas.consortium import ConsortiumCreateSchema
-    from plugin.schemas.fields import error_text
-    from plugin.services import consortia
-    from plugin.kernel.errors import Refusal
+    from plugin.features.consortium.api import step_status
+    from plugin.frontdoor.runner import Entry
     from plugin.kernel.people import ensure_network
 
     try:
@@ -48,33 +45,26 @@ def provision(groups_file: Path, deliver: bool) -> None:
     settings = services.settings
     results: list[tuple[str, str, str]] = []
     ids: dict[str, int] = {}
-    with use_locale(settings.locale):
-        for entry in tqdm(entries, desc="provisioning", unit="consortium", disable=not sys.stderr.isatty()):
-            label = str((entry or {}).get("name", "?"))[:60] if isinstance(entry, dict) else "?"
-            try:
-                data = ConsortiumCreateSchema().load(entry if isinstance(entry, dict) else {})
-            except ValidationError as error:
-                results.append((label, "invalid", error_text(error.messages)))
-                continue
-            try:
-                with services.db.transaction() as session:
-                    network = ensure_network(session, settings.mattermost_team or "default")
-                    outcome = consortia.provision(session, network, None, data, directory=services.directory,
-                                                  caldav_enabled=settings.caldav_configured, reuse_existing=True)
-                    ids[label] = outcome.consortium.id
-                    results.append((label, "created" if outcome.created else "exists",
-                                    f"+{len(outcome.added_members)} members" if outcome.added_members else ""))
-            except Refusal as error:
-                results.append((label, "error", error.message))
-        if deliver and ids:
-            if not settings.mattermost_configured:
-                click.echo("Mattermost is not configured: channels will be created by the worker once it is.")
-            else:
-                OutboxWorker(services).run_until_idle()
-        with services.db.reader() as session:
-            from models import Consortium
-
-            steps = {label: consortia.step_status(session.get(Consortium, cid)) for label, cid in ids.items()}
+    team = settings.mattermost_team or "default"
+    entry_of = Entry("cli", network=lambda session: ensure_network(session, team), locale=settings.locale)
+    for entry in tqdm(entries, desc="provisioning", unit="consortium", disable=not sys.stderr.isatty()):
+        label = str((entry or {}).get("name", "?"))[:60] if isinstance(entry, dict) else "?"
+        result = services.runner.run(entry_of, "consortium.provision", entry if isinstance(entry, dict) else {})
+        if result.refusal is not None:   # a field error is the file's mistake; anything else, the run's
+            text = result.refusal.text(settings.locale)
+            results.append((label, "invalid" if result.refusal.lazy_fields else "error", text))
+            continue
+        outcome = result.outcome
+        ids[label] = outcome.consortium.id
+        results.append((label, "created" if outcome.created else "exists",
+                        f"+{len(outcome.added_members)} members" if outcome.added_members else ""))
+    if deliver and ids:
+        if not settings.mattermost_configured:
+            click.echo("Mattermost is not configured: channels will be created by the worker once it is.")
+        else:
+            OutboxWorker(services).run_until_idle()
+    with services.db.reader() as session:
+        steps = {label: step_status(session.get(Consortium, cid)) for label, cid in ids.items()}
     click.echo("")
     click.echo(f"{'consortium':40} {'result':8} {'steps':40} notes")
     for label, status, note in results:

@@ -1,7 +1,7 @@
-"""`consortia privacy export|erase`: a person's data, for GDPR requests made to the network."""
+"""`consortia privacy export|erase`: a person's data, for GDPR requests made to the network. Each runs
+the privacy feature's use case through the front door; erasing asks first and delivers after."""
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -14,32 +14,28 @@ def privacy() -> None:
     """Export or erase one person's personal data (GDPR)."""
 
 
-def _services():
+def _run(command, **arguments) -> None:
     from plugin.app import Services
     from plugin.cli import ready_settings
+    from plugin.delivery.worker import OutboxWorker
+    from plugin.frontdoor import cli as adapter
 
     settings, _ = ready_settings(embedded_ok=False)
-    return Services(settings)
+    services = Services(settings)
+    code = adapter.run(services, command, arguments)
+    if not code and command.use_case == "privacy.erase" and settings.mattermost_configured:
+        OutboxWorker(services).run_until_idle()   # out of the channels now, not at the worker's next round
+    if code:
+        sys.exit(code)
 
 
 @privacy.command("export")
 @click.argument("user")
 def export(user: str) -> None:
     """Print everything held about USER (a Mattermost user id, or @username checked with Mattermost) as JSON."""
-    from plugin.services import privacy as service
-    from plugin.frontdoor.errors import answer
-    from plugin.kernel.errors import Refusal
-    from plugin.kernel.people import ensure_network
+    from plugin.features.privacy.cli import EXPORT
 
-    services = _services()
-    try:
-        with services.db.reader() as session:
-            network = ensure_network(session, services.settings.mattermost_team or "default")
-            data = service.export_person(session, service.find_person(session, network, services.directory, user))
-    except Refusal as error:
-        click.echo(error.message, err=True)
-        sys.exit(answer(error).exit)
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    _run(EXPORT, user=user)
 
 
 @privacy.command("erase")
@@ -48,23 +44,8 @@ def export(user: str) -> None:
 def erase(user: str, yes: bool) -> None:
     """Erase USER's personal data (a Mattermost user id, or @username checked with Mattermost); what the
     group built stays, unattributed."""
-    from plugin.delivery.worker import OutboxWorker
-    from plugin.services import privacy as service
-    from plugin.frontdoor.errors import answer
-    from plugin.kernel.errors import Refusal
-    from plugin.kernel.people import ensure_network
+    from plugin.features.privacy.cli import ERASE
 
     if not yes and not click.confirm(f"Erase the personal data of {user}? This cannot be undone"):
         sys.exit(1)
-    services = _services()
-    try:
-        with services.db.transaction() as session:
-            network = ensure_network(session, services.settings.mattermost_team or "default")
-            outcome = service.erase_person(session, None,
-                                           service.find_person(session, network, services.directory, user))
-    except Refusal as error:
-        click.echo(error.message, err=True)
-        sys.exit(answer(error).exit)
-    if services.settings.mattermost_configured:
-        OutboxWorker(services).run_until_idle()
-    click.echo(f"Erased: {outcome}")
+    _run(ERASE, user=user)

@@ -27,7 +27,7 @@ FOUNDATION_KINDS = ("foundation", "fund")
 
 
 def search_key(name: str) -> str:
-    from plugin.services.consortia import slugify
+    from plugin.features.consortium.api import slugify
 
     return slugify(name)
 

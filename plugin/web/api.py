@@ -13,13 +13,12 @@ from functools import wraps
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, current_app, jsonify, request
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
 from plugin.frontdoor import api as adapter
 from plugin.frontdoor import legacy
 from plugin.i18n import _, use_locale
-from plugin.schemas.consortium import ConsortiumCreateSchema
-from plugin.services import consortia
+from plugin.features.consortium.api import ConsortiumCreateSchema, ConsortiumOutSchema
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 _DOCS: list[tuple[str, str, dict]] = []
@@ -79,27 +78,6 @@ def endpoint(*, use_case: str | None = None, body: bool = False, read_only: bool
     return wrap
 
 
-class ConsortiumOutSchema(Schema):
-    slug = fields.String()
-    name = fields.String()
-    theme = fields.String()
-    stage = fields.String()
-    public = fields.Boolean(attribute="is_public")
-    channel_id = fields.String(allow_none=True)
-    archived = fields.Method("_archived")
-    feed_url = fields.Method("_feed")
-    provisioning = fields.Method("_steps")
-
-    def _archived(self, obj) -> bool:
-        return obj.archived_at is not None
-
-    def _feed(self, obj) -> str:
-        return f"{services().base_url}/calendars/{obj.slug}/{obj.feed_token}.ics"
-
-    def _steps(self, obj) -> dict:
-        return consortia.step_status(obj)
-
-
 @blueprint.post("/consortia")
 @documented("/consortia", "post", {
     "summary": "Provision a consortium (idempotent: an existing name is completed, not duplicated)",
@@ -109,11 +87,9 @@ class ConsortiumOutSchema(Schema):
                           "content": {"application/json": {"schema": "Consortium"}}},
                   "400": {"description": "invalid input"}, "401": {"description": "no or wrong token"}},
 })
-@endpoint(schema=ConsortiumCreateSchema)
-def create_consortium(ctx, data):
-    outcome = consortia.provision(ctx.session, ctx.network, None, data, directory=ctx.directory,
-                                  caldav_enabled=ctx.runtime.settings.caldav_configured, reuse_existing=True)
-    return jsonify(ConsortiumOutSchema().dump(outcome.consortium)), 201 if outcome.created else 200
+@endpoint(use_case="consortium.provision", body=True)
+def create_consortium() -> dict:
+    return {}
 
 
 @blueprint.get("/consortia")
@@ -123,14 +99,10 @@ def create_consortium(ctx, data):
                    {"in": "query", "name": "offset", "schema": {"type": "integer"}}],
     "responses": {"200": {"description": "a page of consortiums"}, "401": {"description": "no or wrong token"}},
 })
-@endpoint(read_only=True)
-def list_consortia(ctx, data):
-    limit = min(max(request.args.get("limit", 50, type=int) or 50, 1), 500)
-    offset = min(max(request.args.get("offset", 0, type=int) or 0, 0), MAX_OFFSET)
-    rows, total = consortia.network_list(ctx.session, ctx.network, limit=limit, offset=offset)
-    items = [dict(ConsortiumOutSchema().dump(row.consortium), members=row.member_count,
-                  checklist={"done": row.checklist_done, "total": row.checklist_total}) for row in rows]
-    return jsonify(total=total, limit=limit, offset=offset, items=items)
+@endpoint(use_case="consortium.page")
+def list_consortia() -> dict:
+    return {"limit": min(max(request.args.get("limit", 50, type=int) or 50, 1), 500),
+            "offset": min(max(request.args.get("offset", 0, type=int) or 0, 0), MAX_OFFSET)}
 
 
 @blueprint.get("/consortia/<slug>")
@@ -140,12 +112,9 @@ def list_consortia(ctx, data):
     "responses": {"200": {"description": "the consortium", "content": {"application/json": {"schema": "Consortium"}}},
                   "404": {"description": "unknown slug"}},
 })
-@endpoint(read_only=True)
-def get_consortium(ctx, data, slug: str):
-    consortium = consortia.find_by_slug(ctx.session, slug[:64])
-    if consortium is None:
-        return jsonify(error="not_found"), 404
-    return jsonify(ConsortiumOutSchema().dump(consortium))
+@endpoint(use_case="consortium.get")
+def get_consortium(slug: str) -> dict:
+    return {"slug": slug}
 
 
 @blueprint.get("/openapi.json")
@@ -178,12 +147,9 @@ _PERSON = {"in": "path", "name": "user", "required": True, "schema": {"type": "s
     "parameters": [_PERSON],
     "responses": {"200": {"description": "the person's data"}, "404": {"description": "unknown person"}},
 })
-@endpoint(read_only=True)
-def export_person(ctx, data, user: str):
-    from plugin.services import privacy
-
-    person = privacy.find_person(ctx.session, ctx.network, ctx.directory, user[:65])
-    return jsonify(privacy.export_person(ctx.session, person))
+@endpoint(use_case="privacy.export")
+def export_person(user: str) -> dict:
+    return {"user": user}
 
 
 @blueprint.delete("/people/<user>")
@@ -193,10 +159,6 @@ def export_person(ctx, data, user: str):
     "responses": {"200": {"description": "erased; what changed"}, "404": {"description": "unknown person"},
                   "409": {"description": "already erased"}},
 })
-@endpoint()
-def erase_person(ctx, data, user: str):
-    from plugin.services import privacy
-
-    person = privacy.find_person(ctx.session, ctx.network, ctx.directory, user[:65])
-    outcome = privacy.erase_person(ctx.session, None, person)
-    return jsonify(erased=True, **outcome)
+@endpoint(use_case="privacy.erase")
+def erase_person(user: str) -> dict:
+    return {"user": user}

@@ -5,7 +5,7 @@ from __future__ import annotations
 def make_consortium(net, name="Alimentation durable", members="@ines @samir") -> str:
     net.reply("admin", f'/consortium creer "{name}" --membres {members}')
     net.deliver()
-    from plugin.services.consortia import slugify
+    from plugin.features.consortium.api import slugify
 
     return net.channel_of(slugify(name))["id"]
 

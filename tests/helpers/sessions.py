@@ -23,7 +23,7 @@ def next_year() -> int:
 def setup_consortium(net, name="Alimentation durable", members="@ines @samir @lea"):
     net.reply("admin", f'/consortium creer "{name}" --membres {members}')
     net.deliver()
-    from plugin.services.consortia import slugify
+    from plugin.features.consortium.api import slugify
 
     channel = net.channel_of(slugify(name))
     assert channel is not None

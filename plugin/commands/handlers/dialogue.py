@@ -10,7 +10,7 @@ from plugin.i18n import _, ngettext
 from plugin.schemas import load_or_raise
 from plugin.schemas.dialogues import NextStepSchema, NumberSchema, OpenDialogueSchema, StageChangeSchema
 from plugin.kernel import access
-from plugin.services import consortia
+from plugin.features.consortium import api as consortia
 from plugin.services import dialogues as service
 from plugin.kernel.errors import Invalid, NotFound
 from plugin.services.foundations import foundation_of

@@ -20,7 +20,7 @@ from plugin.schemas.sessions import (
     SessionMinutesSchema, SessionMoveSchema, SessionNumberSchema, SessionPlanSchema, SubscribeSchema,
 )
 from plugin.kernel import access
-from plugin.services import consortia as consortia_service
+from plugin.features.consortium import api as consortia_service
 from plugin.services import sessions
 from plugin.kernel.errors import Invalid, NotFound
 from plugin.kernel.outbox import queue
@@ -38,7 +38,7 @@ def _integrations(services) -> sessions.Integrations:
 
 def feed_url(ctx: CommandContext, consortium: Consortium) -> str:
     """The acting person's own link to the consortium's feed (checked as member or admin before)."""
-    from plugin.messages import feed_url as link
+    from plugin.features.sessions.api import feed_url as link
     from plugin.services.calendar_feed import feed_token_for
 
     token = feed_token_for(ctx.session, consortium, ctx.actor.person, is_admin=ctx.actor.is_admin)

@@ -1,8 +1,14 @@
-"""What other features may use of the consortium feature.
+"""What other features (and the ways in) may use of the consortium feature."""
+from plugin.features.consortium.outcomes import Overview
+from plugin.features.consortium.records import (
+    find_by_channel, find_by_dialogue_channel, members, overview, provision, slugify, step_status,
+)
+from plugin.features.consortium.render import stage_label
+from plugin.features.consortium.schemas import ConsortiumCreateSchema, ConsortiumOutSchema
+from plugin.kernel.lookup import consortia_of, consortium_by_slug
 
-LEGACY: re-exports of ``plugin/services/consortia.py`` until the feature is ported; the porter keeps
-these names (other features import them).
-"""
-from plugin.services.consortia import Overview, overview, provision, slugify, stage_label
+find_by_slug = consortium_by_slug
 
-__all__ = ["Overview", "overview", "provision", "slugify", "stage_label"]
+__all__ = ["ConsortiumCreateSchema", "ConsortiumOutSchema", "Overview", "consortia_of", "find_by_channel",
+           "find_by_dialogue_channel", "find_by_slug", "members", "overview", "provision", "slugify", "stage_label",
+           "step_status"]

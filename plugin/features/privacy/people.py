@@ -1,4 +1,4 @@
-"""Personal data, per person: export everything we hold, or erase it (GDPR, PRODUCT.md §6).
+"""Personal data, per person: find them, export everything we hold, or erase it (GDPR, PRODUCT.md §6).
 
 Erasure pseudonymises rather than deletes: what the group decided (checklist answers,
 commitments, dialogue history) stays, but nothing in it points to the person any more.
@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from models import (
     AuditEvent, CallResponse, ChecklistItem, ChecklistNote, Commitment, Consortium, DialogueEvent, Membership,
-    Network, Organisation, Person, RoleAssignment, Rsvp, WorkingSession, new_token, utcnow,
+    Network, Organisation, Person, RoleAssignment, Rsvp, WorkingSession, new_token,
 )
-from plugin.i18n import _
+from plugin.i18n import _l
 from plugin.kernel.actor import Actor
 from plugin.kernel.audit import audit
 from plugin.kernel.errors import Conflict, Forbidden, NotFound, Unavailable
@@ -38,14 +38,14 @@ def find_person(session: Session, network: Network, directory: Directory, who: s
         try:
             infos = directory.users_by_usernames([name]) if name else []
         except Exception:
-            raise Unavailable(_("Mattermost cannot be reached to check {names}; please try again in a moment.",
+            raise Unavailable(_l("Mattermost cannot be reached to check {names}; please try again in a moment.",
                                 names="@" + name)) from None
         info = next((info for info in infos if info.username.lower() == name), None)
         person = person_by_user_id(session, info.id) if info is not None else None
     elif person is None:  # no Mattermost configured: the names stored are all there is
         person = session.scalar(select(Person).where(Person.network_id == network.id, Person.username == name))
     if person is None:
-        raise NotFound(_("Unknown user: {names}. Check the spelling (@username).", names="@" + name))
+        raise NotFound(_l("Unknown user: {names}. Check the spelling (@username).", names="@" + name))
     return person
 
 
@@ -99,13 +99,12 @@ def export_person(session: Session, person: Person) -> dict:
     }
 
 
-def erase_person(session: Session, actor: Actor | None, person: Person) -> dict:
+def erase_person(session: Session, actor: Actor | None, person: Person, now: datetime) -> dict:
     """Forget who the person is; keep what the group built, unattributed. Returns what changed."""
     if actor is not None and not actor.is_admin and actor.id != person.id:
-        raise Forbidden(_("Only the network's facilitators (admins) can do this."))
+        raise Forbidden(_l("Only the network's facilitators (admins) can do this."))
     if person.erased_at is not None:
-        raise Conflict(_("This person's data has already been erased."))
-    now = utcnow()
+        raise Conflict(_l("This person's data has already been erased."))
     left = list(session.scalars(select(Membership).where(Membership.person_id == person.id,
                                                          Membership.left_at.is_(None))))
     for membership in left:

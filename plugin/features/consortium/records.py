@@ -1,32 +1,32 @@
-"""Consortium life cycle: provisioning, members, stage, language, archive, overview."""
+"""What the consortium's use cases share: provisioning, the members, the stage history, the
+overview and the network's list. Data in, rows out; refusals are lazy (rendered in the reader's
+language)."""
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from models import (
-    PROVISIONING_STEPS, ChecklistItem, Commitment, Consortium, FoundationDialogue, Membership,
-    Network, Organisation, Person, ProvisioningStep, RoleAssignment, StageChange, WorkingSession, new_token,
-    utcnow,
+    PROVISIONING_STEPS, ChecklistItem, Commitment, Consortium, FoundationDialogue, Membership, Network,
+    Organisation, Person, ProvisioningStep, RoleAssignment, StageChange, WorkingSession, new_token,
 )
-from integrations.mattermost.messages import escape_markdown
-from plugin.i18n import _
+from plugin.i18n import _l
 from plugin.kernel import access
 from plugin.kernel.actor import Actor
 from plugin.kernel.audit import audit
-from plugin.kernel.errors import Conflict, NotFound
-from plugin.kernel.outbox import queue
-from plugin.services.base import Result
+from plugin.kernel.errors import Conflict
+from plugin.kernel.lookup import consortium_by_slug
 from plugin.kernel.names import skeleton, visible
-from plugin.kernel.lookup import consortia_of, consortium_by_slug  # noqa: F401  (legacy callers read them here)
+from plugin.kernel.outbox import queue
 from plugin.kernel.people import Directory, resolve_usernames
 from plugin.features.checklist.api import DEFAULT_TEMPLATE, apply_template
+
+from plugin.features.consortium.outcomes import NetworkRow, Overview, Provisioned
 
 MAX_SLUG = 60
 
@@ -43,9 +43,6 @@ def name_key(name: str) -> str:
     return skeleton(name, limit=200)
 
 
-find_by_slug = consortium_by_slug  # LEGACY name (plugin.kernel.lookup)
-
-
 def find_by_channel(session: Session, channel_id: str) -> Consortium | None:
     if not channel_id:
         return None
@@ -58,14 +55,11 @@ def find_by_dialogue_channel(session: Session, channel_id: str) -> Consortium | 
     return session.scalar(select(Consortium).where(Consortium.dialogue_channel_id == channel_id))
 
 
+def touch(consortium: Consortium, now: datetime) -> None:
+    consortium.last_activity_at = now
+
+
 # --- provisioning -------------------------------------------------------------------------
-
-@dataclass
-class ProvisionOutcome:
-    consortium: Consortium
-    created: bool
-    added_members: list[str] = field(default_factory=list)
-
 
 def _unique_slug(session: Session, base: str) -> str:
     slug, n = base, 2
@@ -76,7 +70,7 @@ def _unique_slug(session: Session, base: str) -> str:
 
 
 def provision(session: Session, network: Network, actor: Actor | None, data: dict, *,
-              directory: Directory, caldav_enabled: bool, reuse_existing: bool) -> ProvisionOutcome:
+              directory: Directory, caldav_enabled: bool, reuse_existing: bool) -> Provisioned:
     """Record a consortium and queue its provisioning (idempotent, resumable).
 
     ``reuse_existing``: the CLI and the API converge on an existing consortium of the
@@ -104,8 +98,8 @@ def provision(session: Session, network: Network, actor: Actor | None, data: dic
             raise _name_taken(existing, data["name"])
         consortium = existing
     if consortium is None:
-        raise Conflict(_("The consortium could not be recorded because others were being created at the same "
-                         "moment; please try again."))
+        raise Conflict(_l("The consortium could not be recorded because others were being created at the same "
+                          "moment; please try again."))
     created = existing is None
     added = []
     current = {m.person_id: m for m in consortium.memberships}
@@ -127,7 +121,7 @@ def provision(session: Session, network: Network, actor: Actor | None, data: dic
               consortium_id=consortium.id, target_type="consortium", target_id=consortium.id,
               after={"name": consortium.name, "slug": consortium.slug, "members": sorted(people)})
         queue(session, "provision.run", {"consortium_id": consortium.id}, consortium_id=consortium.id)
-    return ProvisionOutcome(consortium, created, added)
+    return Provisioned(consortium, created, added)
 
 
 def _by_name_key(session: Session, network: Network, key: str) -> Consortium | None:
@@ -137,21 +131,21 @@ def _by_name_key(session: Session, network: Network, key: str) -> Consortium | N
 def _name_taken(existing: Consortium, wanted: str) -> Conflict:
     channel = existing.channel_name or existing.slug
     if " ".join(visible(wanted).casefold().split()) == existing.name.casefold():
-        return Conflict(_("A consortium named “{name}” already exists: ~{channel}.", name=existing.name,
-                          channel=channel))
-    return Conflict(_("“{wanted}” looks the same as the name of the existing consortium “{name}” (~{channel}): "
-                      "choose a clearly different name.", wanted=visible(wanted), name=existing.name,
-                      channel=channel))
+        return Conflict(_l("A consortium named “{name}” already exists: ~{channel}.", name=existing.name,
+                           channel=channel))
+    return Conflict(_l("“{wanted}” looks the same as the name of the existing consortium “{name}” (~{channel}): "
+                       "choose a clearly different name.", wanted=visible(wanted), name=existing.name,
+                       channel=channel))
 
 
 def _insert(session: Session, network: Network, actor: Actor | None, data: dict, key: str, *,
             caldav_enabled: bool) -> Consortium | None:
     """Insert a new consortium with its steps and checklist; None when a concurrent insert took its name."""
     if data.get("slug"):
-        taken = find_by_slug(session, data["slug"])
+        taken = consortium_by_slug(session, data["slug"])
         if taken is not None:
-            message = _("The slug “{slug}” is already used by the consortium “{name}”.", slug=taken.slug,
-                        name=taken.name)
+            message = _l("The slug “{slug}” is already used by the consortium “{name}”.", slug=taken.slug,
+                         name=taken.name)
             raise Conflict(message, fields={"slug": message})
     slug = data.get("slug") or _unique_slug(session, slugify(data["name"]))
     consortium = Consortium(
@@ -188,66 +182,9 @@ def step_status(consortium: Consortium) -> dict[str, str]:
 
 # --- members ------------------------------------------------------------------------------
 
-# Moved to the registers feature (near misses, several suggestions); kept importable here.
-from plugin.features.registers.api import find_organisation  # noqa: E402,F401
-
-
-def add_member(session: Session, network: Network, actor: Actor, consortium: Consortium, data: dict, *,
-               directory: Directory) -> Result:
-    access.require_active(consortium)
-    access.require_admin_or_lead(session, actor, consortium)
-    person = resolve_usernames(session, network, directory, [data["user"]])[data["user"]]
-    organisation = find_organisation(session, network, data["organisation"]) if data.get("organisation") else None
-    if organisation is not None and person.organisation_id is None:
-        person.organisation_id = organisation.id
-    membership = session.scalar(select(Membership).where(Membership.consortium_id == consortium.id,
-                                                         Membership.person_id == person.id))
-    if membership is not None and membership.left_at is None:
-        if organisation is not None and membership.organisation_id != organisation.id:
-            membership.organisation_id = organisation.id
-            return Result(_("@{user} now represents {org} in the consortium.", user=person.username,
-                            org=escape_markdown(organisation.short_name)))
-        raise Conflict(_("@{user} is already a member of “{name}”.", user=person.username, name=consortium.name))
-    if membership is None:
-        membership = Membership(consortium_id=consortium.id, person_id=person.id, added_by_id=actor.id)
-        session.add(membership)
-    membership.left_at = None
-    membership.organisation_id = organisation.id if organisation else person.organisation_id
-    session.flush()
-    audit(session, actor, "member.add", consortium_id=consortium.id, target_type="person", target_id=person.id,
-          after={"username": person.username, "organisation": organisation.short_name if organisation else None})
-    if person.mattermost_user_id:
-        queue(session, "mattermost.add_member", {"consortium_id": consortium.id, "user_id": person.mattermost_user_id},
-              consortium_id=consortium.id)
-    touch(consortium)
-    return Result(_("@{user} has joined the consortium.", user=person.username),
-                  news=_("👋 @{user} joins the consortium, added by @{actor}.", user=person.username,
-                         actor=actor.username))
-
-
-def remove_member(session: Session, network: Network, actor: Actor, consortium: Consortium, username: str, *,
-                  directory: Directory) -> Result:
-    access.require_active(consortium)
-    access.require_admin_or_lead(session, actor, consortium)
-    person = resolve_usernames(session, network, directory, [username])[username]
-    membership = access.active_membership(session, consortium, person)
-    if membership is None:
-        raise NotFound(_("@{user} is not a member of “{name}”.", user=person.username, name=consortium.name))
-    leave(session, membership)
-    audit(session, actor, "member.remove", consortium_id=consortium.id, target_type="person", target_id=person.id,
-          before={"username": person.username})
-    if person.mattermost_user_id:
-        queue(session, "mattermost.remove_member",
-              {"consortium_id": consortium.id, "user_id": person.mattermost_user_id}, consortium_id=consortium.id)
-    touch(consortium)
-    return Result(_("@{user} is no longer a member.", user=person.username),
-                  news=_("@{user} has left the consortium (removed by @{actor}).", user=person.username,
-                         actor=actor.username))
-
-
-def leave(session: Session, membership: Membership) -> None:
+def leave(session: Session, membership: Membership, now: datetime) -> None:
     """End a membership: the member's link to the feed dies, and their personal feed when it was the last."""
-    membership.left_at = utcnow()
+    membership.left_at = now
     membership.feed_token = new_token()
     session.flush()
     person = session.get(Person, membership.person_id)
@@ -258,28 +195,14 @@ def leave(session: Session, membership: Membership) -> None:
 
 
 def members(session: Session, consortium: Consortium) -> list[Membership]:
+    """The active memberships, with their person and organisation (read in the same query)."""
     return list(session.scalars(
         select(Membership).where(Membership.consortium_id == consortium.id, Membership.left_at.is_(None))
-        .join(Person, Person.id == Membership.person_id).order_by(Person.username)
+        .join(Person, Person.id == Membership.person_id)
+        .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
+        .options(contains_eager(Membership.person), contains_eager(Membership.organisation))
+        .order_by(Person.username)
     ))
-
-
-# --- stage, language, archive -------------------------------------------------------------
-
-def change_stage(session: Session, actor: Actor, consortium: Consortium, stage: str) -> Result:
-    access.require_active(consortium)
-    access.require_admin_or_lead(session, actor, consortium)
-    if stage == consortium.stage:
-        raise Conflict(_("The consortium is already at the stage “{stage}”.", stage=stage_label(stage)))
-    before = consortium.stage
-    consortium.stage = stage
-    session.add(StageChange(consortium_id=consortium.id, from_stage=before, to_stage=stage, by_person_id=actor.id))
-    audit(session, actor, "consortium.stage", consortium_id=consortium.id, target_type="consortium",
-          target_id=consortium.id, before={"stage": before}, after={"stage": stage})
-    touch(consortium)
-    return Result(_("Stage changed to “{stage}”.", stage=stage_label(stage)),
-                  news=_("📈 The consortium moves from “{before}” to “{after}” (@{actor}).",
-                         before=stage_label(before), after=stage_label(stage), actor=actor.username))
 
 
 def stage_history(session: Session, consortium: Consortium) -> list[tuple[StageChange, str | None]]:
@@ -290,62 +213,9 @@ def stage_history(session: Session, consortium: Consortium) -> list[tuple[StageC
     return [(change, username) for change, username in rows]
 
 
-def stage_label(stage: str | None) -> str:
-    labels = {
-        "emergence": _("emergence"), "structuration": _("structuring"), "formalise": _("formalised"),
-        "finance": _("funded"), "clos": _("closed"),
-    }
-    return labels.get(stage or "", stage or "")
-
-
-def set_language(session: Session, actor: Actor, language: str) -> Result:
-    actor.person.locale = language
-    actor.locale = language
-    audit(session, actor, "person.language", target_type="person", target_id=actor.id, after={"locale": language})
-    from plugin.i18n import use_locale
-
-    with use_locale(language):
-        return Result(_("From now on, Consortia speaks English to you."))
-
-
-def archive(session: Session, actor: Actor, consortium: Consortium) -> Result:
-    access.require_admin(actor)
-    if consortium.archived_at is not None:
-        raise Conflict(_("The consortium “{name}” is already archived.", name=consortium.name))
-    consortium.archived_at = utcnow()
-    audit(session, actor, "consortium.archive", consortium_id=consortium.id, target_type="consortium",
-          target_id=consortium.id)
-    # The goodbye post goes out before the channel is archived: the outbox keeps the order.
-    queue(session, "mattermost.post", {"consortium_id": consortium.id, "target": "channel",
-                                       "message": _("🗄️ This consortium has been archived by @{actor}. "
-                                                    "Its data is kept and can still be consulted.",
-                                                    actor=actor.username)},
-          consortium_id=consortium.id)
-    queue(session, "mattermost.archive_channel", {"consortium_id": consortium.id}, consortium_id=consortium.id)
-    return Result(_("The consortium “{name}” is archived: channel closed, data kept.", name=consortium.name))
-
-
-def touch(consortium: Consortium) -> None:
-    consortium.last_activity_at = utcnow()
-
-
 # --- overview -----------------------------------------------------------------------------
 
-@dataclass
-class Overview:
-    consortium: Consortium
-    members: list[tuple[Person, Organisation | None]]
-    roles: list[tuple[str, str]]                 # (role key, holder label)
-    checklist_done: int
-    checklist_total: int
-    commitments: dict[str, dict]                 # kind -> {count, amounts: {unit: total}}
-    next_session: WorkingSession | None
-    open_dialogues: int
-    steps: dict[str, str]
-
-
-def overview(session: Session, consortium: Consortium, *, now: datetime | None = None) -> Overview:
-    now = now or utcnow()
+def overview(session: Session, consortium: Consortium, *, now: datetime) -> Overview:
     member_rows = session.execute(
         select(Person, Organisation).join(Membership, Membership.person_id == Person.id)
         .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
@@ -389,23 +259,17 @@ def overview(session: Session, consortium: Consortium, *, now: datetime | None =
                     next_session, open_dialogues, step_status(consortium))
 
 
-@dataclass
-class NetworkRow:
-    consortium: Consortium
-    member_count: int
-    checklist_done: int
-    checklist_total: int
-
-
 def network_list(session: Session, network: Network, *, limit: int = 50, offset: int = 0,
-                 include_archived: bool = False) -> tuple[list[NetworkRow], int]:
-    """All consortiums with counts, in three queries whatever their number."""
+                 include_archived: bool = False, with_steps: bool = False) -> tuple[list[NetworkRow], int]:
+    """All consortiums with counts, in three queries whatever their number (four ``with_steps``)."""
     condition = [Consortium.network_id == network.id]
     if not include_archived:
         condition.append(Consortium.archived_at.is_(None))
     total = session.scalar(select(func.count()).select_from(Consortium).where(*condition)) or 0
-    consortia = list(session.scalars(select(Consortium).where(*condition)
-                                     .order_by(Consortium.last_activity_at.desc(), Consortium.id)
+    query = select(Consortium).where(*condition)
+    if with_steps:
+        query = query.options(selectinload(Consortium.steps))
+    consortia = list(session.scalars(query.order_by(Consortium.last_activity_at.desc(), Consortium.id)
                                      .limit(limit).offset(offset)))
     ids = [c.id for c in consortia]
     if not ids:

@@ -1,4 +1,5 @@
-"""Provisioning a consortium, step by step; each step records its outcome (PRODUCT.md §5)."""
+"""Where the consortium's outbox rows go: provisioning a consortium step by step (each step records
+its outcome, PRODUCT.md §5), refreshing its channel texts, the goodbye of an archived consortium."""
 from __future__ import annotations
 
 import logging
@@ -6,10 +7,14 @@ import logging
 from sqlalchemy import select
 
 from models import Consortium, Membership, Person, ProvisioningStep, utcnow
-from plugin.delivery import DeliveryContext, Permanent, Retry, delivers
-from plugin.delivery.mattermost import client_of, post_once, team_id
+from plugin.delivery import DeliveryContext, Permanent, Retry
+from plugin.delivery.mattermost import channel_of, client_of, post_once, team_id
 from plugin.i18n import _, use_locale
-from plugin.messages import channel_header, channel_purpose, welcome_message
+from plugin.kernel.events import decode
+from plugin.kernel.languages import channel_locale
+
+from plugin.features.consortium.events import ConsortiumArchived
+from plugin.features.consortium.render import archived_notice, channel_header, channel_purpose, welcome_message
 
 log = logging.getLogger(__name__)
 
@@ -142,12 +147,10 @@ def run_steps(ctx: DeliveryContext, consortium_id: int) -> dict[str, str]:
     return status
 
 
-@delivers("provision.run")
 def provision_run(ctx: DeliveryContext, payload: dict) -> None:
     run_steps(ctx, payload["consortium_id"])
 
 
-@delivers("provision.refresh_texts")
 def refresh_texts(ctx: DeliveryContext, payload: dict) -> None:
     """Re-render the channel header and the welcome post (queued by migration 0012: they held a feed link)."""
     with ctx.services.db.reader() as session:
@@ -162,3 +165,16 @@ def refresh_texts(ctx: DeliveryContext, payload: dict) -> None:
     client.patch_channel(channel, header=header)
     if post:
         client.update_post(post, message=welcome)
+
+
+def archived(ctx: DeliveryContext, payload: dict) -> None:
+    """The goodbye in the channel (its language), then the channel archived: one row keeps the order."""
+    event = decode(payload, (ConsortiumArchived,))
+    channel = channel_of(ctx, {"consortium_id": event.consortium_id, "target": "channel"})
+    with use_locale(channel_locale(ctx.services.settings)):
+        post_once(ctx, "goodbye", channel, archived_notice(event.actor))
+    client_of(ctx).archive_channel(channel)
+
+
+DELIVERERS = {"provision.run": provision_run, "provision.refresh_texts": refresh_texts,
+              "consortium.archived": archived}
