@@ -1,6 +1,6 @@
 """The one CSV writer of every export: files that open right, and safely, in the reader's spreadsheet.
 
-Conventions by the reader's language (PRODUCT.md §6):
+Conventions by the reader’s language:
 
 * French (the default): ``;`` between cells and a decimal comma (``1500,50``), as French Excel and
   LibreOffice expect;

@@ -1,4 +1,4 @@
-"""The roles register: who does what in a consortium (PRODUCT.md §4 `/role`).
+"""The roles register: who does what in a consortium.
 
 A role is held by a person, an organisation, or both (a person on behalf of their
 organisation). Rules:
