@@ -47,7 +47,7 @@ def _organisation_named(ctx: Ctx, data: dict) -> tuple[Organisation, str]:
             return find_organisation(ctx.session, ctx.network, typed), data["description"]
         except NotFound as refusal:
             raise NotFound(refusal.lazy_message, usage=with_quotes(
-                quoted_form("engagement", "add", " ".join(words[:-1]), words[-1]))) from None
+                quoted_form("engagement", "add", "<organisation>", "…"))) from None
     return find_organisation(ctx.session, ctx.network, typed), data["description"]
 
 
