@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from plugin.config import Settings
 
@@ -50,13 +51,35 @@ class EmbeddedMattermost:
     team: dict
     users: dict
     command_token: str
+    state_path: Path | None = None   # where its state is kept between runs (the sandbox)
+    restored: bool = False           # started from a saved state (people and channels already there)
+
+    def save(self) -> None:
+        if self.state_path is not None:
+            self.emulator.save(self.state_path)
 
 
-def start_embedded_mattermost(base_url_holder: dict) -> EmbeddedMattermost:
-    """The built-in Mattermost emulator, seeded with a team, an admin, members and a bot."""
+def sandbox_state_path(settings: Settings) -> Path:
+    """The emulator's state, beside the SQLite database (in the instance directory otherwise)."""
+    url = settings.database_url
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///")).parent / "sandbox-mattermost.json"
+    return settings.instance_dir / "sandbox-mattermost.json"
+
+
+def start_embedded_mattermost(base_url_holder: dict, state_path: Path | None = None) -> EmbeddedMattermost:
+    """The built-in Mattermost emulator, seeded with a team, an admin, members and a bot — or, with a
+    ``state_path`` already written, as it was when it was last saved."""
     from integrations.mattermost.emulator import MattermostEmulator
 
     emulator = MattermostEmulator(spec_path=None).start()
+    if state_path is not None and state_path.exists():
+        emulator.load(state_path)
+        team = emulator.team(SANDBOX_TEAM)
+        users = {username: emulator.user(username) for username, *_rest in SANDBOX_PEOPLE}
+        users["consortia"] = emulator.user("consortia")
+        return EmbeddedMattermost(emulator, team, users, emulator.create_token(users["consortia"]["id"]),
+                                  state_path, restored=True)
     team = emulator.create_team(SANDBOX_TEAM, "Réseau inclusion (sandbox)")
     users = {}
     for username, first, last, email, roles in SANDBOX_PEOPLE:
@@ -65,10 +88,24 @@ def start_embedded_mattermost(base_url_holder: dict) -> EmbeddedMattermost:
     bot = emulator.create_user("consortia", "consortia@reseau-inclusion.example", is_bot=True, team=SANDBOX_TEAM)
     users["consortia"] = bot
     token = emulator.create_token(bot["id"])
-    return EmbeddedMattermost(emulator, team, users, token)
+    return EmbeddedMattermost(emulator, team, users, token, state_path)
+
+
+def _move_buttons(embedded: EmbeddedMattermost, base_url: str) -> None:
+    """A restored sandbox may listen on another port than last time: its buttons follow."""
+    emulator = embedded.emulator
+    old = {action["integration"]["url"].rsplit("/mattermost/", 1)[0]
+           for channel in emulator.channels() for post in emulator.posts(channel["id"])
+           for attachment in (post.get("props") or {}).get("attachments") or []
+           for action in attachment.get("actions") or []
+           if "/mattermost/" in ((action.get("integration") or {}).get("url") or "")}
+    for previous in old - {base_url.rstrip("/")}:
+        emulator.move_integration(previous, base_url)
 
 
 def register_sandbox_commands(embedded: EmbeddedMattermost, base_url: str) -> str:
+    if embedded.restored:
+        _move_buttons(embedded, base_url)
     command_token = secrets.token_hex(13)
     for word in TRIGGER_WORDS:
         embedded.emulator.register_command(embedded.team["id"], word, f"{base_url}/mattermost/command",

@@ -490,7 +490,7 @@ def test_the_network_view_issues_the_same_statements_with_3_and_60_dialogues(wor
     # The counts per stage, the 50 most recently active rows first, and what is left.
     assert "60 dialogues" in listing_60
     from plugin.i18n import use_locale
-    from plugin.services.dialogues import stage_label
+    from plugin.features.dialogues.render import stage_label
 
     with net.db() as session:
         expected = dict(session.execute(select(FoundationDialogue.stage, func.count())
@@ -510,7 +510,7 @@ def test_the_network_view_issues_the_same_statements_with_3_and_60_dialogues(wor
 def test_the_count_per_stage_keeps_a_stage_it_does_not_know(world):
     """The count per stage reads one index range per known stage; an unknown value still counts."""
     from models import Network
-    from plugin.services import dialogues as service
+    from plugin.features.dialogues import threads as service
 
     net = world
     with net.db() as session:
@@ -525,3 +525,18 @@ def test_the_count_per_stage_keeps_a_stage_it_does_not_know(world):
         assert [row.dialogue.number for row in only_open.rows] == [1]
         beyond = service.network_list(session, network, offset=5)
         assert beyond.total == 2 and beyond.rows == []
+
+
+# --- languages -----------------------------------------------------------------------------------
+
+def test_an_english_speaker_moves_a_dialogue_and_the_french_thread_reads_french(world):
+    """The reply in the actor's language; the thread's news and root card in the channel's, at delivery."""
+    net = world
+    net.reply("ines", "/consortium langue en")
+    reply = net.reply("ines", "/dialogue stage 1 exploration", channel=net.channels["consortium"])
+    assert reply == "Dialogue no. 1: stage changed to “exploration”; posted in its thread."
+    net.deliver()
+    root = root_post(net)
+    news = [plain(p["message"]) for p in thread(net, root["id"])]
+    assert any(m.startswith("🔎 Étape : « premier contact » → **exploration** (@ines)") for m in news), news
+    assert "**Étape :** 🔎 exploration" in plain(root["message"])

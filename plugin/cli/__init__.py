@@ -24,15 +24,16 @@ def load_settings_or_exit():
         sys.exit(2)
 
 
-def ready_settings(*, embedded_ok: bool, host: str = "127.0.0.1", port: int = 8080):
-    """Settings, database ready, and the embedded emulator when no Mattermost is configured."""
+def ready_settings(*, embedded_ok: bool, host: str = "127.0.0.1", port: int = 8080, keep_state: bool = False):
+    """Settings, database ready, and the embedded emulator when no Mattermost is configured (``keep_state``:
+    the emulator's state is kept beside the database between runs, as the sandbox does)."""
     from plugin.runtime import DatabaseNotReady, prepare_database, register_sandbox_commands, \
-        start_embedded_mattermost
+        sandbox_state_path, start_embedded_mattermost
 
     settings = load_settings_or_exit()
     embedded = None
     if not settings.mattermost_configured and embedded_ok:
-        embedded = start_embedded_mattermost({})
+        embedded = start_embedded_mattermost({}, sandbox_state_path(settings) if keep_state else None)
         base_url = settings.base_url if settings.base_url != "http://127.0.0.1:8080" else f"http://{host}:{port}"
         token = register_sandbox_commands(embedded, base_url)
         settings = settings.with_overrides(

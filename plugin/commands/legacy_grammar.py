@@ -47,36 +47,6 @@ SESSION = Trigger(
     ),
 )
 
-DIALOGUE = Trigger(
-    name="dialogue",
-    description=_l("Structured dialogue threads with foundations"),
-    default_sub="list",
-    subcommands=(
-        S("open", "ouvrir", "open", _l("Open a dialogue with a foundation"),
-          'ouvrir FondationX "Financement du diagnostic"', 'open FoundationX "Funding the diagnosis"',
-          args=(Arg("foundation", Kind.WORD, "<fondation>", "<foundation>"),
-                Arg("subject", Kind.TEXT, '"<sujet>"', '"<subject>"'))),
-        S("list", "liste", "list", _l("Dialogues with stage and next step"), "liste", "list",
-          options=(Option("all", "tout", "all", Kind.FLAG),
-                   Option("consortium", "consortium", "consortium", Kind.WORD, "<slug>", "<slug>")),
-          needs_consortium=False, read_only=True),
-        S("stage", "etape", "stage", _l("Move a dialogue to another stage"), "etape 1 exploration",
-          "stage 1 exploration",
-          args=(Arg("number", Kind.NUMBER, "<n>", "<n>", required=False),
-                Arg("stage", Kind.WORD, "<premier-contact|exploration|candidature|instruction|accorde|decline|clos>",
-                    "<premier-contact|exploration|candidature|instruction|accorde|decline|clos>")),
-          aliases=("étape",)),
-        S("next", "prochaine-etape", "next", _l("Set the next step and its date"),
-          'prochaine-etape 1 15/01 "Envoyer la note de présentation"', 'next 1 15/01 "Send the concept note"',
-          args=(Arg("number", Kind.NUMBER, "<n>", "<n>", required=False), DATE,
-                Arg("action", Kind.TEXT, '"<action>"', '"<action>"')), aliases=("prochaine-étape",)),
-        S("summary", "resume", "summary", _l("The dialogue's history"), "resume 1", "summary 1",
-          args=(Arg("number", Kind.NUMBER, "<n>", "<n>", required=False),), aliases=("résumé",), read_only=True),
-        S("close", "clore", "close", _l("Close a dialogue"), "clore 1", "close 1",
-          args=(Arg("number", Kind.NUMBER, "<n>", "<n>", required=False),)),
-    ),
-)
-
 AMI = Trigger(
     name="ami",
     en_name="eoi",

@@ -31,5 +31,10 @@ def run(runtime, command: CliCommand, arguments: dict) -> int:
         if result.refusal is not None:
             click.echo(f"{subject}{result.refusal.text()}", err=True)
             return answer(result.refusal).exit
-        click.echo(render(runtime, "cli", result))
+        text = render(runtime, "cli", result)
+    if isinstance(text, tuple):   # (text, exit code): done, with something to report (an import's bad rows)
+        text, code = text
+        click.echo(text)
+        return code
+    click.echo(text)
     return 0

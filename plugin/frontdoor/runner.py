@@ -57,6 +57,7 @@ class Entry:
     person: Callable[[Session], Person] | None = None     # or the person a web session names
     locale: str | None = None                             # the reader's language when the entry chooses it
     channel_id: str = ""
+    root_id: str = ""                                     # the thread a command was typed in
     consortium_slug: str | None = None
     consortium_id: int | None = None                      # from a signed context
     gate: Callable[[Session], Refusal | None] | None = None   # the audience: read only, before identity
@@ -107,7 +108,8 @@ class Runner:
                 actor.locale = entry.locale   # a page's reader reads the page's language
             locale = actor.locale if actor is not None else (entry.locale or runtime.settings.locale)
             with use_locale(locale):
-                return self._unit(session, entry, uc, raw, Ctx(session, actor, network, now, runtime), locale)
+                ctx = Ctx(session, actor, network, now, runtime, channel_id=entry.channel_id, root_id=entry.root_id)
+                return self._unit(session, entry, uc, raw, ctx, locale)
 
         try:
             if entry.user_id is not None or entry.person is not None:

@@ -50,9 +50,9 @@ def handle(runtime, request: CommandRequest) -> Reply:
     if trigger is None:
         return error_reply(_("Unknown command {command}.", command=escape_markdown(request.command[:40])))
     settings = runtime.settings
-    entry = Entry("slash", user_id=request.user_id, channel_id=request.channel_id, network=lambda session: (
-        runtime.networks.get(session, request.team_domain or settings.mattermost_team or "default",
-                             request.team_id or None)))
+    entry = Entry("slash", user_id=request.user_id, channel_id=request.channel_id, root_id=request.root_id or "",
+                  network=lambda session: runtime.networks.get(
+                      session, request.team_domain or settings.mattermost_team or "default", request.team_id or None))
     try:
         uc, raw, entry = _plan(registry, trigger, request, entry)
         result = runtime.runner.run(entry, uc, raw)

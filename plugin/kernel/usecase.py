@@ -52,7 +52,7 @@ class Ctx:
 
     def __init__(self, session: Session, actor: Actor | None, network: Network | Callable[[], Network] | None,
                  now: datetime, runtime: Runtime, *, consortium: Consortium | None = None,
-                 membership: Membership | None = None) -> None:
+                 membership: Membership | None = None, channel_id: str = "", root_id: str = "") -> None:
         self.session = session
         self.actor = actor             # None: the system (API token, CLI operator)
         self.now = now
@@ -61,6 +61,8 @@ class Ctx:
         self.membership = membership
         self.events: list[DomainEvent] = []
         self._network = network
+        self.channel_id = channel_id   # where a chat request was typed ("" elsewhere)
+        self.root_id = root_id         # the thread it was typed in, if any
 
     @property
     def network(self) -> Network | None:

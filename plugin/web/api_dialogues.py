@@ -1,38 +1,15 @@
 """JSON API of the foundation dialogues and the foundations (admin scope)."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import request
 
 from models import DIALOGUE_STAGES
-from plugin.i18n import _
-from plugin.schemas.dialogues import DialogueOutSchema, FoundationImportSchema, FoundationOutSchema
-from plugin.services import dialogues as dialogue_service
-from plugin.services import foundations as foundation_service
-from plugin.web.api import API_SCHEMAS, MAX_OFFSET, blueprint, documented, endpoint
+from plugin.features.dialogues.schemas import DialogueOutSchema, FoundationImportSchema, FoundationOutSchema
+from plugin.web.api import API_SCHEMAS, blueprint, documented, endpoint
 
 API_SCHEMAS["Dialogue"] = DialogueOutSchema
 API_SCHEMAS["Foundation"] = FoundationOutSchema
 API_SCHEMAS["FoundationInput"] = FoundationImportSchema
-
-
-def _dialogue(row: dialogue_service.DialogueRow) -> dict:
-    d = row.dialogue
-    return DialogueOutSchema().dump({
-        "id": d.id, "number": d.number, "consortium": row.consortium.slug, "foundation": row.foundation.short_name,
-        "foundation_name": row.foundation.name, "subject": d.subject, "stage": d.stage,
-        "next_step_date": d.next_step_date, "next_step_action": d.next_step_action,
-        "opened_at": dialogue_service.aware(d.opened_at), "last_activity_at": dialogue_service.aware(d.last_activity_at),
-        "closed_at": dialogue_service.aware(d.closed_at) if d.closed_at else None, "thread_post_id": d.root_post_id,
-    })
-
-
-def _foundation(row: foundation_service.FoundationRow) -> dict:
-    f = row.foundation
-    return FoundationOutSchema().dump({
-        "short_name": f.short_name, "name": f.name, "kind": f.kind, "description": f.description,
-        "themes": list(f.themes or []), "representatives": [p.username for p in row.representatives],
-        "open_dialogues": row.open_dialogues,
-    })
 
 
 @blueprint.get("/dialogues")
@@ -55,21 +32,12 @@ def _foundation(row: foundation_service.FoundationRow) -> dict:
                                   "items": {"type": "array", "items": {"$ref": "#/components/schemas/Dialogue"}}}}}}},
                   "400": {"description": "invalid filter"}, "401": {"description": "no or wrong token"}},
 })
-@endpoint(read_only=True)
-def list_dialogues(ctx, data):
-    limit = min(max(request.args.get("limit", 50, type=int) or 50, 1), 500)
-    offset = min(max(request.args.get("offset", 0, type=int) or 0, 0), MAX_OFFSET)
-    stage = request.args.get("stage") or None
-    if stage is not None and stage not in DIALOGUE_STAGES:
-        return jsonify(error="invalid", fields={"stage": _("“{value}” is not one of: {choices}.", value=stage[:40],
-                                                           choices=", ".join(DIALOGUE_STAGES))}), 400
-    open_only = (request.args.get("open") or "").lower() in ("1", "true", "yes", "oui")
-    page = dialogue_service.network_list(
-        ctx.session, ctx.network, limit=limit, offset=offset,
-        consortium_slug=(request.args.get("consortium") or "")[:64] or None,
-        foundation=(request.args.get("foundation") or "")[:64] or None, stage=stage, open_only=open_only)
-    items = [_dialogue(row) for row in page.rows]
-    return jsonify(total=page.total, limit=limit, offset=offset, per_stage=page.per_stage, items=items)
+@endpoint(use_case="dialogue.api_list")
+def list_dialogues() -> dict:
+    return {"limit": request.args.get("limit", 50, type=int), "offset": request.args.get("offset", 0, type=int),
+            "consortium": request.args.get("consortium"), "foundation": request.args.get("foundation"),
+            "stage": request.args.get("stage"),
+            "open": (request.args.get("open") or "").lower() in ("1", "true", "yes", "oui")}
 
 
 @blueprint.get("/foundations")
@@ -80,9 +48,9 @@ def list_dialogues(ctx, data):
                                                    "items": {"$ref": "#/components/schemas/Foundation"}}}}}}},
                   "401": {"description": "no or wrong token"}},
 })
-@endpoint(read_only=True)
-def list_foundations(ctx, data):
-    return jsonify(items=[_foundation(row) for row in foundation_service.list_foundations(ctx.session, ctx.network)])
+@endpoint(use_case="dialogue.foundation_list")
+def list_foundations() -> dict:
+    return {}
 
 
 @blueprint.post("/foundations")
@@ -95,16 +63,9 @@ def list_foundations(ctx, data):
                   "404": {"description": "unknown representative"},
                   "409": {"description": "the short name belongs to another kind of organisation"}},
 })
-@endpoint(schema=FoundationImportSchema)
-def save_foundation(ctx, data):
-    session, network = ctx.session, ctx.network
-    foundation, created = foundation_service.save_foundation(session, network, None, data, upsert=True)
-    known = {p.username for p in foundation_service.representatives(session, foundation.id)}
-    wanted = [u for u in data.get("representatives", []) if u not in known]
-    if wanted:
-        foundation_service.set_representatives(session, network, None, foundation, wanted, directory=ctx.directory)
-    row = next(r for r in foundation_service.list_foundations(session, network) if r.foundation.id == foundation.id)
-    return jsonify(_foundation(row)), 201 if created else 200
+@endpoint(use_case="dialogue.foundation_save", body=True)
+def save_foundation() -> dict:
+    return {}
 
 
 @blueprint.get("/foundations/<short_name>")
@@ -114,10 +75,6 @@ def save_foundation(ctx, data):
     "responses": {"200": {"description": "the foundation", "content": {"application/json": {"schema": "Foundation"}}},
                   "404": {"description": "unknown foundation"}, "401": {"description": "no or wrong token"}},
 })
-@endpoint(read_only=True)
-def get_foundation(ctx, data, short_name: str):
-    rows = foundation_service.list_foundations(ctx.session, ctx.network)
-    row = next((r for r in rows if r.foundation.short_name.lower() == short_name[:64].lower()), None)
-    if row is None:
-        return jsonify(error="not_found"), 404
-    return jsonify(_foundation(row))
+@endpoint(use_case="dialogue.foundation_get")
+def get_foundation(short_name: str) -> dict:
+    return {"short_name": short_name}

@@ -288,6 +288,36 @@ class MattermostEmulator:
         """A fresh trigger id, valid ``trigger_ttl`` seconds for opening a dialog."""
         return self._state.issue_trigger(user_id, channel_id, team_id)
 
+    # ================================================================ lasting state (the sandbox's restarts)
+
+    def save(self, path: Path | str) -> None:
+        """Write the people, teams, channels, posts and files to ``path`` (JSON), atomically."""
+        from .persist import save_file
+
+        save_file(self._state, Path(path))
+
+    def load(self, path: Path | str) -> "MattermostEmulator":
+        """Take back what :meth:`save` wrote (ids included); slash commands and tokens are made again."""
+        from .persist import load_file
+
+        load_file(self._state, Path(path))
+        return self
+
+    def move_integration(self, old_base: str, new_base: str) -> int:
+        """The integration now answers at ``new_base`` (a sandbox restarted on another port): the buttons
+        already posted call it there. Returns how many buttons changed."""
+        moved = 0
+        with self._state.lock:
+            for post in [*self._state.posts.values(), *self._state.ephemerals]:
+                for attachment in (post.get("props") or {}).get("attachments") or []:
+                    for action in attachment.get("actions") or []:
+                        integration = action.get("integration") or {}
+                        url = integration.get("url") or ""
+                        if url.startswith(old_base.rstrip("/") + "/"):
+                            integration["url"] = new_base.rstrip("/") + url[len(old_base.rstrip("/")):]
+                            moved += 1
+        return moved
+
     # ================================================================ introspection (copies, never the state)
 
     def _copy(self, read: Callable[[State], Any]) -> Any:

@@ -11,12 +11,10 @@ from plugin.kernel.errors import Invalid
 from plugin.kernel.text import fold
 from plugin.kernel.usecase import Ctx, use_case
 from plugin.schemas.fields import error_text
-from plugin.features.dialogues.api import (
-    FoundationSchema, RepresentativeSchema, add_foundation, find_foundation, list_foundations, set_representatives,
-)
+from plugin.features.dialogues import api as dialogues
 
 from plugin.features.consortium import schemas
-from plugin.features.consortium.outcomes import Foundations, FoundationsChanged
+from plugin.features.consortium.outcomes import FoundationsAnswer
 
 ACTIONS = {
     "ajouter": "add", "add": "add", "creer": "add", "create": "add",
@@ -38,15 +36,14 @@ def _load(schema, raw: dict) -> dict:
 
 
 @use_case("consortium.foundation", schema=schemas.FoundationCommandSchema, consortium="none")
-def foundation(ctx: Ctx, data: dict) -> Foundations | FoundationsChanged:
+def foundation(ctx: Ctx, data: dict) -> FoundationsAnswer:
     access.require_admin(ctx.actor)
     action = ACTIONS.get(fold(data["action"] or ""))
     if action is None:
         raise Invalid(_l("Unknown action “{word}”: add, list or representative.", word=(data["action"] or "")[:40]),
                       usage=SYNTAX)
-    session, network = ctx.session, ctx.network
     if action == "list":
-        return Foundations(list_foundations(session, network))
+        return FoundationsAnswer(dialogues.foundations(ctx, {}))
     if action == "add":
         if not data["foundation"]:
             raise Invalid(_l("Give the foundation's short name (one word) and its name in quotes."), usage=SYNTAX)
@@ -57,15 +54,13 @@ def foundation(ctx: Ctx, data: dict) -> Foundations | FoundationsChanged:
         for key in ("description", "themes", "kind"):
             if data[key] is not None:
                 raw[key] = data[key]
-        return FoundationsChanged(add_foundation(session, network, ctx.actor, _load(FoundationSchema, raw)).message)
+        return FoundationsAnswer(dialogues.add_foundation(ctx, _load(dialogues.FoundationSchema, raw)))
     if not data["foundation"] or not data["users"]:
         raise Invalid(_l("Name the foundation and its representatives: `representant FondationX @user`."),
                       usage=SYNTAX)
     if data["name"]:
         raise Invalid(_l("Unexpected text: “{extra}”. Representatives are written @username.",
                          extra=data["name"][:60]), usage=SYNTAX)
-    loaded = _load(RepresentativeSchema, {"foundation": data["foundation"], "users": data["users"],
-                                          "remove": data["remove"]})
-    found = find_foundation(session, network, loaded["foundation"])
-    return FoundationsChanged(set_representatives(session, network, ctx.actor, found, loaded["users"],
-                                                  directory=ctx.directory, remove=loaded["remove"]).message)
+    loaded = _load(dialogues.RepresentativeSchema, {"foundation": data["foundation"], "users": data["users"],
+                                                    "remove": data["remove"]})
+    return FoundationsAnswer(dialogues.change_representatives(ctx, loaded))

@@ -115,12 +115,7 @@ class AdminLink:
 
 
 @dataclass(frozen=True)
-class Foundations:
-    rows: list                                   # the dialogues feature's FoundationRow
+class FoundationsAnswer:
+    """What the dialogues feature's foundation use case answered (it renders it)."""
 
-
-@dataclass(frozen=True)
-class FoundationsChanged:
-    """What the dialogues feature's foundation service answered (its text, in the asker's language)."""
-
-    message: str
+    answer: object

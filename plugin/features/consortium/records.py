@@ -3,8 +3,6 @@ overview and the network's list. Data in, rows out; refusals are lazy (rendered 
 language)."""
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -24,18 +22,11 @@ from plugin.kernel.lookup import consortium_by_slug
 from plugin.kernel.names import skeleton, visible
 from plugin.kernel.outbox import queue
 from plugin.kernel.people import Directory, resolve_usernames
+from plugin.kernel.text import MAX_SLUG, slugify
 from plugin.features.checklist.api import DEFAULT_TEMPLATE, apply_template
 
 from plugin.features.consortium.outcomes import NetworkRow, Overview, Provisioned
 
-MAX_SLUG = 60
-
-
-def slugify(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return (text or "consortium")[:MAX_SLUG].strip("-")
 
 
 def name_key(name: str) -> str:

@@ -9,6 +9,7 @@ from plugin.dates import format_date
 from plugin.i18n import _, ngettext, use_locale
 from plugin.rendering.reply import Reply
 from plugin.rendering.view import View
+from plugin.features.dialogues import api as dialogues
 from plugin.features.registers.api import overview_text, summary_text
 from plugin.features.sessions.api import feed_url
 
@@ -189,25 +190,8 @@ def admin_link(outcome: out.AdminLink, view: View) -> Reply:
                    "share it): {url}", minutes=outcome.minutes, url=url))
 
 
-def foundations(outcome: out.Foundations, view: View) -> Reply:
-    if not outcome.rows:
-        return Reply(_("No foundation recorded yet. Add one with `/consortium foundation add FoundationX "
-                       "\"Foundation X\"`."))
-    lines = [ngettext("**{n} foundation**", "**{n} foundations**", len(outcome.rows)), "",
-             _("| Short name | Name | Kind | Themes | Representatives | Open dialogues |"),
-             "|---|---|---|---|---|---|"]
-    for row in outcome.rows:
-        f = row.foundation
-        kind = _("fund") if f.kind == "fund" else _("foundation")
-        reps = ", ".join(f"@{p.username}" + (" " + _("(guest)") if p.is_guest else "") for p in row.representatives)
-        # A short name is one word without backticks: shown as typed inside code (no escaping there).
-        lines.append(f"| `{f.short_name}` | {escape_markdown(f.name)} | {kind} | "
-                     f"{escape_markdown(', '.join(f.themes or [])) or '—'} | {reps or '—'} | {row.open_dialogues} |")
-    return Reply("\n".join(lines))
-
-
-def foundations_changed(outcome: out.FoundationsChanged, view: View) -> Reply:
-    return Reply(outcome.message)
+def foundations_answer(outcome: out.FoundationsAnswer, view: View) -> Reply:
+    return Reply(dialogues.foundation_text(outcome.answer))
 
 
 # --- the JSON API ---------------------------------------------------------------------------
@@ -239,6 +223,6 @@ CHAT = {
     out.RepresentativeChanged: representative_changed, out.MemberLeft: member_left,
     out.StageHistory: stage_history, out.StageChanged: stage_changed, out.NetworkList: network_list,
     out.LanguageSet: language_set, out.Archived: archived, out.AdminLink: admin_link,
-    out.Foundations: foundations, out.FoundationsChanged: foundations_changed,
+    out.FoundationsAnswer: foundations_answer,
 }
 JSON = {out.Provisioned: provisioned_json, out.NetworkList: page_json, out.Found: found_json}

@@ -1,11 +1,14 @@
-"""What other features may use of the foundation dialogues.
+"""What other features may use of the foundation dialogues and the foundations.
 
-LEGACY: re-exports of ``plugin/services/dialogues.py`` until the feature is ported; the porter keeps
-these names (other features import them).
+`/consortium fondation ajouter|liste|representant` (the consortium feature's grammar) runs these use
+cases with these schemas; their outcomes are rendered by this feature's "chat" renderers
+(``foundation_text`` gives the same answer as text).
 """
-from plugin.schemas.dialogues import FoundationSchema, RepresentativeSchema
-from plugin.services.dialogues import can_see_public_profile
-from plugin.services.foundations import add_foundation, find_foundation, list_foundations, set_representatives
+from plugin.features.dialogues.foundations import FOUNDATION_KINDS, find_foundation, foundation_of
+from plugin.features.dialogues.render import foundation_text
+from plugin.features.dialogues.schemas import FoundationSchema, RepresentativeSchema
+from plugin.features.dialogues.threads import can_see_public_profile
+from plugin.features.dialogues.usecases import add_foundation, change_representatives, foundations
 
-__all__ = ["FoundationSchema", "RepresentativeSchema", "add_foundation", "can_see_public_profile", "find_foundation",
-           "list_foundations", "set_representatives"]
+__all__ = ["can_see_public_profile", "add_foundation", "change_representatives", "foundations", "FoundationSchema",
+           "RepresentativeSchema", "foundation_text", "find_foundation", "foundation_of", "FOUNDATION_KINDS"]

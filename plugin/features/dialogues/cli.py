@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from pathlib import Path
 
 import click
 
-from plugin.cli import cli, load_settings_or_exit
+from plugin.kernel.commandline import CliCommand
 
 CSV_COLUMNS = ("short_name", "name", "kind", "description", "themes", "representatives")
 
@@ -38,30 +37,10 @@ def read_rows(path: Path) -> list[dict]:
     return [{(k or "").strip(): (v or "").strip() for k, v in row.items() if k} for row in reader]
 
 
-@cli.group("foundations", help="Foundations and funds, and their representatives.")
-def foundations_group() -> None:
-    pass
-
-
-@foundations_group.command("import", help="Import foundations from a CSV or YAML file (idempotent).")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_command(path: Path) -> None:
-    from plugin.app import Services
-    from plugin.services.foundations import import_rows
-    from plugin.kernel.people import ensure_network
-
-    settings = load_settings_or_exit()
-    rows = read_rows(path)
-    services = Services(settings)
-    try:
-        with services.db.transaction() as session:
-            network = ensure_network(session, settings.mattermost_team or "default")
-            summary = import_rows(session, network, rows, directory=services.directory)
-    finally:
-        services.db.dispose()
-    click.echo(f"{summary['created']} created, {summary['updated']} updated, "
-               f"{summary['representatives']} representatives added, {len(summary['errors'])} errors.")
-    for line in summary["errors"]:
-        click.echo(f"  {line}", err=True)
-    if summary["errors"]:
-        sys.exit(1)
+COMMANDS = (
+    CliCommand("foundations", "Foundations and funds, and their representatives.", "import",
+               use_case="dialogue.foundation_import",
+               help="Import foundations from a CSV or YAML file (idempotent).",
+               params=(click.Argument(["path"], type=click.Path(exists=True, dir_okay=False, path_type=Path)),),
+               read=lambda path: {"rows": read_rows(path)}, network=True),
+)

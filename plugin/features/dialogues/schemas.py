@@ -1,9 +1,10 @@
-"""Valid input for /dialogue, /consortium fondation, the foundations import and the API."""
+"""Valid input for /dialogue, /consortium fondation, the foundations import and the API (field names are
+the grammar's Arg and Option keys)."""
 from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, pre_load
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
 
 from models import DIALOGUE_STAGES
 from plugin.i18n import _
@@ -98,6 +99,39 @@ class NextStepSchema(NumberSchema):
     action = CleanText(required=True, min_length=2, max_length=500)
 
 
+class ListSchema(Schema):
+    all = fields.Boolean(load_default=False)
+    consortium = CleanText(load_default=None, max_length=200)     # a slug
+
+
+class NoInput(Schema):
+    pass
+
+
+class DialoguesQuery(Schema):
+    """GET /api/v1/dialogues: the query string (ill-formed numbers fall back to the defaults, as before)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(load_default=None, allow_none=True)
+    offset = fields.Integer(load_default=None, allow_none=True)
+    consortium = fields.String(load_default=None, allow_none=True)
+    foundation = fields.String(load_default=None, allow_none=True)
+    stage = fields.String(load_default=None, allow_none=True)
+    open = fields.Boolean(load_default=False)
+
+
+class ShortNameQuery(Schema):
+    short_name = fields.String(required=True)
+
+
+class ImportSchema(Schema):
+    """`consortia foundations import`: the rows read from the file (each validated on its own)."""
+
+    rows = fields.List(fields.Dict(), required=True)
+
+
 class DialogueOutSchema(Schema):
     """A dialogue in the JSON API."""
 
@@ -128,4 +162,4 @@ class FoundationOutSchema(Schema):
 
 __all__ = ["FoundationSchema", "FoundationImportSchema", "RepresentativeSchema", "OpenDialogueSchema",
            "NumberSchema", "StageChangeSchema", "NextStepSchema", "DialogueOutSchema", "FoundationOutSchema",
-           "Username"]
+           "ListSchema", "DialoguesQuery", "ShortNameQuery", "ImportSchema", "NoInput", "Username"]
