@@ -55,6 +55,8 @@ class Settings:
     proxies: int = 0                      # reverse proxies in front: whose X-Forwarded-For to trust
     callback_rate_limit: str = "300 per minute"          # /mattermost/action and /mattermost/dialog
     form_rate_limit: str = "8 per minute;60 per hour"    # POSTs of the public AMI form
+    ami_channel: str = "town-square"      # the team's channel (by name) where a new call is announced
+    ami_retention_months: int = 24        # contact details of a closed call's answers are erased after
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -125,6 +127,7 @@ def _default_secret(instance_dir: Path) -> str:
 
 
 _SLUGISH = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 def load_settings(env: dict[str, str] | None = None, *, instance_dir: Path | None = None,
@@ -211,6 +214,14 @@ def load_settings(env: dict[str, str] | None = None, *, instance_dir: Path | Non
         raise ConfigError(f"{PREFIX}PROXIES must be the number of reverse proxies in front (0 to 10), got {proxies!r}")
     limits = {name: _rate_limit(name, get(name)) for name in ("CALLBACK_RATE_LIMIT", "AMI_FORM_RATE_LIMIT")}
 
+    ami_channel = (get("AMI_CHANNEL") or "town-square").strip().lower()
+    if not _CHANNEL_NAME.match(ami_channel):
+        raise ConfigError(f"{PREFIX}AMI_CHANNEL must be a channel name of the team (lowercase letters, digits, "
+                          f"-, _), got {ami_channel!r}")
+    retention = get("AMI_RETENTION_MONTHS") or "24"
+    if not retention.isdigit() or not 1 <= int(retention) <= 120:
+        raise ConfigError(f"{PREFIX}AMI_RETENTION_MONTHS must be a number of months (1 to 120), got {retention!r}")
+
     secret = get("SECRET_KEY") or _default_secret(instance)
     if len(secret) < 16:
         raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 16 characters long")
@@ -238,6 +249,8 @@ def load_settings(env: dict[str, str] | None = None, *, instance_dir: Path | Non
         worker_poll_seconds=worker_poll,
         redis_url=redis_url,
         proxies=int(proxies),
+        ami_channel=ami_channel,
+        ami_retention_months=int(retention),
         **{key: value for key, value in (("callback_rate_limit", limits["CALLBACK_RATE_LIMIT"]),
                                          ("form_rate_limit", limits["AMI_FORM_RATE_LIMIT"])) if value},
     )

@@ -84,11 +84,12 @@ def test_a_whole_call_from_chat_and_web(net):
 def test_results_export_as_csv_is_safe(net):
     url = open_call(net)
     web_answer(url, structure_name="=HYPERLINK(\"http://evil\")", contact_email="x@example.org")
-    from plugin.services import ami as service
+    from plugin.features.ami.matrix import matrix
+    from plugin.features.ami.render import results_csv
 
     with net.db() as session:
         call = session.scalar(select(CallForInterest))
-        body = service.results_csv(session, call).decode("utf-8-sig")
+        body = results_csv(matrix(session, call)).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body, newline=""), dialect=dialect_for("fr")))   # French by default
     assert rows[1][0].startswith("'=")
     assert rows[0][5].startswith("Alimentation")

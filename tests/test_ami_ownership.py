@@ -105,9 +105,9 @@ def test_forged_expired_and_outdated_links_are_refused(mailnet, monkeypatch):
     forged = requests.post(url, data={"edit": "forged", "structure_name": "ACI Les Jardins"}, timeout=10)
     assert forged.status_code in (400, 410)
 
-    from plugin.services import ami
+    from plugin.features.ami import usecases
 
-    monkeypatch.setattr(ami, "EDIT_LINK_MAX_AGE", timedelta(seconds=-1))
+    monkeypatch.setattr(usecases, "EDIT_LINK_MAX_AGE", timedelta(seconds=-1))
     expired = requests.get(link, timeout=10)
     assert expired.status_code == 410 and "expiré" in expired.text
     monkeypatch.undo()
@@ -127,7 +127,7 @@ def test_the_messages_speak_english_on_request(mailnet):
     net = mailnet
     url = open_call(net)
     http = requests.Session()
-    http.headers["Accept-Language"] = "en"
+    http.get(url, params={"lang": "en"}, timeout=10)   # the page's language switch (the browser's is not asked)
     web_answer(url, http=http, ranks={0: 1})
     again = web_answer(url, http=http, ranks={1: 1})
     assert again.status_code == 202 and "has already answered" in again.text and "Nothing has changed" in again.text

@@ -93,6 +93,11 @@ def test_public_form_by_keyboard(net, page):
     shot(page, "ami-form-thanks")
 
 
+def plain(text: str) -> str:
+    """Babel's narrow and regular no-break spaces as plain spaces, for readable asserts."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
 def test_admin_reads_the_matrix_forms_a_consortium_and_follows_it(net, page):
     url = open_call(net)
 
@@ -125,23 +130,36 @@ def test_admin_reads_the_matrix_forms_a_consortium_and_follows_it(net, page):
     assert any("contact@solidr.example" in text for text in flashes), flashes
     shot(page, "ami-results-formed")
     net.deliver()
+    group = net.channel_of("alimentation")["id"]
+    net.reply("admin", "/role attribuer chef-de-file @ines", channel=group)
+    net.reply("ines", '/engagement ajouter @ines "Cofinancement" --montant 7 500,50 €', channel=group)
+    net.reply("samir", '/engagement ajouter @samir "Prêt du camion" --type nature --montant 10 jours', channel=group)
 
     page.get_by_role("link", name="Tableau de bord").click()
-    assert "Alimentation" in page.locator("table.dashboard").inner_text()
+    board = plain(page.locator("table.dashboard").inner_text())
+    assert "Alimentation" in board and "7 500,50 € · 10 jours" in board and "émergence" in board
     shot(page, "dashboard")
     page.locator("table.dashboard a", has_text="Alimentation").click()
     assert page.locator("h1").inner_text() == "Alimentation"
     assert "@ines" in page.content() and "@samir" in page.content()
+    assert page.locator("strong.role").first.inner_text() == "Chef de file"
+    assert [plain(t) for t in page.locator("td.amount").all_inner_texts()] == ["7 500,50 €", "10 jours"]
+    assert page.locator("td.kind").all_inner_texts() == ["financier", "en nature"]
+    assert page.locator("td.status").all_inner_texts() == ["proposé", "proposé"]
     shot(page, "consortium")
     profile_url = page.locator("#profile-link").inner_text()
 
     page.goto(profile_url)
     assert page.locator("h1").inner_text() == "Alimentation"
     assert "@example.org" not in page.content()
+    kinds = [plain(t) for t in page.locator("li.commitment-kind").all_inner_texts()]
+    assert kinds == ["financier : 1 · 7 500,50 €", "en nature : 1 · 10 jours"], kinds
+    assert page.locator("strong.role").first.inner_text() == "Chef de file"
     shot(page, "profile")
     page.locator("#print-version").click()
     page.emulate_media(media="print")
     assert not page.locator(".site-header").is_visible()
+    assert "7 500,50 €" in plain(page.locator("main").inner_text())
     shot(page, "profile-print")
     pdf = page.pdf(path=str(SHOTS / "profile.pdf")) if hasattr(page, "pdf") else None
     assert pdf is None or pdf[:4] == b"%PDF"
@@ -151,6 +169,13 @@ def test_admin_reads_the_matrix_forms_a_consortium_and_follows_it(net, page):
     page.goto(link)
     assert "déjà été utilisé" in page.content()
     shot(page, "magic-link-reused")
+
+    # The profile in English: the same words and amounts, as English readers write them.
+    page.goto(profile_url + "?lang=en")
+    kinds = [plain(t) for t in page.locator("li.commitment-kind").all_inner_texts()]
+    assert kinds == ["financial: 1 · €7,500.50", "in kind: 1 · 10 days"], kinds
+    assert page.locator("strong.role").first.inner_text() == "Lead partner"
+    shot(page, "profile-en")
 
 
 def test_forged_link_and_anonymous_visit_are_refused(net, page):

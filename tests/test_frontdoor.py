@@ -101,7 +101,8 @@ def test_an_admin_page_goes_through_the_runner(net, runs):
     changed = http.post(f"{net.server.url}/web/c/{slug}/profile-link", data={"csrf_token": _csrf(page.text)},
                         timeout=10)
     assert changed.status_code == 200 and 'id="profile-link"' in changed.text
-    assert [kind for kind, _name, _r in runs] == ["page"]
+    # the change, then the page it redirects to: reads declare their use case too
+    assert [(kind, name) for kind, name, _r in runs] == [("page", "pages.profile_link"), ("page", "pages.consortium")]
 
 
 def test_a_cli_command_goes_through_the_runner(net, runs, monkeypatch):

@@ -23,6 +23,9 @@ from tests.conftest import API_TOKEN, make_settings
     ("SMTP_URL", "http://mail", "CONSORTIA_SMTP_URL"),
     ("DATABASE_URL", "::::", "CONSORTIA_DATABASE_URL"),
     ("SECRET_KEY", "short", "CONSORTIA_SECRET_KEY"),
+    ("AMI_CHANNEL", "Town Square; DROP", "CONSORTIA_AMI_CHANNEL"),
+    ("AMI_RETENTION_MONTHS", "0", "CONSORTIA_AMI_RETENTION_MONTHS"),
+    ("AMI_RETENTION_MONTHS", "forever", "CONSORTIA_AMI_RETENTION_MONTHS"),
 ])
 def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, variable, value, named):
     from plugin.config import ConfigError, load_settings

@@ -46,29 +46,3 @@ SESSION = Trigger(
           needs_consortium=False),
     ),
 )
-
-AMI = Trigger(
-    name="ami",
-    en_name="eoi",
-    description=_l("Call for expressions of interest (AMI)"),
-    default_sub="respond",
-    subcommands=(
-        S("open", "ouvrir", "open", _l("Open a call for expressions of interest (admins)"),
-          'ouvrir "AMI 2027" --themes "Alimentation, Mobilité, Réemploi" --jusqu-au 31/01',
-          'open "EOI 2027" --themes "Food, Mobility, Reuse" --until 31/01',
-          args=(Arg("title", Kind.TEXT, '"<titre>"', '"<title>"'),),
-          options=(Option("themes", "themes", "themes", Kind.TEXT, '"<a>, <b>, ..."', '"<a>, <b>, ..."',
-                          aliases=("thèmes",)),
-                   Option("until", "jusqu-au", "until", Kind.DATE, "<date>", "<date>")),
-          needs_consortium=False),
-        S("respond", "repondre", "respond", _l("Answer the open call (a form)"), "repondre", "respond",
-          aliases=("répondre",), needs_consortium=False),
-        S("results", "resultats", "results", _l("Themes × structures, with priorities (admins)"),
-          "resultats", "results", aliases=("résultats",), needs_consortium=False, read_only=True),
-        S("form", "former", "form", _l("Provision a consortium from a theme's structures (admins)"),
-          'former "Alimentation"', 'form "Food"',
-          args=(Arg("theme", Kind.TEXT, '"<thème>"', '"<theme>"'),), needs_consortium=False),
-        S("close", "cloturer", "close", _l("Close the call (admins)"), "cloturer", "close",
-          aliases=("clôturer",), needs_consortium=False),
-    ),
-)

@@ -48,3 +48,9 @@ def run_admin(runtime, cookie: dict, use_case: str | UseCase, raw: dict | None =
 
     entry = Entry("page", person=person, network=network, locale=locale, guard=_admin)
     return runtime.runner.run(entry, use_case, raw)
+
+
+def run_public(runtime, use_case: str | UseCase, raw: dict | None = None, *, locale: str) -> Result:
+    """Run ``use_case`` for a public page (the AMI form, a profile): no one signed in, the system acts;
+    what the page may reach is what its secret link names."""
+    return runtime.runner.run(Entry("page", locale=locale), use_case, raw)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from plugin.commands import legacy, legacy_grammar
 from plugin.commands.grammar import Trigger
 from plugin.delivery import DELIVERERS, PERIODIC, PeriodicJob, load_deliverers
-from plugin.features import checklist, consortium, dialogues, privacy, registers
+from plugin.features import ami, checklist, consortium, dialogues, pages, privacy, registers
 from plugin.frontdoor.legacy import load_handlers
 from plugin.kernel.events import Publisher
 from plugin.kernel.feature import Feature
@@ -26,13 +26,13 @@ from plugin.kernel.usecase import UseCase
 
 # The ported features, each declared in plugin/features/<name>/__init__.py.
 FEATURES: tuple[Feature, ...] = (checklist.FEATURE, consortium.FEATURE, privacy.FEATURE, registers.FEATURE,
-                                 dialogues.FEATURE)
+                                 dialogues.FEATURE, ami.FEATURE, pages.FEATURE)
 
 
 def _trigger_order(features: tuple[Feature, ...]) -> tuple[Trigger, ...]:
     """Every trigger, in the order of manifest.json and docs/commands.md."""
     ported = {t.name: t for f in features for t in f.triggers}
-    legacy_triggers = {t.name: t for t in (legacy_grammar.SESSION, legacy_grammar.AMI)}
+    legacy_triggers = {t.name: t for t in (legacy_grammar.SESSION,)}
     order = ("consortium", "checklist", "role", "engagement", "session", "dialogue", "ami")
     return tuple(ported.get(name) or legacy_triggers[name] for name in order)
 
