@@ -11,6 +11,7 @@ import requests
 from sqlalchemy import func, select
 
 from models import CallForInterest, CallResponse, Consortium, Membership, utcnow
+from plugin.exports import dialect_for
 from tests.helpers.ami import answers, chat_answer, csrf_of, open_call, web_answer
 from tests.helpers.web import admin_session
 
@@ -89,7 +90,7 @@ def test_results_export_as_csv_is_safe(net):
     with net.db() as session:
         call = session.scalar(select(CallForInterest))
         body = results_csv(matrix(session, call)).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(body)))
+    rows = list(csv.reader(io.StringIO(body, newline=""), dialect=dialect_for("fr")))   # French by default
     assert rows[1][0].startswith("'=")
     assert rows[0][5].startswith("Alimentation")
 

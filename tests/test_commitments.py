@@ -11,6 +11,7 @@ import requests
 from sqlalchemy import func, select
 
 from models import Commitment, utcnow
+from plugin.exports import dialect_for
 from tests.conftest import API_TOKEN
 from tests.helpers.registers import say, setup_consortium
 
@@ -239,21 +240,27 @@ def test_commitments_export_is_safe_csv(net, group):
     reply = say(net, "samir", "/engagement export", channel=group)
     assert "L’export CSV (3 engagements)" in reply
     net.deliver()
-    say(net, "samir", "/engagement export --point-virgule", channel=group)
+    say(net, "samir", "/consortium langue en")
+    say(net, "samir", "/commitment export", channel=group)
     net.deliver()
     files = sorted((f for f in net.emulator.files.values() if f["info"]["name"].startswith("engagements-")),
                    key=lambda f: f["info"]["create_at"])
     assert len(files) == 2
-    for data, delimiter, amount in ((files[0]["data"], ",", "1500.50"), (files[1]["data"], ";", "1500,50")):
+    header = {"fr": ["N°", "Organisation", "Personne", "Engagement", "Type", "Montant", "Unité", "Échéance",
+                     "Statut", "Enregistré par", "Enregistré le"],
+              "en": ["No.", "Organisation", "Person", "Commitment", "Type", "Amount", "Unit", "Due date",
+                     "Status", "Recorded by", "Recorded on"]}
+    for data, locale, amount, labels in ((files[0]["data"], "fr", "1500,50", ["financier", "euros", "proposé"]),
+                                         (files[1]["data"], "en", "1500.50", ["financial", "euros", "proposed"])):
         assert data.startswith(b"\xef\xbb\xbf")
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter))
-        assert rows[0] == ["N°", "Organisation", "Personne", "Engagement", "Type", "Montant", "Unité", "Échéance",
-                           "Statut", "Enregistré par", "Enregistré le"]
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), dialect=dialect_for(locale)))
+        assert rows[0] == header[locale]
         descriptions = [row[3] for row in rows[1:]]
         assert descriptions[0] == "'=HYPERLINK(\"http://evil.example\",\"clic\")"
         assert descriptions[1].startswith("'@SUM(1+1)")
         assert descriptions[2].startswith("'+33 6")
-        assert rows[1][5] == amount and rows[1][6] == "euros" and rows[1][8] == "propose"
+        assert rows[1][5] == amount and [rows[1][4], rows[1][6], rows[1][8]] == labels
+        assert rows[1][9] == "ines"
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
     posts = [p for p in net.emulator.posts(group) if p.get("file_ids")]
     assert len(posts) == 2 and "Registre des engagements" in posts[0]["message"]

@@ -8,6 +8,7 @@ import io
 from sqlalchemy import func, select
 
 from models import AuditEvent, CustomRole, RoleAssignment
+from plugin.exports import dialect_for
 from tests.conftest import API_TOKEN
 from tests.helpers.registers import say, setup_consortium
 
@@ -157,10 +158,11 @@ def test_roles_export_csv_opens_as_plain_text(net):
     assert len(files) == 1
     data = files[0]["data"]
     assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:4] == ["Rôle", "Intitulé", "Personne", "Organisation"]
-    labels = [row[1] for row in rows[1:]]
-    assert "chef de file" in labels
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), dialect=dialect_for("fr")))
+    assert rows[0][:3] == ["Rôle", "Personne", "Organisation"]
+    labels = [row[0] for row in rows[1:]]
+    assert "chef de file" in labels and ["ACI-Lyon"] == [row[2] for row in rows[1:] if row[2]]
+    assert [row[1] for row in rows[1:] if row[1]] == ["samir"]    # people bare: no guard, no "@"
     hostile = [label for label in labels if "HYPERLINK" in label]
     assert hostile == ["'=HYPERLINK('http://evil.example')"]
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

@@ -8,12 +8,11 @@ help text, the usage line shown with every mistake, the autocomplete hints and
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Sequence
 
 from plugin.i18n import LazyString, get_locale
+from plugin.kernel.names import KnownName, match_known_name, name_key  # noqa: F401  (names of several words)
 from plugin.kernel.text import fold
 
 
@@ -88,6 +87,9 @@ class SubCommand:
     # The use case it runs ("checklist.check"); its schema's fields are the Arg and Option keys.
     # None: a LEGACY handler registered with @handles (plugin/commands/legacy.py).
     use_case: str | None = None
+    # The raw input key that also receives the positional words from the first argument on (a quoted
+    # one whole), for a use case that splits them against the names its registers know.
+    words: str | None = None
 
     def names(self) -> tuple[str, ...]:
         return (self.fr, self.en, *self.aliases)
@@ -143,36 +145,3 @@ class Trigger:
 
 
 HELP_WORDS = ("aide", "help", "?")
-
-
-# ------------------------------------------------------------- names of several words
-
-_NAME_SEPARATORS = re.compile(r"[\s\-_'’.]+")
-
-
-def name_key(text: str) -> str:
-    """How a name compares: 'Chef de file', 'chef-de-file' and 'CHEF_DE_FILE' are one name."""
-    return " ".join(_NAME_SEPARATORS.split(fold(text))).strip()
-
-
-@dataclass(frozen=True)
-class KnownName:
-    name: str    # as the register spells it (one of ``known``)
-    length: int  # how many of the words it took
-
-
-def match_known_name(words: Sequence[str], known: Iterable[str]) -> KnownName | None:
-    """The longest name of ``known`` spelled by the first of ``words``, or None.
-
-    Case, accents, hyphens and underscores do not count, so ``["chef", "de", "file", "@ines"]``
-    with ``["chef-de-file", "coordination"]`` gives ``KnownName("chef-de-file", 3)``. A quoted
-    word (one item holding spaces) is matched whole or not at all.
-    """
-    keys: dict[str, str] = {}
-    for name in known:
-        if key := name_key(name):
-            keys.setdefault(key, name)
-    for count in range(len(words), 0, -1):
-        if (found := keys.get(name_key(" ".join(words[:count])))) is not None:
-            return KnownName(found, count)
-    return None

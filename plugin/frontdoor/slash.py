@@ -96,6 +96,8 @@ def _plan(registry, trigger: Trigger, request: CommandRequest, entry: Entry) -> 
     entry = replace(entry, usage=deferred(lambda: usage_text(trigger, sub)),
                     command=deferred(lambda: f"/{trigger.name} {sub.word(get_locale())}"))
     values = dict(parsed.values)
+    if sub.words and sub.args and (words := parsed.words_from(sub.args[0].key)):
+        values[sub.words] = words
     if sub.needs_consortium:
         entry = replace(entry, consortium_slug=values.pop("consortium", None))
     if sub.use_case is not None:

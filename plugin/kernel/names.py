@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import string
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable, Sequence
+
 
 _ASCII_ALNUM = frozenset(string.ascii_letters + string.digits)
 
@@ -65,3 +68,34 @@ def skeleton(text: str, *, limit: int = 200) -> str:
 def visible(text: str) -> str:
     """The name without invisible format characters, for echoing it safely."""
     return "".join(ch for ch in text or "" if unicodedata.category(ch) != "Cf")
+
+
+# --- names of several words, typed without quotes ----------------------------------------------
+
+def name_key(text: str) -> str:
+    """How a typed name compares: 'Chef de file', 'chef-de-file', 'CHEF_DE_FILE' and a look-alike
+    spelling (a Cyrillic 'е') are one name."""
+    return skeleton(text, limit=1000)
+
+
+@dataclass(frozen=True)
+class KnownName:
+    name: str    # as the register spells it (one of ``known``)
+    length: int  # how many of the words it took
+
+
+def match_known_name(words: Sequence[str], known: Iterable[str]) -> KnownName | None:
+    """The longest name of ``known`` spelled by the first of ``words``, or None.
+
+    Case, accents, hyphens and underscores do not count, so ``["chef", "de", "file", "@ines"]``
+    with ``["chef-de-file", "coordination"]`` gives ``KnownName("chef-de-file", 3)``. A quoted
+    word (one item holding spaces) is matched whole or not at all.
+    """
+    keys: dict[str, str] = {}
+    for name in known:
+        if key := name_key(name):
+            keys.setdefault(key, name)
+    for count in range(len(words), 0, -1):
+        if (found := keys.get(name_key(" ".join(words[:count])))) is not None:
+            return KnownName(found, count)
+    return None

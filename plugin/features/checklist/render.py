@@ -417,13 +417,12 @@ def export_files(consortium, listing: out.Listing, notes: dict, event: ev.Checkl
             md.append(f"    - {escape_markdown(note.text)} — @{username or '?'}, "
                       f"{format_date(note.created_at, tz=tz, with_time=True)}")
         rows_csv.append([line.number, section, text_in(line, locale), _("done") if line.done else _("open"),
-                         line.assignee or "", line.due_date.isoformat() if line.due_date else "",
-                         line.done_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if line.done_at else "",
+                         line.assignee, line.due_date, line.done_at.astimezone(tz) if line.done_at else None,
                          "\n".join(f"{n.text} (@{u or '?'}, {n.created_at.astimezone(tz):%Y-%m-%d %H:%M})"
                                    for n, u in item_notes)])
     header = [_("Number"), _("Section"), _("Question"), _("Status"), _("Assignee"), _("Due date"), _("Done at"),
               _("Notes")]
-    csv_bytes = to_csv(header, rows_csv, semicolon=locale == "fr")
+    csv_bytes = to_csv(header, rows_csv, locale=locale)
     base = f"checklist-{consortium.slug}-{at.astimezone(tz):%Y-%m-%d}"
     return [(f"{base}.md", "\n".join(md).encode("utf-8") + b"\n"), (f"{base}.csv", csv_bytes)]
 

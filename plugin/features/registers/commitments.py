@@ -1,4 +1,4 @@
-"""The commitments register: what each member organisation (or person) brings (PRODUCT.md §4 `/engagement`).
+"""The commitments register: what each member organisation (or person) brings.
 
 Statuses and allowed transitions::
 

@@ -44,16 +44,18 @@ def export(ctx: DeliveryContext, payload: dict) -> None:
         return consortium
 
     def files() -> list[tuple[str, bytes]]:
+        # the asker's language; "--point-virgule" asks for French spreadsheets' conventions whatever it is
+        conventions = "fr" if event.semicolon else event.locale
         with ctx.services.db.reader() as session, use_locale(event.locale):
             consortium = consortium_of(session)
             tz = ZoneInfo(consortium.timezone)
             if event.register == "roles":
                 content = render.roles_csv(assignments(session, consortium, include_ended=True),
-                                           semicolon=event.semicolon, tz=tz)
+                                           locale=conventions, tz=tz)
                 name = f"roles-{consortium.slug}-{at.strftime('%Y%m%d')}.csv"
             else:
                 content = render.commitments_csv(listing(session, None, consortium, limit=100_000).items,
-                                                 semicolon=event.semicolon, tz=tz)
+                                                 locale=conventions, tz=tz)
                 name = f"engagements-{consortium.slug}-{at.strftime('%Y%m%d')}.csv"
             return [(name, content)]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from typing import Iterable, Sequence
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from plugin.kernel import access
 from plugin.kernel.actor import Actor
 from plugin.kernel.audit import audit
 from plugin.kernel.errors import Conflict, NotFound
+from plugin.kernel.names import match_known_name, name_key, skeleton
 
 MAX_SUGGESTIONS = 3
 
@@ -49,28 +51,76 @@ def _suggestions(session: Session, network: Network, wanted: str) -> list[str]:
     return found[:MAX_SUGGESTIONS]
 
 
-def find_organisation(session: Session, network: Network, name: str) -> Organisation:
-    """An organisation by short name or full name; an unknown one raises ``NotFound`` with suggestions."""
-    name = (name or "").strip()
+def exact(session: Session, network: Network, name: str) -> Organisation | None:
     key = search_key(name)
-    organisation = session.scalar(
+    return session.scalar(
         select(Organisation).where(Organisation.network_id == network.id,
                                    or_(func.lower(Organisation.short_name) == name.lower(),
                                        Organisation.search_key == key))
         .order_by(Organisation.id).limit(1)
     ) if key else None
-    if organisation is not None:
-        return organisation
-    shown = name[:64]
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _begins_with_word(column, word: str, separators: str):
+    """``column`` is ``word``, or begins with it then a separator ("ORG-5" is not a prefix of "ORG-50")."""
+    return or_(column == word, *(column.like(_escaped(word + sep) + "%", escape="\\") for sep in separators))
+
+
+def starting_with(session: Session, network: Network, first_words: Iterable[str]) -> list[Organisation]:
+    """The organisations whose short or full name begins with one of ``first_words`` (one query), to
+    match a name typed in several words against (``names.py``)."""
+    conditions = []
+    for word in {w for w in first_words if w}:
+        plain = skeleton(word)                     # a look-alike letter typed for an ASCII one
+        for key in {search_key(word), plain.replace(" ", "-")} - {""}:
+            conditions.append(_begins_with_word(Organisation.search_key, key, "-"))
+        for typed in {word.lower(), plain} - {""}:
+            conditions += [_begins_with_word(func.lower(column), typed, " -'’_.")
+                           for column in (Organisation.short_name, Organisation.name)]
+    if not conditions:
+        return []
+    return list(session.scalars(select(Organisation).where(Organisation.network_id == network.id, or_(*conditions))
+                                .order_by(Organisation.id)))
+
+
+def named(organisations: list[Organisation], words: Sequence[str]) -> list[Organisation]:
+    """The organisation whose short name is exactly ``words`` (case, accents, look-alikes aside), else those
+    whose full name is: full names are not unique, two organisations may answer to one."""
+    found = match_known_name(words, [name for o in organisations for name in (o.short_name, o.name)])
+    if found is None or found.length != len(words):
+        return []
+    key = name_key(found.name)
+    return [o for o in organisations if name_key(o.short_name) == key][:1] or \
+        [o for o in organisations if name_key(o.name) == key]
+
+
+def unknown(session: Session, network: Network, name: str) -> NotFound:
+    """The refusal for an organisation nobody knows, with up to three near misses."""
+    shown, key = name[:64], search_key(name)
     suggestions = _suggestions(session, network, key) if key else []
     if len(suggestions) == 1:
-        raise NotFound(_l("Unknown organisation “{name}”. Did you mean “{suggestion}”?",
-                         name=shown, suggestion=suggestions[0]))
+        return NotFound(_l("Unknown organisation “{name}”. Did you mean “{suggestion}”?",
+                           name=shown, suggestion=suggestions[0]))
     if suggestions:
-        raise NotFound(_l("Unknown organisation “{name}”. Did you mean one of: {suggestions}?",
-                         name=shown, suggestions=", ".join(f"“{s}”" for s in suggestions)))
-    raise NotFound(_l("Unknown organisation “{name}”. The network's admins can add it with "
-                     "`/role organisation ajouter <short-name> \"<name>\"`.", name=shown))
+        return NotFound(_l("Unknown organisation “{name}”. Did you mean one of: {suggestions}?",
+                           name=shown, suggestions=", ".join(f"“{s}”" for s in suggestions)))
+    return NotFound(_l("Unknown organisation “{name}”. The network's admins can add it with "
+                       "`/role organisation ajouter <short-name> \"<name>\"`.", name=shown))
+
+
+def find_organisation(session: Session, network: Network, name: str) -> Organisation:
+    """An organisation by short name or full name; an unknown one raises ``NotFound`` with suggestions."""
+    name = (name or "").strip()
+    organisation = exact(session, network, name)
+    if organisation is None and (words := name.split()):
+        organisation = next(iter(named(starting_with(session, network, words[:1]), words)), None)
+    if organisation is not None:
+        return organisation
+    raise unknown(session, network, name)
 
 
 def list_organisations(session: Session, network: Network, *, consortium_id: int | None = None) -> list[Organisation]:

@@ -325,34 +325,32 @@ def export_post(register: str, consortium_name: str, actor: str) -> str:
              actor=actor)
 
 
-def _when(moment: datetime | None, tz) -> str:
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local(moment: datetime | None, tz) -> datetime | None:
+    return moment.astimezone(tz) if moment else None
 
 
-def roles_csv(views, *, semicolon: bool, tz) -> bytes:
-    header = [_("Role"), _("Label"), _("Person"), _("Organisation"), _("Since"), _("Assigned by"), _("Until"),
-              _("Ended by")]
-    rows = [[r["role"], r["label"], r["person"] and f"@{r['person']}", r["organisation"], _when(r["assigned_at"], tz),
-             r["assigned_by"] and f"@{r['assigned_by']}", _when(r["ended_at"], tz), r["ended_by"] and f"@{r['ended_by']}"]
-            for r in role_dicts(views)]
-    return to_csv(header, rows, semicolon=semicolon)
+def roles_csv(views, *, locale: str, tz) -> bytes:
+    """The roles register with its history: the roles' names in the reader's language, people bare."""
+    header = [_("Role"), _("Person"), _("Organisation"), _("Since"), _("Assigned by"), _("Until"), _("Ended by")]
+    rows = [[str(v.role.label), v.person, v.organisation, _local(v.assignment.assigned_at, tz), v.assigned_by,
+             _local(v.assignment.ended_at, tz), v.ended_by] for v in views]
+    return to_csv(header, rows, locale=locale)
 
 
-def commitments_csv(views, *, semicolon: bool, tz) -> bytes:
+def unit_label(unit: str | None) -> str:
+    labels = {"heures": _("hours"), "jours": _("days"), "euros": _("euros"), "unites": _("units")}
+    return labels.get(unit, unit or "")
+
+
+def commitments_csv(views, *, locale: str, tz) -> bytes:
+    """The commitments register: kinds, units and statuses in the reader's language, amounts as numbers."""
     header = [_("No."), _("Organisation"), _("Person"), _("Commitment"), _("Type"), _("Amount"), _("Unit"),
               _("Due date"), _("Status"), _("Recorded by"), _("Recorded on")]
-
-    def number(value):
-        if value is None:
-            return ""
-        text = format(value, "f")
-        return text.replace(".", ",") if semicolon else text
-
-    rows = [[r["number"], r["organisation"], r["person"] and f"@{r['person']}", r["description"], r["type"],
-             number(r["amount"]), r["unit"], r["due"].isoformat() if r["due"] else "", r["status"],
-             r["created_by"] and f"@{r['created_by']}", _when(r["created_at"], tz)]
-            for r in as_dicts(views)]
-    return to_csv(header, rows, semicolon=semicolon)
+    rows = [[v.commitment.number, v.organisation, v.person, v.commitment.description, type_label(v.commitment.kind),
+             v.commitment.amount, unit_label(v.commitment.unit) if v.commitment.amount is not None else "",
+             v.commitment.due_date, status_label(v.commitment.status), v.created_by,
+             _local(v.commitment.created_at, tz)] for v in views]
+    return to_csv(header, rows, locale=locale)
 
 
 # --- for other features (``api.py``) --------------------------------------------------------------

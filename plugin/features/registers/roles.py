@@ -1,4 +1,4 @@
-"""The roles register: who does what in a consortium (PRODUCT.md §4 `/role`).
+"""The roles register: who does what in a consortium.
 
 A role is held by a person, an organisation, or both (a person on behalf of their
 organisation). Rules:
@@ -104,7 +104,8 @@ def catalog(session: Session, consortium: Consortium) -> list[RoleInfo]:
     return roles
 
 
-def _lookup(text: str, roles: list[RoleInfo]) -> RoleInfo | None:
+def lookup_role(text: str, roles: list[RoleInfo]) -> RoleInfo | None:
+    """The role ``text`` names (key, alias, label in either language), or None."""
     key = search_key(text)
     by_key = {role.key: role for role in roles}
     if key in by_key:
@@ -124,7 +125,7 @@ def _lookup(text: str, roles: list[RoleInfo]) -> RoleInfo | None:
 
 
 def resolve_role(roles: list[RoleInfo], text: str) -> RoleInfo:
-    found = _lookup(text, roles)
+    found = lookup_role(text, roles)
     if found is not None:
         return found
     names = [role.key for role in roles] + list(ALIASES)

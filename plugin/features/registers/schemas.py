@@ -109,6 +109,7 @@ class CommitmentSchema(Schema):
     amount = AmountField(load_default=None)
     unit = UnitField(load_default=None)
     due = DueDateField(load_default=None)
+    words = fields.List(fields.String(), load_default=list)     # the positional words, to split by name
 
     @pre_load
     def _split(self, data, **kwargs):
@@ -154,6 +155,7 @@ class RoleAssignSchema(Schema):
     organisation = CleanText(load_default=None, min_length=1, max_length=64)
     replace = fields.Boolean(load_default=False)
     new = fields.Boolean(load_default=False)
+    words = fields.List(fields.String(), load_default=list)     # the positional words, to split by name
 
 
 class OrganisationSchema(Schema):

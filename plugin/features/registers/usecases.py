@@ -18,14 +18,17 @@ from plugin.kernel.usecase import Ctx, use_case
 
 from plugin.features.registers import schemas
 from plugin.features.registers.events import RegisterExported
-from plugin.features.registers.organisations import create_organisation, find_organisation, list_organisations, search_key
+from plugin.features.registers.names import role_and_organisation
+from plugin.features.registers.organisations import (
+    create_organisation, find_organisation, list_organisations, search_key,
+)
 from plugin.features.registers.outcomes import (
     ExportQueued, OrganisationAdded, Organisations, RoleGiven, Roles, RolesHistory, RolesRegister, RoleTaken,
     UnknownConsortium,
 )
 from plugin.features.registers.roles import (
-    LEAD, Holder, assignments, catalog, create_custom, current, history, holder_of, require_admin_or_lead,
-    require_member, resolve_role,
+    LEAD, Holder, RoleInfo, assignments, catalog, create_custom, current, history, holder_of, lookup_role,
+    require_admin_or_lead, require_member, resolve_role,
 )
 
 
@@ -55,18 +58,36 @@ def _holder(ctx: Ctx, data: dict):
     return person, organisation
 
 
+def _settle_names(ctx: Ctx, data: dict, roles: list[RoleInfo], command: str) -> tuple[RoleInfo | None, dict]:
+    """The role and the holder named. The parser leaves the last word for the holder: when the words before
+    it name no known role (`chef de file ACI Lyon` + `Sud`), all the words are split against the registers
+    (`chef de file` + `ACI Lyon Sud`). The role is None when no known role starts the words (the caller
+    refuses it, or creates it with ``--new``)."""
+    role, target = lookup_role(data["role"], roles), data["target"]
+    if role is not None or "organisation" not in target or data.get("organisation"):
+        return role, target
+    words = data.get("words") or []
+    if len(words) > 2 and not data.get("new"):
+        if (split := role_and_organisation(ctx.session, ctx.network, roles, words, command)) is not None:
+            return split[0], {"organisation": split[1].short_name}
+    return role, target
+
+
 @use_case("registers.assign", schema=schemas.RoleAssignSchema)
 def assign(ctx: Ctx, data: dict) -> RoleGiven:
     session, consortium, actor = ctx.session, ctx.consortium, ctx.actor
     access.require_active(consortium)
     require_admin_or_lead(ctx)
-    try:
-        role = resolve_role(catalog(session, consortium), data["role"])
-    except NotFound:
-        if not data.get("new"):
-            raise
-        role = create_custom(ctx, data["role"])
-    person, organisation = _holder(ctx, data)
+    roles = catalog(session, consortium)
+    role, target = _settle_names(ctx, data, roles, "assign")
+    if role is None:
+        try:
+            role = resolve_role(roles, data["role"])
+        except NotFound:
+            if not data.get("new"):
+                raise
+            role = create_custom(ctx, data["role"])
+    person, organisation = _holder(ctx, {**data, "target": target})
     holder = Holder(person.username if person else None, organisation.short_name if organisation else None)
     existing_rows = current(session, consortium, role.key)
     for existing in existing_rows:
@@ -106,20 +127,21 @@ def unassign(ctx: Ctx, data: dict) -> RoleTaken:
     session, consortium, actor = ctx.session, ctx.consortium, ctx.actor
     access.require_active(consortium)
     require_admin_or_lead(ctx)
-    role = resolve_role(catalog(session, consortium), data["role"])
-    target = data["target"]
-    ended = []
-    for existing in current(session, consortium, role.key):
-        holder = holder_of(session, existing)
-        if "user" in target and holder.person is not None and holder.person == target["user"] or \
-                "organisation" in target and holder.organisation is not None and \
-                search_key(holder.organisation) == search_key(target["organisation"]):
-            ended.append((existing, holder))
-    if not ended:
-        if "user" in target:
-            shown = f"@{target['user']}"
-        else:
+    roles = catalog(session, consortium)
+    role, target = _settle_names(ctx, data, roles, "unassign")
+    role = role or resolve_role(roles, data["role"])
+    holders = [(existing, holder_of(session, existing)) for existing in current(session, consortium, role.key)]
+    if "user" in target:
+        shown = f"@{target['user']}"
+        ended = [(row, holder) for row, holder in holders if holder.person == target["user"]]
+    else:
+        wanted = search_key(target["organisation"])
+        ended = [(row, holder) for row, holder in holders
+                 if holder.organisation is not None and search_key(holder.organisation) == wanted]
+        if not ended:   # named by its full name, or unknown (refused)
             shown = find_organisation(session, ctx.network, target["organisation"]).short_name
+            ended = [(row, holder) for row, holder in holders if holder.organisation == shown]
+    if not ended:
         raise NotFound(_l("{holder} does not hold the role “{role}”.", holder=shown, role=role.label))
     for existing, holder in ended:
         existing.ended_at = ctx.now

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import AuditEvent, Commitment, Membership, Network, Person
+from models import AuditEvent, Commitment, Membership, Network, Organisation, Person
 from plugin.i18n import _l, deferred
 from plugin.kernel import access
 from plugin.kernel.audit import audit
@@ -19,6 +19,7 @@ from plugin.features.registers.commitments import (
 )
 from plugin.features.registers.events import CommitmentRecorded
 from plugin.features.registers.labels import STATUS_LABELS, status_label
+from plugin.features.registers.names import organisation_and_rest, quoted_form, with_quotes
 from plugin.features.registers.organisations import find_organisation, list_organisations
 from plugin.features.registers.outcomes import (
     CommitmentAdded, CommitmentDropped, CommitmentForm, CommitmentHistory, Commitments, CommitmentsRegister,
@@ -33,16 +34,33 @@ def _may_change(ctx: Ctx) -> None:
     require_member(ctx)
 
 
+def _organisation_named(ctx: Ctx, data: dict) -> tuple[Organisation, str]:
+    """The organisation and what it commits to. Typed without quotes, an organisation's name may take
+    several words (`ACI Lyon Sud Animation des ateliers`): the words are split against the register."""
+    words, typed = data.get("words") or [], data["target"]["organisation"]
+    if len(words) >= 2:
+        split = organisation_and_rest(ctx.session, ctx.network, words)
+        if split is not None:
+            organisation, rest = split
+            return organisation, data["description"] if rest == " ".join(words[1:]) else rest
+        try:
+            return find_organisation(ctx.session, ctx.network, typed), data["description"]
+        except NotFound as refusal:
+            raise NotFound(refusal.lazy_message, usage=with_quotes(
+                quoted_form("engagement", "add", "<organisation>", "…"))) from None
+    return find_organisation(ctx.session, ctx.network, typed), data["description"]
+
+
 def _record(ctx: Ctx, data: dict) -> CommitmentAdded:
     session, consortium, actor = ctx.session, ctx.consortium, ctx.actor
-    target = data["target"]
+    target, description = data["target"], data["description"]
     person = organisation = None
     if "user" in target:
         person = resolve_usernames(session, ctx.network, ctx.directory, [target["user"]])[target["user"]]
         if not access.is_member(session, consortium, person):
             raise NotFound(_l("@{user} is not a member of “{name}”.", user=person.username, name=consortium.name))
     else:
-        organisation = find_organisation(session, ctx.network, target["organisation"])
+        organisation, description = _organisation_named(ctx, data)
     if not (actor.is_admin or is_lead(ctx)):
         own = (person is not None and person.id == actor.id) or (
             organisation is not None and organisation.id in organisation_ids(ctx))
@@ -52,7 +70,7 @@ def _record(ctx: Ctx, data: dict) -> CommitmentAdded:
     commitment = Commitment(
         consortium_id=consortium.id, number=next_number(session, consortium.id, NUMBER_KIND),
         organisation_id=organisation.id if organisation else None, person_id=person.id if person else None,
-        description=data["description"], kind=data.get("kind") or "temps", amount=data.get("amount"),
+        description=description, kind=data.get("kind") or "temps", amount=data.get("amount"),
         unit=data.get("unit"), due_date=data.get("due"), status="propose", created_by_id=actor.id,
     )
     session.add(commitment)
