@@ -7,7 +7,7 @@ from models import AuditEvent, Commitment, Membership, Network, Organisation, Pe
 from plugin.i18n import _l, deferred
 from plugin.kernel import access
 from plugin.kernel.audit import audit
-from plugin.kernel.errors import Conflict, Forbidden, Invalid, NotFound, Refusal
+from plugin.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from plugin.kernel.lookup import consortium_by_slug
 from plugin.kernel.numbers import next_number
 from plugin.kernel.people import resolve_usernames

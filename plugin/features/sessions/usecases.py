@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from models import Consortium, Person, Rsvp, WorkingSession, new_token
+from models import Consortium, Rsvp, WorkingSession, new_token
 from plugin.i18n import _l
 from plugin.kernel import access
 from plugin.kernel.audit import audit
