@@ -117,7 +117,7 @@ def test_the_readme_walk_through_a_form_an_export_and_a_restart(terminals, tmp_p
     assert "(visible de vous seul·e)" in said and "**2 membres** : @ines, @samir" in said
     said = seen[":who"]
     assert re.search(r"@admin .*animation du réseau", said)
-    assert re.search(r"@ines .*membre de alimentation-durable", said)
+    assert re.search(r"@ines .*membre d’alimentation-durable", said)
     assert re.search(r"@claire .*représentant·e de la fondation FondationX; compte invité", said)
     said = seen['/dialogue ouvrir FondationX "Financer le diagnostic"']
     assert "Dialogue n° 1 ouvert avec **Fondation X**" in said and "Invités : @claire" in said

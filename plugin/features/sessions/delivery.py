@@ -46,6 +46,7 @@ from plugin.i18n import use_locale
 from plugin.kernel.events import decode, encode
 from plugin.kernel.languages import channel_locale, person_locale
 from plugin.kernel.outbox import queue
+from plugin.kernel.people import is_admin
 
 from plugin.features.sessions import events as ev
 from plugin.features.sessions import render
@@ -123,7 +124,9 @@ def planned_note(ctx: DeliveryContext, payload: dict) -> None:
             return
         locale = person_locale(ctx.services.settings, person) if person is not None else ctx.services.settings.locale
         with use_locale(locale):
-            note = render.invitations_note(event.smtp, len(event.invited), list(event.without_email))
+            operator = person is not None and is_admin(person, ctx.services.admin_ids(session))
+            note = render.invitations_note(event.smtp, len(event.invited), list(event.without_email),
+                                           operator=operator)
             text = "\n".join(render.planned_lines(ws, note))
     ephemeral(ctx, {"user_id": event.confirm_to, "channel_id": event.confirm_channel, "message": text})
 

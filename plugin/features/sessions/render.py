@@ -103,9 +103,12 @@ def answered(outcome: out.Answered, view: View) -> ButtonAnswer:
 
 # --- replies ----------------------------------------------------------------------------------
 
-def invitations_note(smtp: bool, invited: int, without_email: list[str], *, cancel: bool = False) -> list[str]:
+def invitations_note(smtp: bool, invited: int, without_email: list[str], *, cancel: bool = False,
+                     operator: bool = False) -> list[str]:
     if not smtp:
-        return [_("E-mail is not configured: members see the session in the channel and in the calendar.")]
+        # How the service is set up is the operators' business: members are not told.
+        return [_("E-mail is not configured: members see the session in the channel and in the calendar.")] \
+            if operator else []
     lines = []
     if invited:
         if cancel:
@@ -121,9 +124,10 @@ def invitations_note(smtp: bool, invited: int, without_email: list[str], *, canc
     return lines
 
 
-def _note(outcome: out.Changed, *, cancel: bool = False) -> list[str]:
+def _note(outcome: out.Changed, view: View, *, cancel: bool = False) -> list[str]:
+    operator = view.actor is not None and view.actor.is_admin
     return invitations_note(outcome.smtp, len(outcome.invited), [p.username for p in outcome.without_email],
-                            cancel=cancel)
+                            cancel=cancel, operator=operator)
 
 
 def planned_lines(ws: WorkingSession, note: list[str]) -> list[str]:
@@ -133,7 +137,7 @@ def planned_lines(ws: WorkingSession, note: list[str]) -> list[str]:
 
 
 def planned(outcome: out.Planned, view: View) -> Reply:
-    return Reply("\n".join(planned_lines(outcome.working_session, _note(outcome))))
+    return Reply("\n".join(planned_lines(outcome.working_session, _note(outcome, view))))
 
 
 def plan_form(outcome: out.PlanForm, view: View) -> Reply:
@@ -171,14 +175,14 @@ def already_planned(outcome: out.AlreadyPlanned, view: View) -> Reply:
 def moved(outcome: out.Moved, view: View) -> Reply:
     ws = outcome.working_session
     lines = [_("📅 Session {n} **{title}** is moved to {when}. Please answer again on the card.",
-               n=ws.number, title=escape_markdown(ws.title), when=when(ws)), *_note(outcome)]
+               n=ws.number, title=escape_markdown(ws.title), when=when(ws)), *_note(outcome, view)]
     return Reply("\n".join(lines), in_channel=True)
 
 
 def cancelled(outcome: out.Cancelled, view: View) -> Reply:
     ws = outcome.working_session
     lines = [_("❌ Session {n} **{title}** ({when}) is cancelled.", n=ws.number, title=escape_markdown(ws.title),
-               when=when(ws)), *_note(outcome, cancel=True)]
+               when=when(ws)), *_note(outcome, view, cancel=True)]
     return Reply("\n".join(lines), in_channel=True)
 
 
