@@ -22,9 +22,8 @@ LAYERS = {
     # worker and its generic deliverers, shared schema fields, the people directory
     "plugin.kernel": 2, "plugin.commands": 2, "plugin.rendering": 2, "plugin.delivery": 2, "plugin.schemas": 2,
     "plugin.directory": 2,
-    # 3 — features; and, until they are ported, the legacy feature code where it still lives
+    # 3 — features
     "plugin.features": 3,
-    "plugin.services": 3, "plugin.commands.handlers": 3,
     # 4 — the front door: the runner, the entry adapters, the registry of every feature
     "plugin.frontdoor": 4,
     # 5 — ways in: the app, HTTP blueprints, web pages, the CLI; and the migrations, scripts that Alembic
@@ -40,12 +39,6 @@ EDGES = {"render", "delivery", "jobs", "cli", "buttons", "grammar", "schemas", "
 NOT_IN_DOMAIN = ("flask", "integrations.mattermost", "plugin.commands", "plugin.delivery", "plugin.frontdoor",
                  "plugin.web", "plugin.rendering", "plugin.cli")
 TEXT_FUNCTIONS = {"_", "gettext", "ngettext", "escape_markdown", "translate"}
-
-# LEGACY domain code that still renders text or reaches into the command or delivery layers. Each
-# entry goes when its feature is ported to plugin/features/ (see the porting guide); the list only
-# shrinks: a test below fails on an entry that no longer breaks the rule.
-LEGACY_DOMAIN = {
-}
 
 # Modules allowed over MAX_LINES for now, each with the work that shortens it.
 LONG: dict[str, str] = {}
@@ -190,19 +183,12 @@ def test_features_meet_only_through_their_api():
             parts = name.split(".")
             if name.startswith("plugin.features.") and parts[2] != own and parts[3:4] != ["api"]:
                 crossing.append(f"{module} -> {name}")
-    # Legacy code reaches a feature through its api too.
-    for module in modules():
-        if not module.startswith("plugin.features.") and layer(module) == 3:
-            crossing += [f"{module} -> {name}" for name in internal_imports(module)
-                         if name.startswith("plugin.features.") and not name.endswith(".api")]
     assert not crossing, "\n".join(crossing)
 
 
 def _domain_modules() -> list[str]:
-    feature_domain = [m for m in modules() if m.startswith("plugin.features.") and m.count(".") >= 3
-                      and m.rsplit(".", 1)[1] not in EDGES]
-    legacy = [m for m in modules() if m.startswith("plugin.services.")]
-    return sorted(feature_domain + legacy)
+    return sorted(m for m in modules() if m.startswith("plugin.features.") and m.count(".") >= 3
+                  and m.rsplit(".", 1)[1] not in EDGES)
 
 
 def _renders_text(module: str) -> list[str]:
@@ -215,11 +201,7 @@ def _renders_text(module: str) -> list[str]:
 
 
 def test_use_cases_return_data_not_text():
-    offenders = {m: _renders_text(m) for m in _domain_modules() if m not in LEGACY_DOMAIN}
+    offenders = {m: _renders_text(m) for m in _domain_modules()}
     offenders = {m: found for m, found in offenders.items() if found}
     assert not offenders, f"domain code imports rendering or transport: {offenders}"
 
-
-def test_the_legacy_list_only_shrinks():
-    stale = [m for m in LEGACY_DOMAIN if m not in modules() or not _renders_text(m)]
-    assert not stale, f"ported or clean now: remove from LEGACY_DOMAIN {stale}"

@@ -96,7 +96,7 @@ TRIGGER = Trigger("toy", _l("Toy"), (SubCommand("ask", "demander", "ask", _l("To
 USE_CASES = {uc.name: uc for uc in (ask, submit, rsvp, get)}
 REGISTRY = Registry(
     triggers=(_bind(TRIGGER, USE_CASES),), use_cases=USE_CASES, actions={CARD.name: CARD}, dialogs={FORM.name: FORM},
-    publishers={}, deliverers={}, jobs={}, cli=(), legacy_handlers={}, legacy_actions={}, legacy_dialogs={},
+    publishers={}, deliverers={}, jobs={}, cli=(),
     renderers={
         "chat": {Asked: lambda o, v: Reply("Le formulaire s’ouvre.", form=Form(
             FORM, "Toy", [text_element("title", "Title")], "Send", state={"from": "toy"}))},

@@ -85,7 +85,7 @@ class SubCommand:
     needs_consortium: bool = True  # acts on the channel's consortium (or --consortium)
     read_only: bool = False        # changes nothing: no need to queue for a write lock
     # The use case it runs ("checklist.check"); its schema's fields are the Arg and Option keys.
-    # None: a LEGACY handler registered with @handles (plugin/commands/legacy.py).
+    # Every sub-command names one (the registry refuses to build otherwise).
     use_case: str | None = None
     # The raw input key that also receives the positional words from the first argument on (a quoted
     # one whole), for a use case that splits them against the names its registers know.

@@ -66,46 +66,12 @@ class DeliveryContext:
 
 
 Deliverer = Callable[[DeliveryContext, dict], None]
-DELIVERERS: dict[str, Deliverer] = {}
 
 
 @dataclass(frozen=True)
 class PeriodicJob:
+    """A scheduled job (digests, reminders) a feature declares; it must be idempotent (dedupe keys)."""
+
     name: str
     every: timedelta
     run: Callable[[object], int]  # takes Services, returns how many messages it queued
-
-
-PERIODIC: dict[str, PeriodicJob] = {}
-
-
-# LEGACY: features not yet ported register deliverers and jobs on import; a ported feature declares
-# them in its ``Feature`` instead. The front door's registry merges both.
-def delivers(kind: str):
-    def register(function: Deliverer) -> Deliverer:
-        DELIVERERS[kind] = function
-        return function
-
-    return register
-
-
-def periodic(name: str, every: timedelta):
-    """Register a scheduled job (digests, reminders); it must be idempotent (dedupe keys)."""
-
-    def register(function):
-        PERIODIC[name] = PeriodicJob(name, every, function)
-        return function
-
-    return register
-
-
-def load_deliverers() -> None:
-    """LEGACY: import the delivery modules that register themselves."""
-    import importlib
-    import pkgutil
-
-    import plugin.delivery as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name != "worker":
-            importlib.import_module(f"{package.__name__}.{module.name}")

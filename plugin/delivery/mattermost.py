@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from integrations.mattermost.client import MattermostForbidden
 from models import Consortium, FoundationDialogue, WorkingSession
-from plugin.delivery import DeliveryContext, Permanent, Retry, Waiting, delivers
+from plugin.delivery import Deliverer, DeliveryContext, Permanent, Retry, Waiting
 
 # Where a delivered post's id may be written back: "name" -> (model, column).
 POST_REFERENCES = {
@@ -98,7 +98,6 @@ def direct_message_once(ctx: DeliveryContext, step: str, user_id: str, message: 
     return post_once(ctx, step, channel, message, props=props)
 
 
-@delivers("mattermost.post")
 def post(ctx: DeliveryContext, payload: dict) -> None:
     """Post in a channel; ``store`` writes the post id back to its row (the card of a session...)."""
     store = payload.get("store")
@@ -112,7 +111,6 @@ def post(ctx: DeliveryContext, payload: dict) -> None:
         client_of(ctx).pin_post(post_id)  # pinning twice is harmless
 
 
-@delivers("mattermost.update_post")
 def update_post(ctx: DeliveryContext, payload: dict) -> None:
     post_id = payload.get("post_id") or (read_reference(ctx, payload["ref"]) if payload.get("ref") else None)
     if not post_id:
@@ -120,12 +118,10 @@ def update_post(ctx: DeliveryContext, payload: dict) -> None:
     client_of(ctx).update_post(post_id, message=payload.get("message"), props=payload.get("props"))
 
 
-@delivers("mattermost.dm")
 def direct_message(ctx: DeliveryContext, payload: dict) -> None:
     direct_message_once(ctx, "dm", payload["user_id"], payload["message"], props=payload.get("props"))
 
 
-@delivers("mattermost.ephemeral")
 def ephemeral(ctx: DeliveryContext, payload: dict) -> None:
     client = client_of(ctx)
     try:
@@ -136,22 +132,18 @@ def ephemeral(ctx: DeliveryContext, payload: dict) -> None:
         direct_message_once(ctx, "ephemeral-dm", payload["user_id"], payload["message"])
 
 
-@delivers("mattermost.add_member")
 def add_member(ctx: DeliveryContext, payload: dict) -> None:
     client_of(ctx).add_channel_member(channel_of(ctx, payload), payload["user_id"])
 
 
-@delivers("mattermost.remove_member")
 def remove_member(ctx: DeliveryContext, payload: dict) -> None:
     client_of(ctx).remove_channel_member(channel_of(ctx, payload), payload["user_id"])
 
 
-@delivers("mattermost.archive_channel")
 def archive_channel(ctx: DeliveryContext, payload: dict) -> None:
     client_of(ctx).archive_channel(channel_of(ctx, payload))
 
 
-@delivers("mattermost.upload")
 def upload(ctx: DeliveryContext, payload: dict) -> None:
     """Attach a file (exports) in a channel, or in a direct message when ``direct_to`` names a user."""
     import base64
@@ -186,3 +178,16 @@ def team_id(ctx: DeliveryContext, session, consortium: Consortium) -> str:
 
 
 __all__ = ["POST_REFERENCES", "select"]
+
+
+# The generic deliverers, for the rows any feature queues (the registry adds them to the features').
+DELIVERERS: dict[str, Deliverer] = {
+    "mattermost.post": post,
+    "mattermost.update_post": update_post,
+    "mattermost.dm": direct_message,
+    "mattermost.ephemeral": ephemeral,
+    "mattermost.add_member": add_member,
+    "mattermost.remove_member": remove_member,
+    "mattermost.archive_channel": archive_channel,
+    "mattermost.upload": upload,
+}

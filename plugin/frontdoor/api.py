@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import jsonify
 
 from integrations.mattermost.verification import verify_command_token
-from plugin.frontdoor import legacy
 from plugin.frontdoor.errors import answer
 from plugin.frontdoor.runner import Entry
 from plugin.frontdoor.render import render
@@ -29,6 +28,4 @@ def respond(runtime, use_case: str | UseCase, raw: dict | None = None, *, locale
             refusal = result.refusal
             return jsonify(error=answer(refusal).code, message=refusal.text(), fields=refusal.field_texts()), \
                 answer(refusal).http
-        if isinstance(result.outcome, legacy.Legacy):
-            return result.outcome.answer
         return render(runtime, "json", result)

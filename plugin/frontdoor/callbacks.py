@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from integrations.mattermost import messages
 from models import Network, Person
-from plugin.frontdoor import legacy
 from plugin.frontdoor.runner import Entry, Once, Result
 from plugin.frontdoor.render import render
 from plugin.i18n import _, use_locale
@@ -81,7 +80,7 @@ def _entry(runtime, kind: str, issued: Issued, user_id: str, payload: dict, **mo
 
 def _action_max_age(registry):
     def max_age(name: str) -> timedelta | None:
-        spec = registry.actions.get(name) or registry.legacy_actions.get(name)
+        spec = registry.actions.get(name)
         return spec.max_age if spec is not None else None
 
     return max_age
@@ -99,11 +98,7 @@ def action(runtime, payload: dict) -> dict:
     data = dict(issued.data)
     if isinstance(context.get("selected_option"), str):
         data["selected_option"] = context["selected_option"]
-    declared = registry.actions.get(issued.name)
-    if declared is None:   # LEGACY: a handler registered with @action
-        uc = legacy.interaction(issued.name, registry.legacy_actions[issued.name], data, payload, dialog=False)
-        result = runtime.runner.run(_entry(runtime, "button", issued, user_id, payload), uc)
-        return _button_answer(runtime, result)
+    declared = registry.actions[issued.name]   # verify() admits only a declared name
     once = None
     if declared.single_use:
         nonce = str(data.pop("k", "") or "")
@@ -121,10 +116,6 @@ def _button_answer(runtime, result: Result) -> dict:
         if result.refusal is not None:
             return messages.action_response(ephemeral_text=f"⚠️ {result.refusal.text()}")
         outcome = result.outcome
-        if isinstance(outcome, legacy.Legacy):
-            answer = outcome.answer
-            return messages.action_response(update_message=answer.update_message, update_props=answer.update_props,
-                                            ephemeral_text=answer.ephemeral_text)
         if runtime.registry.renderer("button", outcome) is not None:   # e.g. a card in a channel, updated
             answer = render(runtime, "button", result)
             return messages.action_response(update_message=answer.update_message, update_props=answer.update_props,
@@ -144,7 +135,7 @@ def dialog(runtime, payload: dict) -> dict:
     user_id = str(payload.get("user_id") or "")
 
     def max_age(name: str) -> timedelta | None:
-        spec = registry.dialogs.get(name) or registry.legacy_dialogs.get(name)
+        spec = registry.dialogs.get(name)
         return spec.max_age if spec is not None else None
 
     try:
@@ -163,19 +154,12 @@ def dialog(runtime, payload: dict) -> dict:
 
     submission = payload.get("submission") if isinstance(payload.get("submission"), dict) else {}
     entry = _entry(runtime, "dialog", issued, user_id, payload, claim=claim)
-    declared = registry.dialogs.get(issued.name)
-    if declared is None:   # LEGACY: a handler registered with @dialog
-        data = {**issued.data, "submission": submission}
-        uc = legacy.interaction(issued.name, registry.legacy_dialogs[issued.name], data, payload, dialog=True)
-        result = runtime.runner.run(entry, uc)
-    else:
-        result = runtime.runner.run(entry, declared.use_case, {**issued.data, **submission})
+    declared = registry.dialogs[issued.name]   # verify() admits only a declared name
+    result = runtime.runner.run(entry, declared.use_case, {**issued.data, **submission})
     with use_locale(result.locale):
         refusal = result.refusal
         if refusal is None:
             return {}
-        if isinstance(refusal, legacy.FormErrors):
-            return {key: value for key, value in (("errors", refusal.errors), ("error", refusal.error)) if value}
         if refusal.lazy_fields:
             return {"errors": refusal.field_texts()}
         return {"error": refusal.text()}

@@ -1,11 +1,9 @@
 """The tables of the whole application, built once from the feature packages' declarations.
 
 This module imports every feature (it sits above them) and nothing below imports it: the app, the
-CLI and the outbox worker receive what they need from ``registry()``.
-
-Features not yet ported still register themselves on import (``@handles``, ``@action``,
-``@dialog``, ``@delivers``, ``@periodic``): the LEGACY loaders below import them, and their
-tables are merged in. Porting a feature moves it from the LEGACY lines to ``FEATURES``.
+CLI and the outbox worker receive what they need from ``registry()``. Every deliverer and job
+comes from a feature's declaration, but for the generic Mattermost deliverers
+(``plugin/delivery/mattermost.py``), which any feature's rows may name.
 """
 from __future__ import annotations
 
@@ -14,11 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from plugin.commands import legacy
 from plugin.commands.grammar import Trigger
-from plugin.delivery import DELIVERERS, PERIODIC, PeriodicJob, load_deliverers
+from plugin.delivery import PeriodicJob
+from plugin.delivery import mattermost as generic
 from plugin.features import ami, checklist, consortium, decisions, dialogues, ideas, pages, privacy, registers, sessions
-from plugin.frontdoor.legacy import load_handlers
 from plugin.kernel.events import Publisher
 from plugin.kernel.feature import Feature
 from plugin.kernel.interactive import Action, Dialog
@@ -48,10 +45,6 @@ class Registry:
     deliverers: dict[str, Callable]
     jobs: dict[str, PeriodicJob]
     cli: tuple
-    # LEGACY tables of the features not yet ported.
-    legacy_handlers: dict[tuple[str, str], Callable]
-    legacy_actions: dict[str, legacy.Spec]
-    legacy_dialogs: dict[str, legacy.Spec]
 
     def find_trigger(self, command: str) -> Trigger | None:
         word = (command or "").lstrip("/").strip().lower()
@@ -95,15 +88,13 @@ def _unique(pairs, what: str) -> dict:
 
 
 def build(features: tuple[Feature, ...] = FEATURES) -> Registry:
-    load_handlers()          # LEGACY: @handles, @action, @dialog (and @periodic in services)
-    load_deliverers()        # LEGACY: @delivers, @periodic in plugin/delivery
     use_cases = _unique(((uc.name, uc) for f in features for uc in f.use_cases), "use case")
     triggers = tuple(_bind(t, use_cases) for t in _trigger_order(features))
     for trigger in triggers:
         for sub in trigger.subcommands:
-            if sub.use_case is None and (trigger.name, sub.key) not in legacy.HANDLERS:
-                raise ValueError(f"/{trigger.name} {sub.key} names no use case and has no legacy handler")
-            if sub.use_case is not None and sub.use_case not in use_cases:
+            if sub.use_case is None:
+                raise ValueError(f"/{trigger.name} {sub.key} names no use case")
+            if sub.use_case not in use_cases:
                 raise ValueError(f"/{trigger.name} {sub.key} names an unknown use case {sub.use_case!r}")
     actions = _unique(((a.name, a) for f in features for a in f.actions), "button")
     dialogs = _unique(((d.name, d) for f in features for d in f.dialogs), "form")
@@ -121,13 +112,10 @@ def build(features: tuple[Feature, ...] = FEATURES) -> Registry:
         dialogs=dialogs,
         publishers=_unique(((kind, p) for f in features for kind, p in f.events.items()), "event"),
         renderers=renderers,
-        deliverers=_unique([*DELIVERERS.items(), *((k, d) for f in features for k, d in f.deliverers.items())],
+        deliverers=_unique([*generic.DELIVERERS.items(), *((k, d) for f in features for k, d in f.deliverers.items())],
                            "deliverer of"),
-        jobs=_unique([*PERIODIC.items(), *((j.name, j) for f in features for j in f.jobs)], "periodic job"),
+        jobs=_unique(((j.name, j) for f in features for j in f.jobs), "periodic job"),
         cli=tuple(c for f in features for c in f.cli),
-        legacy_handlers=dict(legacy.HANDLERS),
-        legacy_actions=_unique([*legacy.ACTIONS.items()], "legacy button"),
-        legacy_dialogs=_unique([*legacy.DIALOGS.items()], "legacy form"),
     )
 
 

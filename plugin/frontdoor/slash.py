@@ -13,7 +13,6 @@ from integrations.mattermost.messages import escape_markdown
 from plugin.commands.context import CommandRequest
 from plugin.commands.grammar import Trigger
 from plugin.commands.parser import ParseError, parse
-from plugin.frontdoor import legacy
 from plugin.frontdoor.render import render
 from plugin.frontdoor.runner import Entry
 from plugin.i18n import _, deferred, get_locale, use_locale
@@ -54,13 +53,11 @@ def handle(runtime, request: CommandRequest) -> Reply:
                   network=lambda session: runtime.networks.get(
                       session, request.team_domain or settings.mattermost_team or "default", request.team_id or None))
     try:
-        uc, raw, entry = _plan(registry, trigger, request, entry)
+        uc, raw, entry = _plan(trigger, request, entry)
         result = runtime.runner.run(entry, uc, raw)
         with use_locale(result.locale):
             if result.refusal is not None:
                 return error_reply(result.refusal.text(), result.refusal.usage_text())
-            if isinstance(result.outcome, legacy.Legacy):
-                return result.outcome.answer
             if isinstance(result.outcome, Help):
                 return help_reply(result.outcome.trigger, result.locale)
             reply = render(runtime, "chat", result)
@@ -84,7 +81,7 @@ def _open(runtime, request: CommandRequest, result, reply: Reply) -> None:
               introduction=form.introduction)
 
 
-def _plan(registry, trigger: Trigger, request: CommandRequest, entry: Entry) -> tuple[UseCase | str, dict, Entry]:
+def _plan(trigger: Trigger, request: CommandRequest, entry: Entry) -> tuple[UseCase | str, dict, Entry]:
     """Which use case the command runs, with which raw input, and what the entry says about it."""
     try:
         parsed = parse(trigger, request.text)
@@ -100,10 +97,7 @@ def _plan(registry, trigger: Trigger, request: CommandRequest, entry: Entry) -> 
         values[sub.words] = words
     if sub.needs_consortium:
         entry = replace(entry, consortium_slug=values.pop("consortium", None))
-    if sub.use_case is not None:
-        return sub.use_case, values, entry
-    handler = registry.legacy_handlers[(trigger.name, sub.key)]
-    return legacy.command(trigger, sub, handler, parsed, request), {}, entry
+    return sub.use_case, values, entry
 
 
 def _parse_refusal(trigger: Trigger, text: str, error: ParseError) -> Refusal:

@@ -1,7 +1,7 @@
 """Refusals: a use case's explicit, user-facing "no".
 
 A refusal's message is lazy (``_l(...)``, or any object with ``in_locale``) and is rendered in the
-language of whoever reads it; legacy code may still pass text already translated. What a refusal
+language of whoever reads it; a plain string (already translated) is shown as it is. What a refusal
 becomes on each way in (an HTTP status, a CLI exit code, a ⚠️ reply) is decided in one table,
 ``plugin/frontdoor/errors.py``.
 """

@@ -80,7 +80,7 @@ def envelope(name: str, data: dict, audience: Audience, network_id: int, consort
 
 def button(runtime, *, id: str, label: str, action_name: str, data: dict, audience: Audience,  # noqa: A002
            consortium: Consortium | None, style: str = "default", network_id: int | None = None) -> dict:
-    """A signed button (legacy handlers call this directly; declared actions through ``Action.button``).
+    """A signed button (declared actions make theirs through ``Action.button``).
     A button of the whole network (no consortium) names its ``network_id``."""
     network = consortium.network_id if consortium is not None else network_id
     token = runtime.signer.sign("action", envelope(action_name, data, audience, network, consortium))

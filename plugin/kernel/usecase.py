@@ -80,11 +80,6 @@ class Ctx:
     def directory(self):
         return self.runtime.directory
 
-    @property
-    def locale(self) -> str:
-        """The actor's language. Use cases return data; this is for the legacy handlers."""
-        return self.actor.locale if self.actor is not None else self.runtime.settings.locale
-
     def record(self, event: DomainEvent) -> None:
         self.events.append(event)
 

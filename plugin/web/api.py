@@ -16,7 +16,6 @@ from flask import Blueprint, current_app, jsonify, request
 from marshmallow import Schema
 
 from plugin.frontdoor import api as adapter
-from plugin.frontdoor import legacy
 from plugin.i18n import _, use_locale
 from plugin.features.consortium.api import ConsortiumCreateSchema, ConsortiumOutSchema
 
@@ -41,16 +40,12 @@ def services():
     return current_app.extensions["consortia"]
 
 
-def endpoint(*, use_case: str | None = None, body: bool = False, read_only: bool = False,
-             schema: type[Schema] | None = None):
+def endpoint(*, use_case: str, body: bool = False):
     """An API route: the bearer token is checked first, then one use case runs through the runner.
 
-    With ``use_case``, the route function maps the request to the use case's raw input
-    (``(**path) -> dict``; with ``body``, the JSON object sent is merged in), the use case's schema
-    validates it and the feature's "json" renderer answers.
-
-    LEGACY shape (no ``use_case``): the function ``(ctx, data, **path) -> response`` is the body and
-    renders its own JSON; ``schema`` validates the JSON object sent.
+    The route function maps the request to the use case's raw input (``(**path) -> dict``; with
+    ``body``, the JSON object sent is merged in), the use case's schema validates it and the
+    feature's "json" renderer answers.
     """
 
     def wrap(function):
@@ -61,17 +56,13 @@ def endpoint(*, use_case: str | None = None, body: bool = False, read_only: bool
                 return jsonify(error="unauthorized"), 401
             locale = request.accept_languages.best_match(["fr", "en"]) or svc.settings.locale
             raw: dict = {}
-            if body or schema is not None:
+            if body:
                 payload = request.get_json(silent=True)
                 if not isinstance(payload, dict):
                     with use_locale(locale):
                         return jsonify(error="invalid", message=_("A JSON object is expected.")), 400
                 raw = payload
-            if use_case is not None:
-                return adapter.respond(svc, use_case, {**raw, **function(**path)}, locale=locale)
-            legacy_body = legacy.body(f"api.{function.__name__}", lambda ctx, data: function(ctx, data, **path),
-                                      read_only=read_only, schema=schema)
-            return adapter.respond(svc, legacy_body, raw, locale=locale)
+            return adapter.respond(svc, use_case, {**raw, **function(**path)}, locale=locale)
 
         return view
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from models import CallForInterest, CallResponse, utcnow
 from plugin.delivery import PeriodicJob
 
-ERASED = "erased"   # as personal data erased on request (plugin/services/privacy.py)
+ERASED = "erased"   # as personal data erased on request (plugin/features/privacy/people.py)
 
 
 def erase_expired_contacts(services, now: datetime | None = None) -> int:
