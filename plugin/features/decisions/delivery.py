@@ -62,7 +62,8 @@ def closed(ctx: DeliveryContext, payload: dict) -> None:
             text = render.outcome_text(decision.number, decision.title, decision, decision.result or {})
             # shared with the foundations: the same outcome (title, counts; never the ballots) in their channel,
             # if a dialogue has opened it; without one there is nobody to tell
-            foundations_channel = dialogue_channel_of(consortium) if decision.shared_with_foundations else None
+            if consortium is not None and decision.shared_with_foundations:
+                foundations_channel = dialogue_channel_of(consortium)
             if foundations_channel:
                 shared_text = render.shared_outcome(consortium.name, text)
     post_once(ctx, "outcome", channel_of(ctx, {"consortium_id": event.consortium_id}), text)
