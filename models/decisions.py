@@ -46,6 +46,8 @@ class Decision(Base):
     title: Mapped[str] = mapped_column(String(300))
     options: Mapped[list] = mapped_column(default=list)
     secret: Mapped[bool] = mapped_column(default=False)
+    # its outcome is also posted in the consortium's foundations dialogue channel
+    shared_with_foundations: Mapped[bool] = mapped_column(default=False)
     rule: Mapped[dict] = mapped_column(default=dict)       # the rule as it was when proposed
     deadline: Mapped[datetime] = mapped_column()
     status: Mapped[str] = mapped_column(String(16), default="open")

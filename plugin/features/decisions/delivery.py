@@ -1,15 +1,17 @@
 """The decisions' deliveries, rendered when delivered: the card (channel), the outcome (channel, and
-the card closed), a withdrawn decision, the replaced-vote notice and the reminders (direct messages,
-in each person's language)."""
+the card closed; the foundations channel too when the decision is shared with them), a withdrawn
+decision, the CSV export (the asker's language for the file), the replaced-vote notice and the
+reminders (direct messages, in each person's language)."""
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from models import Consortium, Decision, DecisionBallot, Person
 from plugin.delivery import DeliveryContext, Permanent
-from plugin.delivery.mattermost import channel_of, client_of, direct_message_once, post_once
+from plugin.delivery.mattermost import attach_once, channel_of, client_of, direct_message_once, post_once
 from plugin.i18n import use_locale
 from plugin.kernel.events import decode, to
 from plugin.kernel.languages import channel_locale, person_locale
@@ -17,6 +19,7 @@ from plugin.kernel.languages import channel_locale, person_locale
 from plugin.features.decisions import events as ev
 from plugin.features.decisions import render
 from plugin.features.decisions.ballots import card_of
+from plugin.features.dialogues.api import dialogue_channel_of
 
 
 def _card(ctx: DeliveryContext, decision_id: int) -> tuple[str, dict, str | None]:
@@ -49,13 +52,46 @@ def _refresh_card(ctx: DeliveryContext, decision_id: int) -> None:
 
 def closed(ctx: DeliveryContext, payload: dict) -> None:
     event = decode(payload, (ev.DecisionClosed,))
-    with ctx.services.db.reader() as session, use_locale(channel_locale(ctx.services.settings)):
+    shared_text, foundations_channel = None, None
+    with ctx.services.db.reader() as session:
         decision = session.get(Decision, event.decision_id)
         if decision is None:
             raise Permanent("the decision is gone")
-        text = render.outcome_text(decision.number, decision.title, decision, decision.result or {})
+        consortium = session.get(Consortium, decision.consortium_id)
+        with use_locale(channel_locale(ctx.services.settings, consortium)):
+            text = render.outcome_text(decision.number, decision.title, decision, decision.result or {})
+            # shared with the foundations: the same outcome (title, counts; never the ballots) in their channel,
+            # if a dialogue has opened it; without one there is nobody to tell
+            if consortium is not None and decision.shared_with_foundations:
+                foundations_channel = dialogue_channel_of(consortium)
+            if foundations_channel:
+                shared_text = render.shared_outcome(consortium.name, text)
     post_once(ctx, "outcome", channel_of(ctx, {"consortium_id": event.consortium_id}), text)
+    if shared_text:
+        post_once(ctx, "foundations-outcome", foundations_channel, shared_text)
     _refresh_card(ctx, event.decision_id)
+
+
+def export(ctx: DeliveryContext, payload: dict) -> None:
+    """The file in the asker's language, posted in the channel with a line in the channel's."""
+    event = decode(payload, (ev.DecisionsExported,))
+    at = datetime.fromisoformat(event.at)
+    with ctx.services.db.reader() as session:
+        consortium = session.get(Consortium, event.consortium_id)
+        if consortium is None:
+            raise Permanent("consortium no longer exists")
+        name, slug, tz = consortium.name, consortium.slug, ZoneInfo(consortium.timezone)
+
+    def files() -> list[tuple[str, bytes]]:
+        with ctx.services.db.reader() as session, use_locale(event.locale):
+            decisions = session.scalars(select(Decision).where(Decision.consortium_id == event.consortium_id)
+                                        .order_by(Decision.number))
+            return [(f"decisions-{slug}-{at.strftime('%Y%m%d')}.csv",
+                     render.decisions_csv(decisions, locale=event.locale, tz=tz))]
+
+    with use_locale(channel_locale(ctx.services.settings)):
+        message = render.export_post(name, event.actor)
+    attach_once(ctx, channel_of(ctx, {"consortium_id": event.consortium_id}), files, message)
 
 
 def cancelled(ctx: DeliveryContext, payload: dict) -> None:
@@ -106,11 +142,13 @@ PUBLISHERS = {
     ev.DecisionClosed: to("decision.outcome"),
     ev.DecisionCancelled: to("decision.cancelled"),
     ev.VoteReplaced: to("decision.vote_replaced"),
+    ev.DecisionsExported: to("decision.export"),
 }
 
 DELIVERERS = {
     "decision.card": card,
     "decision.outcome": closed,
+    "decision.export": export,
     "decision.cancelled": cancelled,
     "decision.vote_replaced": replaced,
     "decision.reminder": reminder,

@@ -51,3 +51,14 @@ class DecisionCancelled(DomainEvent):
     decision_id: int
     number: int
     by: str
+
+
+@dataclass(frozen=True)
+class DecisionsExported(DomainEvent):
+    """Someone asked for the decisions as CSV: the file is made when delivered, in the asker's language."""
+
+    name: ClassVar[str] = "decision.exported"
+    consortium_id: int
+    actor: str
+    locale: str
+    at: str                       # ISO moment of the request

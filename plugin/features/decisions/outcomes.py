@@ -37,6 +37,7 @@ class Proposed:
     title: str
     deadline: datetime
     secret: bool
+    shared: bool = False
 
 
 @dataclass
@@ -70,3 +71,8 @@ class Listing:
 @dataclass
 class History:
     decisions: list[Decision] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExportQueued:
+    rows: int

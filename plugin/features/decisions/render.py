@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from integrations.mattermost.messages import attachment, escape_markdown
 from plugin.dates import format_date
+from plugin.exports import to_csv
 from plugin.i18n import _, ngettext
 from plugin.rendering.reply import ButtonAnswer, Reply
 from plugin.rendering.view import View
@@ -113,8 +114,11 @@ def rule_shown(outcome: out.RuleShown, view: View) -> Reply:
 
 
 def proposed(outcome: out.Proposed, view: View) -> Reply:
-    return Reply(_("🗳️ Decision **{n}** proposed: its card is being posted in the channel; the vote closes on "
-                   "{when}.", n=outcome.number, when=format_date(outcome.deadline, tz=view.tz, with_time=True)))
+    text = _("🗳️ Decision **{n}** proposed: its card is being posted in the channel; the vote closes on "
+             "{when}.", n=outcome.number, when=format_date(outcome.deadline, tz=view.tz, with_time=True))
+    if outcome.shared:
+        text += " " + _("Its outcome will also be posted in the foundations channel (never the ballots).")
+    return Reply(text)
 
 
 def _your_vote(outcome: out.Voted) -> str:
@@ -148,6 +152,12 @@ def outcome_text(number: int, title: str, decision, result: dict) -> str:
     if result.get("casting"):
         lines.append(_("The casting vote settled a tie."))
     return "\n".join(lines)
+
+
+def shared_outcome(consortium: str, outcome: str) -> str:
+    """The outcome as the consortium shares it with its foundations: title, outcome, counts."""
+    return _("📣 The consortium “{name}” shares the outcome of one of its decisions:",
+             name=escape_markdown(consortium)) + "\n" + outcome
 
 
 def closed(outcome: out.Closed, view: View) -> Reply:
@@ -186,6 +196,46 @@ def history(outcome: out.History, view: View) -> Reply:
     return Reply("\n".join(lines))
 
 
+def export_queued(outcome: out.ExportQueued, view: View) -> Reply:
+    return Reply(ngettext("The CSV export ({n} decision) will be attached in the channel in a moment.",
+                          "The CSV export ({n} decisions) will be attached in the channel in a moment.",
+                          outcome.rows))
+
+
+# --- the CSV export (labels in the reader's language; never who voted what) -----------------
+
+def status_label(decision) -> str:
+    if decision.status == "open":
+        return _("open to the vote")
+    if decision.status == "cancelled":
+        return _("cancelled")
+    if decision.outcome == "adopted":
+        return _("adopted")
+    if decision.outcome == "no_quorum":
+        return _("quorum not reached")
+    return _("rejected")
+
+
+def decisions_csv(decisions, *, locale: str, tz: ZoneInfo) -> bytes:
+    """One row per decision; counts only once closed (a secret ballot's are hidden while it is open)."""
+    header = [_("Number"), _("Title"), _("Options"), _("Rule"), _("Secret ballot"), _("Opened"), _("Deadline"),
+              _("Closed"), _("Count"), _("Voters"), _("Electorate"), _("Outcome")]
+    rows = []
+    for decision in decisions:
+        result = (decision.result or {}) if decision.status == "closed" else {}
+        counts = " · ".join(f"{label} {n}" for label, n in zip(option_labels(decision), result.get("counts") or []))
+        rows.append([decision.number, decision.title, ", ".join(option_labels(decision)), rule_text(decision.rule),
+                     _("yes") if decision.secret else _("no"), decision.created_at.astimezone(tz),
+                     decision.deadline.astimezone(tz),
+                     decision.closed_at.astimezone(tz) if decision.closed_at else None, counts or None,
+                     result.get("voters"), result.get("electorate"), status_label(decision)])
+    return to_csv(header, rows, locale=locale)
+
+
+def export_post(consortium_name: str, actor: str) -> str:
+    return _("📎 Decisions of “{name}”, exported by @{actor}.", name=escape_markdown(consortium_name), actor=actor)
+
+
 # --- deliveries -----------------------------------------------------------------------------
 
 def replaced_notice(event) -> str:
@@ -206,5 +256,5 @@ def cancelled_post(event) -> str:
 
 
 CHAT = {out.RuleShown: rule_shown, out.Proposed: proposed, out.Voted: voted, out.Closed: closed,
-        out.Cancelled: cancelled, out.Listing: listing, out.History: history}
+        out.Cancelled: cancelled, out.Listing: listing, out.History: history, out.ExportQueued: export_queued}
 BUTTON = {out.Voted: voted_button}

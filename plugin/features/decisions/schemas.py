@@ -57,6 +57,7 @@ class ProposeSchema(Schema):
     options = CleanText(load_default=None, max_length=OPTION_MAX * OPTIONS_MAX)
     until = CleanText(load_default=None, max_length=100)
     secret = fields.Boolean(load_default=False)
+    shared = fields.Boolean(load_default=False)
 
     @post_load
     def _options(self, data, **kwargs):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import Decision, DecisionBallot, DecisionRule, DecisionTally
@@ -27,8 +27,12 @@ from plugin.features.decisions import schemas
 from plugin.features.decisions.ballots import (
     TARGET, card_of, close_decision, find_decision, labels, require_open, rule_of,
 )
-from plugin.features.decisions.events import DecisionCancelled, DecisionClosed, DecisionProposed, VoteReplaced
-from plugin.features.decisions.outcomes import Cancelled, Closed, History, Listing, Proposed, RuleShown, Voted
+from plugin.features.decisions.events import (
+    DecisionCancelled, DecisionClosed, DecisionProposed, DecisionsExported, VoteReplaced,
+)
+from plugin.features.decisions.outcomes import (
+    Cancelled, Closed, ExportQueued, History, Listing, Proposed, RuleShown, Voted,
+)
 from plugin.features.decisions.voters import electorate, unit_of
 
 DEFAULT_DURATION = timedelta(days=7)
@@ -40,6 +44,11 @@ HISTORY_SIZE = 30
 def _require_member(ctx: Ctx) -> None:
     if ctx.actor.is_admin or ctx.membership is not None:
         return
+    if ctx.channel_id and ctx.channel_id == ctx.consortium.dialogue_channel_id:
+        # a foundation's representative: decisions are the members' own, outcomes come when shared
+        raise Forbidden(_l("The decisions of the consortium “{name}” are its members' own. When the consortium "
+                           "shares a decision with the foundations, its outcome is posted in this channel once "
+                           "it is closed.", name=ctx.consortium.name))
     raise Forbidden(_l("This is reserved for the members of the consortium “{name}”.", name=ctx.consortium.name))
 
 
@@ -133,6 +142,7 @@ def propose(ctx: Ctx, data: dict) -> Proposed:
     number = next_number(session, consortium.id, "decision")
     decision = Decision(consortium_id=consortium.id, number=number, title=data["title"],
                         options=data.get("options") or [], secret=bool(data.get("secret")),
+                        shared_with_foundations=bool(data.get("shared")),
                         rule=rule_of(session, consortium.id), deadline=deadline, status="open",
                         proposed_by_id=ctx.actor.id, created_at=ctx.now)
     session.add(decision)
@@ -141,9 +151,10 @@ def propose(ctx: Ctx, data: dict) -> Proposed:
         session.add_all(DecisionTally(decision_id=decision.id, choice=i, votes=0) for i in range(len(labels(decision))))
     audit(session, ctx.actor, "decision.propose", consortium_id=consortium.id, target_type=TARGET,
           target_id=decision.id, after={"number": number, "title": decision.title, "options": labels(decision),
-                                        "secret": decision.secret, "deadline": deadline.isoformat()})
+                                        "secret": decision.secret, "deadline": deadline.isoformat(),
+                                        "shared_with_foundations": decision.shared_with_foundations})
     ctx.record(DecisionProposed(consortium.id, decision.id, number))
-    return Proposed(number, decision.title, deadline, decision.secret)
+    return Proposed(number, decision.title, deadline, decision.secret, decision.shared_with_foundations)
 
 
 # --- voting (the card's buttons) ------------------------------------------------------------
@@ -263,3 +274,15 @@ def history(ctx: Ctx, data: dict) -> History:
     return History(list(ctx.session.scalars(
         select(Decision).where(Decision.consortium_id == ctx.consortium.id, Decision.status != "open")
         .order_by(Decision.closed_at.desc(), Decision.number.desc()).limit(HISTORY_SIZE))))
+
+
+@use_case("decision.export", schema=schemas.EmptySchema)
+def export(ctx: Ctx, data: dict) -> ExportQueued:
+    """Record the request; the file is made when delivered (``delivery.export``), in the asker's language."""
+    _require_member(ctx)
+    consortium, actor = ctx.consortium, ctx.actor
+    rows = ctx.session.scalar(select(func.count(Decision.id)).where(Decision.consortium_id == consortium.id)) or 0
+    ctx.record(DecisionsExported(consortium.id, actor.username, actor.locale, ctx.now.isoformat()))
+    audit(ctx.session, actor, "decision.export", consortium_id=consortium.id, target_type="consortium",
+          target_id=consortium.id)
+    return ExportQueued(rows)

@@ -145,6 +145,11 @@ def snapshot(dialogue: FoundationDialogue) -> dict:
             "next_step_action": dialogue.next_step_action}
 
 
+def dialogue_channel_of(consortium: Consortium) -> str | None:
+    """The consortium's foundations channel, once a dialogue has created it (else None)."""
+    return consortium.dialogue_channel_id
+
+
 def dialogue_channel_name(consortium: Consortium) -> str:
     return f"{consortium.slug[:53].rstrip('-')}-fondations"
 
