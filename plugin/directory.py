@@ -7,7 +7,7 @@ from integrations.mattermost.client import MattermostBadRequest, MattermostClien
 from plugin.kernel.people import UserInfo
 
 
-def _info(user: dict) -> UserInfo:
+def user_info(user: dict) -> UserInfo:
     roles = (user.get("roles") or "").split()
     display = " ".join(x for x in (user.get("first_name"), user.get("last_name")) if x) or user.get("nickname") or ""
     return UserInfo(
@@ -26,9 +26,9 @@ class MattermostDirectory:
 
     def user_by_id(self, user_id: str) -> UserInfo | None:
         try:
-            return _info(self.client.get_user(user_id))
+            return user_info(self.client.get_user(user_id))
         except (MattermostNotFound, MattermostBadRequest):  # 400: not even shaped like an id
             return None
 
     def users_by_usernames(self, usernames: list[str]) -> list[UserInfo]:
-        return [_info(user) for user in self.client.get_users_by_usernames(usernames)]
+        return [user_info(user) for user in self.client.get_users_by_usernames(usernames)]

@@ -2,7 +2,7 @@
 (the network's known people first, then Mattermost's directory), the others listed to invite."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from sqlalchemy import func, or_, select
@@ -16,6 +16,7 @@ from plugin.kernel.actor import Actor
 from plugin.kernel.audit import audit
 from plugin.kernel.errors import Invalid, NotFound
 from plugin.kernel.people import Directory, UserInfo, upsert_person
+from plugin.directory import user_info
 
 from plugin.features.ami.calls import fold_key, responses
 
@@ -146,10 +147,7 @@ def email_lookup(client) -> Callable[[str], UserInfo | None]:
         user = client.get_user_by_email(email)
         if not user or user.get("delete_at"):
             return None
-        roles = user.get("roles") or ""
-        return UserInfo(id=user["id"], username=user["username"], email=user.get("email") or email,
-                        display_name=" ".join(x for x in (user.get("first_name"), user.get("last_name")) if x),
-                        locale=user.get("locale"), is_system_admin="system_admin" in roles,
-                        is_guest="system_guest" in roles, is_bot=bool(user.get("is_bot")))
+        info = user_info(user)
+        return info if info.email else replace(info, email=email)
 
     return lookup
