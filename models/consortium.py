@@ -16,9 +16,12 @@ PROVISIONING_STEPS = ("channel", "members", "calendar", "caldav", "checklist", "
 class Consortium(Base):
     __tablename__ = "consortia"
     __table_args__ = (
-        Index("ix_consortia_network_archived", "network_id", "archived_at"),
         Index("ix_consortia_stage", "stage"),
-        Index("ix_consortia_network_activity", "network_id", "last_activity_at"),
+        # The dashboard's: a page by last activity, the stage counts and a stage's page, the themes
+        # (each read from the index alone; "live" = in a network, not archived).
+        Index("ix_consortia_live_activity", "network_id", "archived_at", "last_activity_at"),
+        Index("ix_consortia_live_stage", "network_id", "archived_at", "stage", "last_activity_at"),
+        Index("ix_consortia_live_theme", "network_id", "archived_at", "theme"),
         # One consortium per look-alike name in a network (plugin.kernel.names.skeleton).
         UniqueConstraint("network_id", "name_key"),
     )
@@ -64,7 +67,7 @@ class StageChange(Base):
     from_stage: Mapped[str | None] = mapped_column(String(16))
     to_stage: Mapped[str] = mapped_column(String(16))
     by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)   # the dashboard's chart: recent changes
 
 
 class Membership(Base):

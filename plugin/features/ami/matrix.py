@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import CallForInterest, CallResponse
@@ -37,21 +37,32 @@ class Matrix:
         return self.call.min_group_size
 
 
-def _answers_for_matrix(session: Session, call: CallForInterest):
+_TABLE = CallResponse.__table__
+# What the results page and the chat show of an answer; the CSV export reads every column.
+SHOWN = ("structure_name", "structure_key", "siae_type", "departement", "contact_name", "themes")
+_SHOWN = select(*(_TABLE.c[name] for name in SHOWN))
+_EVERY = select(_TABLE)
+
+
+def _answers_for_matrix(session: Session, call: CallForInterest, *, shown_only: bool):
     """The call's answers as plain rows (attribute access like the model, without the ORM's
-    identity map and change tracking: the matrix only reads them), in the order of ``responses``."""
-    table = CallResponse.__table__
-    return session.execute(select(table).where(table.c.call_id == call.id)
-                           .order_by(table.c.structure_key).limit(MAX_RESPONSES_SHOWN)).all()
+    identity map and change tracking: the matrix only reads them), in the order of ``responses``;
+    only the columns ``SHOWN`` with ``shown_only``. One statement, built once."""
+    return session.execute(_ANSWERS[shown_only], {"call": call.id}).all()
 
 
-def matrix(session: Session, call: CallForInterest) -> Matrix:
+_ANSWERS = {shown: (_SHOWN if shown else _EVERY).where(_TABLE.c.call_id == bindparam("call"))
+            .order_by(_TABLE.c.structure_key).limit(MAX_RESPONSES_SHOWN) for shown in (False, True)}
+
+
+def matrix(session: Session, call: CallForInterest, *, shown_only: bool = False) -> Matrix:
     """Themes × structures in one query and one pass over the answers.
 
     Each answer adds itself to the columns of its themes (count, first choices, départements,
-    structures with their priority) and gets its row of priorities, column by column.
+    structures with their priority) and gets its row of priorities, column by column. The answers
+    carry every column (the CSV export), or those of ``SHOWN`` with ``shown_only`` (the page, the chat).
     """
-    answers = _answers_for_matrix(session, call)
+    answers = _answers_for_matrix(session, call, shown_only=shown_only)
     columns = {theme: ThemeColumn(theme) for theme in call.themes}
     position_of = {theme: index for index, theme in enumerate(columns)}
     width = len(columns)

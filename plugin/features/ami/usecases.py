@@ -265,14 +265,14 @@ def _call_for_results(ctx: Ctx) -> CallForInterest:
 def results(ctx: Ctx, data: dict) -> Results:
     access.require_admin(ctx.actor)
     call = _call_for_results(ctx)
-    return Results(call, matrix(ctx.session, call))
+    return Results(call, matrix(ctx.session, call, shown_only=True))
 
 
 @use_case("ami.results_page", schema=schemas.CallIdSchema, consortium="none", read_only=True)
 def results_page(ctx: Ctx, data: dict) -> Results:
     access.require_admin(ctx.actor)
     call = call_by_id(ctx.session, ctx.network, data["call_id"])
-    view = matrix(ctx.session, call)
+    view = matrix(ctx.session, call, shown_only=True)
     ids = [c.formed_id for c in view.themes if c.formed_id]
     slugs = dict(ctx.session.execute(select(Consortium.id, Consortium.slug).where(Consortium.id.in_(ids))).all()) \
         if ids else {}

@@ -7,9 +7,10 @@ import hmac
 from collections import Counter as Tally
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy.orm import Session, aliased
 
 from models import (
     STAGES, ChecklistItem, Commitment, Consortium, FoundationDialogue, Membership, Network, Organisation, Person,
@@ -21,19 +22,36 @@ from plugin.kernel.text import aware
 
 
 # --- dashboard ----------------------------------------------------------------------------
+#
+# Each section of the page is one statement, built once with bound parameters and read as plain
+# rows (no ORM objects): the table (a page of consortiums with every figure as a correlated
+# subquery over the page's ids), the stage counts (an index-only scan, which also gives the total
+# unless a theme is chosen), the themes (a walk from one theme to the next along an index) and the
+# chart's stage changes. The indexes are in ``models/consortium.py``.
 
-@dataclass
+MONEY_UNITS = ("€", "eur", "euros", "EUR")
+DAY_UNITS = ("jours", "j", "days", "jour", "day")
+
+
+@dataclass(frozen=True)
 class DashboardRow:
-    consortium: Consortium
-    member_count: int = 0
-    checklist_done: int = 0
-    checklist_total: int = 0
-    commitments: int = 0
-    commitments_money: float = 0.0
-    commitments_days: float = 0.0
-    next_session: datetime | None = None
-    open_dialogues: int = 0
-    failed_steps: int = 0
+    """One consortium of the dashboard with its figures."""
+
+    id: int
+    slug: str
+    name: str
+    theme: str
+    stage: str
+    last_activity_at: datetime | None
+    member_count: int
+    checklist_done: int
+    checklist_total: int
+    commitments: int
+    commitments_money: float
+    commitments_days: float
+    next_session: datetime | None
+    open_dialogues: int
+    failed_steps: int
 
 
 @dataclass
@@ -50,90 +68,120 @@ class Dashboard:
         return max(1, -(-self.total // self.per_page))
 
 
+def _live() -> list:
+    return [Consortium.network_id == bindparam("network"), Consortium.archived_at.is_(None)]
+
+
+def _filtered(by_theme: bool, by_stage: bool) -> list:
+    return _live() + ([Consortium.theme == bindparam("theme")] if by_theme else []) + \
+        ([Consortium.stage == bindparam("stage")] if by_stage else [])
+
+
+def _count_of(model, *condition):
+    return select(func.count()).where(model.consortium_id == Consortium.id, *condition) \
+        .correlate(Consortium).scalar_subquery()
+
+
+def _sum_of(units: tuple[str, ...]):
+    return select(func.sum(Commitment.amount)).where(
+        Commitment.consortium_id == Consortium.id, Commitment.deleted_at.is_(None),
+        Commitment.status != "abandonne", Commitment.unit.in_([literal(u) for u in units])   # no expanding IN
+    ).correlate(Consortium).scalar_subquery()
+
+
+@lru_cache(maxsize=4)
+def _table(by_theme: bool, by_stage: bool):
+    """A page of consortiums (its ids by an index walk, ``LIMIT``/``OFFSET``), then their figures."""
+    order = (Consortium.last_activity_at.desc(), Consortium.id.desc())
+    page = (select(Consortium.id).where(*_filtered(by_theme, by_stage)).order_by(*order)
+            .limit(bindparam("limit")).offset(bindparam("offset")).subquery("page"))
+    live_commitment = (Commitment.deleted_at.is_(None), Commitment.status != "abandonne")
+    next_session = select(func.min(WorkingSession.starts_at)).where(
+        WorkingSession.consortium_id == Consortium.id, WorkingSession.status == "confirmed",
+        WorkingSession.starts_at >= bindparam("now")).correlate(Consortium).scalar_subquery()
+    return (select(Consortium.id, Consortium.slug, Consortium.name, Consortium.theme, Consortium.stage,
+                   Consortium.last_activity_at,
+                   _count_of(Membership, Membership.left_at.is_(None)),
+                   _count_of(ChecklistItem, ChecklistItem.deleted_at.is_(None), ChecklistItem.done.is_(True)),
+                   _count_of(ChecklistItem, ChecklistItem.deleted_at.is_(None)),
+                   _count_of(Commitment, *live_commitment), _sum_of(MONEY_UNITS), _sum_of(DAY_UNITS),
+                   next_session,
+                   _count_of(FoundationDialogue, FoundationDialogue.closed_at.is_(None)),
+                   _count_of(ProvisioningStep, ProvisioningStep.status == "failed"))
+            .join(page, page.c.id == Consortium.id).order_by(*order))
+
+
+_STAGE_COUNTS = select(Consortium.stage, func.count()).where(*_live()).group_by(Consortium.stage)
+
+
+@lru_cache(maxsize=2)
+def _themed_total(by_stage: bool):
+    return select(func.count()).select_from(Consortium).where(*_filtered(True, by_stage))
+
+
+def _themes_statement(limit: int = 200):
+    """The distinct themes in order, each found from the previous one by an index seek (a recursive
+    walk: as many seeks as themes, not a scan of every consortium)."""
+    first = select(func.min(Consortium.theme).label("theme")).where(*_live(), Consortium.theme > "")
+    walk = first.cte("themes", recursive=True)
+    other = aliased(Consortium)
+    following = select(func.min(other.theme)).where(
+        other.network_id == bindparam("network"), other.archived_at.is_(None), other.theme > walk.c.theme)
+    walk = walk.union_all(select(following.scalar_subquery()).where(walk.c.theme.is_not(None)))
+    return select(walk.c.theme).where(walk.c.theme.is_not(None)).limit(limit)
+
+
+_THEMES = _themes_statement()
+
+
 def dashboard(session: Session, network: Network, *, theme: str = "", stage: str = "", page: int = 1,
               per_page: int = 50, now: datetime) -> Dashboard:
-    """One page of consortiums with their figures: a fixed number of indexed queries."""
-    condition = [Consortium.network_id == network.id, Consortium.archived_at.is_(None)]
-    if theme:
-        condition.append(Consortium.theme == theme)
-    if stage in STAGES:
-        condition.append(Consortium.stage == stage)
-    total = session.scalar(select(func.count()).select_from(Consortium).where(*condition)) or 0
+    """One page of consortiums with their figures: four statements whatever the number of consortiums."""
+    stage = stage if stage in STAGES else ""
     page = max(1, page)
-    found = list(session.scalars(select(Consortium).where(*condition)
-                                 .order_by(Consortium.last_activity_at.desc(), Consortium.id.desc())
-                                 .limit(per_page).offset((page - 1) * per_page)))
-    rows = {c.id: DashboardRow(c) for c in found}
-    ids = list(rows)
-    if ids:
-        for cid, n in session.execute(select(Membership.consortium_id, func.count())
-                                      .where(Membership.consortium_id.in_(ids), Membership.left_at.is_(None))
-                                      .group_by(Membership.consortium_id)):
-            rows[cid].member_count = n
-        for cid, done, count in session.execute(
-                select(ChecklistItem.consortium_id, func.count().filter(ChecklistItem.done.is_(True)), func.count())
-                .where(ChecklistItem.consortium_id.in_(ids), ChecklistItem.deleted_at.is_(None))
-                .group_by(ChecklistItem.consortium_id)):
-            rows[cid].checklist_done, rows[cid].checklist_total = done, count
-        for cid, unit, n, amount in session.execute(
-                select(Commitment.consortium_id, Commitment.unit, func.count(), func.sum(Commitment.amount))
-                .where(Commitment.consortium_id.in_(ids), Commitment.deleted_at.is_(None),
-                       Commitment.status != "abandonne")
-                .group_by(Commitment.consortium_id, Commitment.unit)):
-            row = rows[cid]
-            row.commitments += n
-            if amount is not None and unit in ("€", "eur", "euros", "EUR"):
-                row.commitments_money += float(amount)
-            elif amount is not None and unit in ("jours", "j", "days", "jour", "day"):
-                row.commitments_days += float(amount)
-        for cid, starts in session.execute(
-                select(WorkingSession.consortium_id, func.min(WorkingSession.starts_at))
-                .where(WorkingSession.consortium_id.in_(ids), WorkingSession.status == "confirmed",
-                       WorkingSession.starts_at >= now)
-                .group_by(WorkingSession.consortium_id)):
-            rows[cid].next_session = aware(starts)
-        for cid, n in session.execute(select(FoundationDialogue.consortium_id, func.count())
-                                      .where(FoundationDialogue.consortium_id.in_(ids),
-                                             FoundationDialogue.closed_at.is_(None))
-                                      .group_by(FoundationDialogue.consortium_id)):
-            rows[cid].open_dialogues = n
-        for cid, n in session.execute(select(ProvisioningStep.consortium_id, func.count())
-                                      .where(ProvisioningStep.consortium_id.in_(ids),
-                                             ProvisioningStep.status == "failed")
-                                      .group_by(ProvisioningStep.consortium_id)):
-            rows[cid].failed_steps = n
-    themes = [t for t in session.scalars(select(Consortium.theme).where(Consortium.network_id == network.id,
-                                                                        Consortium.archived_at.is_(None),
-                                                                        Consortium.theme != "")
-                                         .group_by(Consortium.theme).order_by(Consortium.theme).limit(200))]
-    stage_counts = dict(session.execute(select(Consortium.stage, func.count())
-                                        .where(Consortium.network_id == network.id, Consortium.archived_at.is_(None))
-                                        .group_by(Consortium.stage)).all())
-    return Dashboard([rows[c.id] for c in found], total, page, per_page, themes, stage_counts)
+    stage_counts = dict(session.execute(_STAGE_COUNTS, {"network": network.id}).all())
+    if theme:
+        total = session.scalar(_themed_total(bool(stage)), {"network": network.id, "theme": theme,
+                                                            "stage": stage}) or 0
+    else:
+        total = stage_counts.get(stage, 0) if stage else sum(stage_counts.values())
+    rows = []
+    if total > (page - 1) * per_page:
+        for found in session.execute(_table(bool(theme), bool(stage)), {
+                "network": network.id, "theme": theme, "stage": stage, "now": now, "limit": per_page,
+                "offset": (page - 1) * per_page}):
+            (cid, slug, name, theme_of, stage_of, activity, members, done, items, commitments, money, days,
+             starts, dialogues, failed) = found
+            rows.append(DashboardRow(cid, slug, name, theme_of, stage_of, aware(activity), members, done, items,
+                                     commitments, float(money or 0), float(days or 0), aware(starts), dialogues,
+                                     failed))
+    themes = list(session.scalars(_THEMES, {"network": network.id}))
+    return Dashboard(rows, total, page, per_page, themes, stage_counts)
+
+
+_CHANGES = (select(StageChange.from_stage, StageChange.to_stage, StageChange.at)
+            .where(StageChange.at >= bindparam("start"),
+                   select(Consortium.id).where(Consortium.id == StageChange.consortium_id, *_live())
+                   .correlate(StageChange).exists())
+            .order_by(StageChange.at.desc()))
 
 
 def stage_chart(session: Session, network: Network, *, months: int = 6, now: datetime,
                 current: dict[str, int] | None = None) -> list[tuple[str, dict[str, int]]]:
     """Consortiums per stage at the end of each of the last ``months`` months.
 
-    Walks back from today's counts through the stage changes of the period (one query).
+    Walks back from today's counts through the stage changes of the period (one query, along the
+    index of their moments).
     """
     if current is None:
-        current = dict(session.execute(select(Consortium.stage, func.count())
-                                       .where(Consortium.network_id == network.id, Consortium.archived_at.is_(None))
-                                       .group_by(Consortium.stage)).all())
+        current = dict(session.execute(_STAGE_COUNTS, {"network": network.id}).all())
     ends = []
     year, month = now.year, now.month
     for _i in range(months):
         ends.append((f"{year:04d}-{month:02d}", datetime(year, month, 1, tzinfo=now.tzinfo)))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     start = ends[-1][1]
-    changes = session.execute(
-        select(StageChange.from_stage, StageChange.to_stage, StageChange.at)
-        .join(Consortium, Consortium.id == StageChange.consortium_id)
-        .where(Consortium.network_id == network.id, Consortium.archived_at.is_(None), StageChange.at >= start)
-        .order_by(StageChange.at.desc())
-    ).all()
+    changes = session.execute(_CHANGES, {"network": network.id, "start": start}).all()
     counts = {s: current.get(s, 0) for s in STAGES}
     series = []
     index = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from plugin.dates import DateError, parse_date
 from plugin.features.ami import render
@@ -80,23 +80,39 @@ def ami_close(outcome: Closed, call_id: int):
 @admin_page("ami.results_page", raw=lambda call_id: {"call_id": call_id})
 def ami_results(outcome: Results, call_id: int):
     return render_template("ami_results.html", call=outcome.call, view=outcome.view, slugs=outcome.slugs,
-                           cells=_rank_cells(outcome.view), form_url=public_form_url(outcome.call))
+                           html=_matrix_html(outcome.view), form_url=public_form_url(outcome.call))
 
 
-def _rank_cells(view) -> list[Markup]:
-    """The theme cells of each matrix row as one piece of HTML (ranks are integers: nothing to
-    escape), built in one pass instead of a template loop per cell."""
+# The parts of the results page repeated per answer (the matrix's rows, the structures of each theme
+# and those of several themes: ~1,500 lines for 400 answers) are written here in one pass, every
+# value escaped, instead of a template loop per piece; ``ami_results.html`` places them.
+
+def _matrix_html(view) -> dict[str, object]:
+    # Each answer's texts escaped once (an answer shows in its row and under each of its themes).
+    texts = {id(answer): (str(escape(answer.structure_name)),
+                          f" ({escape(answer.departement)})" if answer.departement else "",
+                          str(escape(answer.contact_name))) for answer, _ranks in view.rows}
     made: dict[int, str] = {}
-    cells = []
-    for ranks in view.rank_lists:
-        parts = []
-        for rank in ranks:
+    rows = []
+    for (answer, _ranks), ranks in zip(view.rows, view.rank_lists):
+        cells = []
+        for rank in ranks:   # ranks are integers: nothing to escape
             cell = made.get(rank)
             if cell is None:
                 cell = made[rank] = f'<td class="rank rank-{rank}">{rank if rank else ""}</td>'
-            parts.append(cell)
-        cells.append(Markup("".join(parts)))
-    return cells
+            cells.append(cell)
+        kind = f" <small>({escape(answer.siae_type)})</small>" if answer.siae_type else ""
+        rows.append(f'<tr><th scope="row">{texts[id(answer)][0]}{kind}</th>\n'
+                    f'        <td>{escape(answer.departement or "")}</td>\n        {"".join(cells)}</tr>\n')
+    multi = [f'<li>{texts[id(a)][0]} — {escape(" > ".join(a.themes))}</li>' for a in view.multi]
+    groups = {}
+    for col in view.groups:
+        items = []
+        for answer in col.structures:
+            name, departement, contact = texts[id(answer)]
+            items.append(f"<li>{name}{departement} — {contact}</li>")
+        groups[col.theme] = Markup("".join(items))
+    return {"rows": Markup("    ".join(rows)), "multi": Markup("".join(multi)), "groups": groups}
 
 
 @admin_page("ami.results_file", raw=lambda call_id: {"call_id": call_id})

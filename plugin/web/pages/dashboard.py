@@ -95,18 +95,18 @@ class _BoardRow:
 def _dashboard_rows(board) -> list[_BoardRow]:
     rows = []
     for row in board.rows:
-        c = row.consortium
         commitments = str(row.commitments)
         if row.commitments_money:   # as Babel writes them for the reader: 7 500,50 € / €7,500.50
             commitments += f" · {format_amount(Decimal(str(row.commitments_money)), 'euros')}"
         if row.commitments_days:
             commitments += f" · {format_amount(Decimal(str(row.commitments_days)), 'jours')}"
         rows.append(_BoardRow(
-            href=consortium_href(c.slug), name=c.name, theme=c.theme, failed=bool(row.failed_steps), stage=c.stage,
-            stage_label=stage_label(c.stage), members=row.member_count, checklist_max=row.checklist_total or 1,
-            checklist_done=row.checklist_done, checklist_total=row.checklist_total, commitments=commitments,
+            href=consortium_href(row.slug), name=row.name, theme=row.theme, failed=bool(row.failed_steps),
+            stage=row.stage, stage_label=stage_label(row.stage), members=row.member_count,
+            checklist_max=row.checklist_total or 1, checklist_done=row.checklist_done,
+            checklist_total=row.checklist_total, commitments=commitments,
             next_session=fmt_short(row.next_session), open_dialogues=row.open_dialogues,
-            last_activity=fmt_short(c.last_activity_at)))
+            last_activity=fmt_short(row.last_activity_at)))
     return rows
 
 
