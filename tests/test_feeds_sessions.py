@@ -238,3 +238,50 @@ def test_feeds_are_built_when_sessions_change_and_read_as_stored(net, monkeypatc
     fresh, body = feed_of(net, "alimentation-durable")
     assert "lea" in [a["name"] for a in parse_events(body)[0]["attendees"]]
     assert fresh.headers["ETag"] != response.headers["ETag"]
+
+
+def test_a_poll_reads_the_fingerprint_only_and_a_200_the_stored_bytes_once(net):
+    """A 304 is decided from the feed's fingerprint (the sessions' and answers' aggregates, the members):
+    the stored bytes are not read. A 200 reads them once (then this process keeps them) and says
+    when they were built."""
+    from email.utils import parsedate_to_datetime
+
+    from sqlalchemy import event, select
+
+    from models import CalendarFeed
+    from plugin.features.sessions.feeds import FEEDS
+    from plugin.kernel.text import aware
+
+    channel = setup_consortium(net, members="@ines @samir")
+    net.reply("ines", f'/session planifier "Diagnostic" 10/12/{YEAR} 14h', channel=channel["id"])
+    net.deliver()
+    first, body = feed_of(net, "alimentation-durable")
+    etag = first.headers["ETag"]
+    issued: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")):
+            issued.append(statement)
+
+    FEEDS.clear()   # as after a restart
+    event.listen(net.services.db.engine, "before_cursor_execute", record)
+    try:
+        polled = requests.get(first.url, headers={"If-None-Match": etag}, timeout=5)
+        polls, issued[:] = list(issued), []
+        full = requests.get(first.url, timeout=5)
+        reads, issued[:] = list(issued), []
+        again = requests.get(first.url, timeout=5)
+    finally:
+        event.remove(net.services.db.engine, "before_cursor_execute", record)
+    # the consortium; the sessions' and answers' aggregates; the members
+    assert polled.status_code == 304 and polled.headers["ETag"] == etag and len(polls) == 3
+    assert polled.headers["Cache-Control"] == "private, max-age=300"
+    assert not any("calendar_feeds" in statement for statement in polls)
+    # the same, and the stored bytes (current ones only)
+    assert full.status_code == 200 and full.content == body and full.headers["ETag"] == etag and len(reads) == 4
+    assert sum("calendar_feeds" in statement for statement in reads) == 1
+    with net.db() as session:   # when the outbox built them
+        stored = session.scalar(select(CalendarFeed.built_at).where(CalendarFeed.key.startswith("c:")))
+    assert parsedate_to_datetime(full.headers["Last-Modified"]) == aware(stored).replace(microsecond=0)
+    assert again.content == body and len(issued) == 3   # this process keeps them now
+    assert again.headers["Last-Modified"] == full.headers["Last-Modified"]

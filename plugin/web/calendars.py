@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 from typing import Callable
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -18,17 +19,24 @@ from plugin.kernel.lookup import consortium_by_slug
 blueprint = Blueprint("calendars", __name__, url_prefix="/calendars")
 
 
-def ics_response(body: bytes | Callable[[], bytes], filename: str, etag: str | None = None) -> Response:
-    """The feed, or ``304 Not Modified``; ``body`` may be a function, called only for a 200."""
+def ics_response(body: bytes | Callable[[], tuple[bytes, datetime]], filename: str,
+                 etag: str | None = None) -> Response:
+    """The feed, or ``304 Not Modified``; ``body`` may be a function giving the bytes and when they
+    were built, called only for a 200 (a 304 is decided from the ETag alone: nothing is read)."""
+    built_at = None
     if etag is None:
-        body = body() if callable(body) else body
+        body, built_at = body() if callable(body) else (body, None)
         etag = etag_for(body)
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = Response(status=304)
     else:
-        response = Response(body() if callable(body) else body, mimetype="text/calendar")
+        if callable(body):
+            body, built_at = body()
+        response = Response(body, mimetype="text/calendar")   # the stored bytes as they are
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        if built_at is not None:
+            response.last_modified = built_at
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

@@ -29,7 +29,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from integrations.calendar.caldav_client import (
@@ -47,6 +47,7 @@ from plugin.kernel.events import decode, encode
 from plugin.kernel.languages import channel_locale, person_locale
 from plugin.kernel.outbox import queue
 from plugin.kernel.people import is_admin
+from plugin.kernel.text import aware
 
 from plugin.features.sessions import events as ev
 from plugin.features.sessions import render
@@ -305,26 +306,33 @@ def personal_feed(services, session: Session, person: Person) -> tuple[str, Call
     return key, build
 
 
-def feed_body(services, session: Session, name: str, key: str, build: Callable[[], bytes]) -> bytes:
-    """The stored bytes of feed ``name`` ("c:<id>", "p:<id>") when built from what ``key`` fingerprints;
-    otherwise built now and stored for the next reader (a store that loses a race is let go)."""
-    found = session.get(CalendarFeed, name)
-    if found is not None and found.fingerprint == key:
-        return found.body
-    body = build()
+def feed_body(services, session: Session, name: str, key: str,
+              build: Callable[[], bytes]) -> tuple[bytes, datetime]:
+    """The stored bytes of feed ``name`` ("c:<id>", "p:<id>") when built from what ``key`` fingerprints,
+    and when they were built; otherwise built now and stored for the next reader (a store that loses
+    a race is let go). The bytes are read only when they are current (one statement, no ORM object)."""
+    found = session.connection().execute(_STORED, {"name": name, "key": key}).first()
+    if found is not None:
+        return found.body, aware(found.built_at)
+    body, built_at = build(), utcnow()
     try:
         with services.db.transaction() as writing:
-            _store(writing, name, key, body)
+            _store(writing, name, key, body, built_at)
     except DBAPIError:   # busy, or another process stored it first: the next read finds it
         pass
-    return body
+    return body, built_at
 
 
-def _store(session: Session, name: str, key: str, body: bytes) -> None:
+_STORED = select(CalendarFeed.body, CalendarFeed.built_at).where(CalendarFeed.key == bindparam("name"),
+                                                                 CalendarFeed.fingerprint == bindparam("key"))
+
+
+def _store(session: Session, name: str, key: str, body: bytes, built_at: datetime | None = None) -> None:
+    built_at = built_at or utcnow()
     changed = session.execute(update(CalendarFeed).where(CalendarFeed.key == name)
-                              .values(fingerprint=key, body=body, built_at=utcnow()))
+                              .values(fingerprint=key, body=body, built_at=built_at))
     if not changed.rowcount:
-        session.add(CalendarFeed(key=name, fingerprint=key, body=body))
+        session.add(CalendarFeed(key=name, fingerprint=key, body=body, built_at=built_at))
 
 
 def refresh_feeds(ctx: DeliveryContext, payload: dict) -> None:
