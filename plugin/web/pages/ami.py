@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape as _markup_escape
 
 from plugin.dates import DateError, parse_date
 from plugin.features.ami import render
@@ -83,36 +84,32 @@ def ami_results(outcome: Results, call_id: int):
                            html=_matrix_html(outcome.view), form_url=public_form_url(outcome.call))
 
 
-# The parts of the results page repeated per answer (the matrix's rows, the structures of each theme
-# and those of several themes: ~1,500 lines for 400 answers) are written here in one pass, every
+# The parts of the results page repeated per answer (the matrix's rows, its départements, the structures
+# of each theme and those of several themes: ~1,500 lines for 400 answers) are written here in one pass, every
 # value escaped, instead of a template loop per piece; ``ami_results.html`` places them.
 
+def _escape(text: str) -> str:
+    return str(_markup_escape(text))   # what the templates' autoescape writes, as a plain string to join
+
+
 def _matrix_html(view) -> dict[str, object]:
-    # Each answer's texts escaped once (an answer shows in its row and under each of its themes).
-    texts = {id(answer): (str(escape(answer.structure_name)),
-                          f" ({escape(answer.departement)})" if answer.departement else "",
-                          str(escape(answer.contact_name))) for answer, _ranks in view.rows}
-    made: dict[int, str] = {}
+    texts = {}   # each answer's texts escaped once: it shows in its row and under each of its themes
     rows = []
+    cells_of = {rank: f'<td class="rank rank-{rank}">{rank if rank else ""}</td>' for rank in range(10)}
     for (answer, _ranks), ranks in zip(view.rows, view.rank_lists):
-        cells = []
-        for rank in ranks:   # ranks are integers: nothing to escape
-            cell = made.get(rank)
-            if cell is None:
-                cell = made[rank] = f'<td class="rank rank-{rank}">{rank if rank else ""}</td>'
-            cells.append(cell)
-        kind = f" <small>({escape(answer.siae_type)})</small>" if answer.siae_type else ""
-        rows.append(f'<tr><th scope="row">{texts[id(answer)][0]}{kind}</th>\n'
-                    f'        <td>{escape(answer.departement or "")}</td>\n        {"".join(cells)}</tr>\n')
-    multi = [f'<li>{texts[id(a)][0]} — {escape(" > ".join(a.themes))}</li>' for a in view.multi]
-    groups = {}
-    for col in view.groups:
-        items = []
-        for answer in col.structures:
-            name, departement, contact = texts[id(answer)]
-            items.append(f"<li>{name}{departement} — {contact}</li>")
-        groups[col.theme] = Markup("".join(items))
-    return {"rows": Markup("    ".join(rows)), "multi": Markup("".join(multi)), "groups": groups}
+        name, departement = _escape(answer.structure_name), _escape(answer.departement or "")
+        texts[id(answer)] = (name, f" ({departement})" if departement else "", _escape(answer.contact_name))
+        kind = f" <small>({_escape(answer.siae_type)})</small>" if answer.siae_type else ""
+        cells = "".join([cells_of.get(rank) or f'<td class="rank rank-{rank}">{rank}</td>' for rank in ranks])
+        rows.append(f'<tr><th scope="row">{name}{kind}</th>\n        <td>{departement}</td>\n        {cells}</tr>\n')
+    multi = [f'<li>{texts[id(a)][0]} — {_escape(" > ".join(a.themes))}</li>' for a in view.multi]
+    groups = {col.theme: Markup("".join([f"<li>{name}{departement} — {contact}</li>" for name, departement, contact
+                                         in (texts[id(answer)] for answer in col.structures)]))
+              for col in view.groups}
+    departements = "".join("<td>" + ", ".join(f"{_escape(d)} ({n})" for d, n in col.departements.items())
+                           + "</td>" for col in view.themes)
+    return {"rows": Markup("    ".join(rows)), "multi": Markup("".join(multi)), "groups": groups,
+            "departements": Markup(departements)}
 
 
 @admin_page("ami.results_file", raw=lambda call_id: {"call_id": call_id})
