@@ -1,5 +1,6 @@
-"""Deciding together through a real Mattermost: the card the bot posts, votes by its buttons (Mattermost
-calls our action URL and relays the answer), the card kept up to date, and the outcome at closing."""
+"""Deciding together and gathering ideas through a real Mattermost: the decision card the bot posts,
+votes by its buttons (Mattermost calls our action URL and relays the answer), the card kept up to date,
+the outcome at closing; an idea supported from the ephemeral list of ideas."""
 from __future__ import annotations
 
 import pytest
@@ -85,3 +86,25 @@ def test_someone_outside_the_consortium_cannot_vote_with_a_copied_card(dep, grou
     clicked = marc.click(card, find_action(card, "Tremplin"))
     assert clicked.status_code in (403, 404), clicked.text
     assert "Personne n'a encore voté" in plain(card_of(ines, channel, "Choisir le nom du projet")["message"])
+
+
+def test_an_idea_supported_by_its_button_from_the_ephemeral_list(dep):
+    """The network's ideas: proposed in the town square for everyone to see, supported from one's own
+    (ephemeral) list by its button, which Mattermost relays with the post's cookie."""
+    samir, lea = dep.person("samir"), dep.person("lea")
+    town = samir.channel("town-square")
+    title = dep.unique("Mobilité des salariés en insertion")
+    proposed = samir.run(town["id"], f'/idee proposer "{title}"')
+    assert proposed.ok, proposed.text
+    number = plain(proposed.text).split("l'idée **")[1].split("**")[0]
+    assert any(title in p["message"] for p in lea.posts(town["id"])), "the idea is posted for everyone"
+
+    mark = lea.events.mark()
+    lea.say(town["id"], "/idee liste")
+    listed = lea.ephemeral_after(mark, channel_id=town["id"], what="the list of ideas (ephemeral)")
+    assert title in plain(listed["message"])
+    mark = lea.events.mark()
+    assert lea.click(listed, find_action(listed, f"Soutenir {number}")).status_code == 200
+    told = plain(lea.ephemeral_after(mark, channel_id=town["id"], what="the support's confirmation")["message"])
+    assert f"Vous soutenez l'idée {number} (1 soutien)" in told, told
+    assert f"{title} — 1 soutien" in plain(samir.say(town["id"], "/idee liste"))
