@@ -58,12 +58,12 @@ def test_ticking_what_is_already_ticked_writes_nothing(net, channel):
 
 
 def test_consortium_info_through_the_runner(net, channel):
-    # person + consortium + membership in one query, then the consortium feature's overview reads
-    # (members, roles, checklist progress, commitments, next session, provisioning), then the
-    # consortium's decision rule
+    # person + consortium + membership in one query; the overview's lists (members, roles, commitments,
+    # provisioning steps) in one UNION ALL; its figures (checklist progress, open dialogues, next session)
+    # with the consortium's decision rule in one row
     statements, reply = _count(net, "/consortium info", channel)
     assert reply.startswith("#### Alimentation durable")
-    assert statements == 8
+    assert statements == 3
 
 
 def test_the_one_query_path_still_asks_mattermost_once_what_it_said_is_too_old(net, channel):
