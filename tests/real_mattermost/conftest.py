@@ -303,3 +303,9 @@ def dep(deployment) -> Deployment:
     yield deployment
     # A test that left the bot without its rights must not spoil the next one.
     grant_bot_roles(deployment.admin, deployment.bot["id"])
+
+
+@pytest.fixture
+def group(dep):
+    """A fresh consortium of ines, samir and lea, provisioned by the admin."""
+    return dep.create(dep.unique("Alimentation durable"))

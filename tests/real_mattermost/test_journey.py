@@ -14,13 +14,6 @@ from tests.real_mattermost.people import find_action, wait_until
 pytestmark = pytest.mark.real_mattermost
 
 
-@pytest.fixture
-def group(dep):
-    """A fresh consortium of ines, samir and lea, provisioned by the admin."""
-    channel = dep.create(dep.unique("Alimentation durable"))
-    return channel
-
-
 def messages(person, channel_id: str) -> list[str]:
     return [p["message"] for p in person.posts(channel_id)]
 

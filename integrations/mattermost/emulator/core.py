@@ -25,7 +25,7 @@ class MattermostEmulator:
     """
 
     def __init__(self, spec_path: Path | None | str = "auto", host: str = "127.0.0.1", port: int = 0,
-                 *, trigger_ttl: float = 30.0, http_timeout: float = 5.0, pending_post_ttl: float = 30.0,
+                 *, trigger_ttl: float = 30.0, http_timeout: float = 30.0, pending_post_ttl: float = 30.0,
                  clock: Callable[[], float] = time.monotonic):
         if spec_path == "auto":
             spec_path = find_spec_path()
@@ -70,7 +70,8 @@ class MattermostEmulator:
 
     @property
     def http_timeout(self) -> float:
-        """Seconds Mattermost waits for the integration's answer to a command, a click or a dialog."""
+        """Seconds Mattermost waits for the integration's answer to a command, a click or a dialog
+        (`OutgoingIntegrationRequestsTimeout`, 30 s by default, as for trigger ids)."""
         return self._actor.http_timeout
 
     @http_timeout.setter
