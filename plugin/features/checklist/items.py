@@ -54,12 +54,16 @@ _ITEMS = ChecklistItem.__table__
 
 @cache
 def _tick_statement():
-    """Built once: the items that are not already in the wanted state change, and say which they were."""
+    """Built once: the items that are not already in the wanted state change, and say which they were;
+    none does unless every number named is a live item (all or nothing, in the statement itself)."""
     items = _ITEMS.c
+    numbers = bindparam("numbers", expanding=True)
+    live = (select(func.count()).select_from(_ITEMS)
+            .where(items.consortium_id == bindparam("of"), items.number.in_(numbers), items.deleted_at.is_(None))
+            .scalar_subquery())
     return (update(_ITEMS)
-            .where(items.consortium_id == bindparam("of"),
-                   items.number.in_(bindparam("numbers", expanding=True)),
-                   items.deleted_at.is_(None), items.done != bindparam("to_done"))
+            .where(items.consortium_id == bindparam("of"), items.number.in_(numbers),
+                   items.deleted_at.is_(None), items.done != bindparam("to_done"), live == bindparam("named"))
             .values(done=bindparam("to_done"), done_at=bindparam("at"), done_by_id=bindparam("by"),
                     version=items.version + 1)   # the optimistic writers (``with_retry``) see the change
             .returning(items.id, items.number, items.text, items.text_en))
@@ -76,13 +80,14 @@ def set_done(session: Session, consortium_id: int, numbers: list[int], done: boo
              now: datetime) -> dict:
     """Tick (or reopen) the live items with these numbers in one statement that reads what it changed;
     returns those rows by number. Items already so are left as they are. An unknown or deleted number
-    refuses them all (the use case's savepoint undoes what was changed): it is read only then.
+    changes none of them and refuses them all: the items' state is read only when some did not change.
 
     A concurrent tick of the same item waits for this one's row lock (PostgreSQL) or the write lock
     (SQLite) and then finds it already done: one change, one audit row."""
     connection = session.connection()
+    named = sorted(set(numbers))
     changed = {row.number: row for row in connection.execute(_tick_statement(), {
-        "of": consortium_id, "numbers": sorted(set(numbers)), "to_done": done,
+        "of": consortium_id, "numbers": named, "named": len(named), "to_done": done,
         "at": now if done else None, "by": actor_id if done else None})}
     others = sorted(set(numbers) - set(changed))
     if others:
