@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.baseline_app import app as baseline_app  # noqa: E402
 from benchmarks.database import drop_database, fresh_database, prepare_database  # noqa: E402
 from benchmarks.seeding import seed_consortia  # noqa: E402
 from benchmarks.workload import command_form  # noqa: E402
@@ -84,6 +85,17 @@ def count_statements(engine, action) -> int:
     return len([s for s in issued if not s.lstrip().upper().startswith(control)])
 
 
+def timed(send, bodies) -> tuple[list[float], list[float]]:
+    """Wall and thread CPU milliseconds of each request."""
+    wall, cpu = [], []
+    for payload in bodies:
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        send(payload)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+    return wall, cpu
+
+
 def run(argv=None) -> None:
     args = parse_args(argv)
     url = fresh_database(args.database, name=args.database_name)
@@ -112,6 +124,12 @@ def run(argv=None) -> None:
                 raise SystemExit(f"unexpected reply ({response.status_code}): {text[:300]}")
             return text
 
+        flask_client = baseline_app.test_client()
+
+        def flask_send(payload: str) -> str:
+            return flask_client.post("/mattermost/command", data=payload, headers=headers,
+                                     content_type="application/x-www-form-urlencoded").get_json()["text"]
+
         print(f"{args.database}: {seeded.total:,} consortiums, {len(senders)} senders, {args.rounds} rounds, "
               f"python {sys.version.split()[0]}, pid {os.getpid()}")
         for spec in [part.strip() for part in args.commands.split(",") if part.strip()]:
@@ -139,16 +157,16 @@ def run(argv=None) -> None:
             stats.strip_dirs().sort_stats(args.sort).print_stats(args.top)
             print("\n".join(line for line in out.getvalue().splitlines()[4:] if line.strip()))
             # The same loop without the profiler: the median a request costs.
-            bare, cpu = [], []
             bodies = [body(command, text, next(turns)) for _ in range(args.rounds)]
-            for payload in bodies:
-                started, started_cpu = time.perf_counter(), time.thread_time()
-                send(payload)
-                bare.append((time.perf_counter() - started) * 1000)
-                cpu.append((time.thread_time() - started_cpu) * 1000)
+            bare, cpu = timed(send, bodies)
+            # The bare Flask endpoint (benchmarks/baseline_app.py) answering the very same form right after,
+            # in this process too: the in-process ratio.
+            flask_wall, flask_cpu = timed(flask_send, bodies)
             # CPU time of this thread: what a request costs, whatever else the machine is doing.
             print(f"   without the profiler: median {statistics.median(bare):.2f} ms wall, "
-                  f"{statistics.median(cpu):.2f} ms CPU")
+                  f"{statistics.median(cpu):.2f} ms CPU; bare Flask, same form: {statistics.median(flask_wall):.2f} ms "
+                  f"wall, {statistics.median(flask_cpu):.2f} ms CPU "
+                  f"(CPU ratio {statistics.median(flask_cpu) / statistics.median(cpu):.2f}×)")
         services.db.dispose()
     finally:
         drop_database(url)

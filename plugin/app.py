@@ -238,10 +238,14 @@ def _limiter(app: Flask, settings: Settings):
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
-    return Limiter(get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
-                   storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if settings.redis_url else {},
-                   default_limits=[], key_prefix="consortia", swallow_errors=True, headers_enabled=True,
-                   in_memory_fallback_enabled=bool(settings.redis_url))
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
+                      storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if settings.redis_url else {},
+                      default_limits=[], key_prefix="consortia", swallow_errors=True, headers_enabled=True,
+                      in_memory_fallback_enabled=bool(settings.redis_url))
+    # Slash commands carry no limit (their trigger's token is checked first): they skip the limiter's
+    # per-request work of finding which limits apply.
+    limiter.request_filter(lambda: request.endpoint == "mattermost.command")
+    return limiter
 
 
 def _limit_callbacks(app: Flask, limit: str) -> None:

@@ -78,6 +78,14 @@ def test_unknown_numbers_change_nothing(world):
         assert ctx.events == []
 
 
+def test_a_known_number_named_with_an_unknown_one_is_not_ticked_even_outside_the_runner(world):
+    with world.db.transaction() as session:
+        with pytest.raises(NotFound):
+            usecases.check(ctx_of(session, world, "ines"), {"numbers": [1, 99]})
+        assert session.scalar(select(ChecklistItem.done).where(ChecklistItem.number == 1)) is False
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
 def test_only_members_act_and_an_archived_checklist_is_read_only(world):
     with world.db.transaction() as session:
         with pytest.raises(Forbidden):

@@ -26,8 +26,8 @@ R = TypeVar("R")
 Found = tuple[Consortium | None, Membership | None]
 
 
-def run_as(runtime, user_id: str | None, work: Callable[[Session, Network, Actor, Found | None], R], *,
-           network_of: Callable[[Session], Network], read_only: bool = False,
+def run_as(runtime, user_id: str | None, work: Callable[[Session, Callable[[], Network], Actor, Found | None], R],
+           *, network_of: Callable[[Session], Network], read_only: bool = False,
            gate: Callable[[Session], R | None] | None = None,
            person_of: Callable[[Session], Person] | None = None, place: Place | None = None) -> R:
     """Run ``work`` in one transaction as the person ``user_id`` (or whom ``person_of`` names).
@@ -35,6 +35,7 @@ def run_as(runtime, user_id: str | None, work: Callable[[Session, Network, Actor
     ``gate`` runs first in that transaction and may answer instead (a refusal): it must only read.
     ``person_of`` raises a refusal when there is nobody to act as. With a ``place``, the consortium it
     names and the person's membership are read with the person and handed to ``work`` (``found``).
+    ``work`` receives the network as a function: attached the first time the use case asks for it.
     """
     directory = runtime.directory
     for synced in (False, True):
@@ -43,7 +44,6 @@ def run_as(runtime, user_id: str | None, work: Callable[[Session, Network, Actor
                 refusal = gate(session)
                 if refusal is not None:
                     return refusal
-            network = network_of(session)
             found: Found | None = None
             if person_of is not None:
                 person = person_of(session)
@@ -54,10 +54,11 @@ def run_as(runtime, user_id: str | None, work: Callable[[Session, Network, Actor
                 person = person_by_user_id(session, user_id or "")
             if person is not None and (synced or is_fresh(person, directory)):
                 actor = actor_of(person, runtime.admin_ids(session), runtime.settings.locale)
-                return work(session, network, actor, found)
+                # The network is attached when the use case first asks for it (many never do).
+                return work(session, lambda: network_of(session), actor, found)
             if person is not None:
                 user_id = person.mattermost_user_id
-            network_id = network.id
+            network_id = network_of(session).id
         if synced:
             break  # erased between the two units of work
         lookup = look_up(directory, user_id or "")

@@ -18,12 +18,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 from marshmallow.experimental.context import Context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -227,10 +228,25 @@ class Runner:
         try:
             # Fields that read relative dates ("demain") take the unit of work's moment and zone from here.
             with Context({"now": ctx.now, "tz": ctx.tz}):
-                return uc.schema().load(raw)
+                return _schema(uc.schema).load(raw)
         except ValidationError as error:
             raise Invalid(error_text(error.messages), usage=entry.usage,
                           fields=field_errors(error.messages)) from None
+
+
+_schemas = threading.local()
+
+
+def _schema(schema: type[Schema]) -> Schema:
+    """One instance per schema and thread, made at its first use rather than per request. Per thread:
+    a schema may keep what one load saw on itself between its hooks (the commitment's ``_given``)."""
+    made = getattr(_schemas, "made", None)
+    if made is None:
+        made = _schemas.made = {}
+    instance = made.get(schema)
+    if instance is None:
+        instance = made[schema] = schema()
+    return instance
 
 
 def _no_network(_session: Session) -> None:

@@ -10,12 +10,14 @@ the refresh that follows it brings the post up to date (an edit is idempotent).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
 from itertools import groupby
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 
 from models import Consortium, OutboxMessage, Person
@@ -24,7 +26,6 @@ from plugin.delivery.mattermost import attach_once, channel_of, client_of, direc
 from plugin.i18n import use_locale
 from plugin.kernel.events import decode, encode
 from plugin.kernel.languages import channel_locale, person_locale
-from plugin.kernel.outbox import queue
 
 from plugin.features.checklist import events as ev
 from plugin.features.checklist import render
@@ -59,27 +60,51 @@ def _publish_news_together(session: Session, news: list, now: datetime) -> None:
 
 publish_news.many = _publish_news_together  # type: ignore[attr-defined]  (kernel/events.publish_all)
 
+_OUTBOX = OutboxMessage.__table__
+
+
+@cache
+def _news_upsert(dialect: str, appended: int):
+    """The minute's news row opened, or its events appended to, in one statement (``ON CONFLICT`` on the
+    dedupe key: two commands of one minute never race); it returns how many lines the row now holds.
+    Built once per dialect and number of events."""
+    payload = _OUTBOX.c.payload
+    if dialect == "postgresql":
+        statement = postgresql.insert(_OUTBOX)
+        old, new = cast(payload, JSONB), cast(statement.excluded.payload, JSONB)
+        events = func.coalesce(old["events"], func.jsonb_build_array()).op("||")(new["events"])
+        merged = cast(func.jsonb_set(old, literal(["events"], ARRAY(String)), events), payload.type)
+        size = func.json_array_length(payload["events"]) + func.coalesce(func.json_array_length(payload["lines"]), 0)
+    else:
+        statement = sqlite.insert(_OUTBOX)
+        pairs = [part for i in range(appended)
+                 for part in ("$.events[#]", func.json(func.json_extract(statement.excluded.payload, f"$.events[{i}]")))]
+        merged = func.json_insert(payload, *pairs)
+        size = (func.json_array_length(payload, "$.events")
+                + func.coalesce(func.json_array_length(payload, "$.lines"), 0))
+    return (statement.on_conflict_do_update(index_elements=[_OUTBOX.c.dedupe_key], set_={"payload": merged})
+            .returning(size))
+
+
+@cache
+def _queue_once(dialect: str):
+    """An outbox row, unless its dedupe key is already queued: one statement."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(_OUTBOX).on_conflict_do_nothing(index_elements=[_OUTBOX.c.dedupe_key])
+
 
 def _append_news(session: Session, consortium_id: int, encoded: list[dict], now: datetime) -> None:
     key = news_key(consortium_id, now)
-    query = select(OutboxMessage).where(OutboxMessage.dedupe_key == key)
-    row = _locked(session, query)
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.add(OutboxMessage(kind="checklist.news", dedupe_key=key, consortium_id=consortium_id,
-                                          payload={"consortium_id": consortium_id, "events": encoded},
-                                          available_at=now))
-            session.info["outbox_dirty"] = True
-            return
-        except IntegrityError:  # another command opened the same minute a moment ago
-            row = _locked(session, query)
-    payload = dict(row.payload or {})
-    payload["events"] = list(payload.get("events", [])) + encoded
-    row.payload = payload
-    count = len(payload.get("lines", [])) + len(payload["events"])
-    queue(session, "checklist.news_refresh", {"key": key}, consortium_id=consortium_id,
-          dedupe_key=f"{key}:{count}", now=now)
+    connection = session.connection()
+    dialect = connection.dialect.name
+    values = {"kind": "checklist.news", "dedupe_key": key, "consortium_id": consortium_id,
+              "payload": {"consortium_id": consortium_id, "events": encoded}, "available_at": now}
+    count = connection.execute(_news_upsert(dialect, len(encoded)), values).scalar_one()
+    session.info["outbox_dirty"] = True
+    if count > len(encoded):   # the minute's post was already queued: it is edited to show them all
+        connection.execute(_queue_once(dialect), {
+            "kind": "checklist.news_refresh", "payload": {"key": key}, "consortium_id": consortium_id,
+            "dedupe_key": f"{key}:{count}", "available_at": now})
 
 
 def _news_text(ctx: DeliveryContext, payload: dict) -> str:

@@ -49,12 +49,66 @@ def find_items(session: Session, consortium: Consortium, numbers: list[int]) -> 
     return [_live(found.get(number), number) for number in numbers]
 
 
-def _live(item: ChecklistItem | None, number: int) -> ChecklistItem:
-    if item is None:
+_ITEMS = ChecklistItem.__table__
+
+
+@cache
+def _tick_statement():
+    """Built once: the items that are not already in the wanted state change, and say which they were;
+    none does unless every number named is a live item (all or nothing, in the statement itself)."""
+    items = _ITEMS.c
+    numbers = bindparam("numbers", expanding=True)
+    live = (select(func.count()).select_from(_ITEMS)
+            .where(items.consortium_id == bindparam("of"), items.number.in_(numbers), items.deleted_at.is_(None))
+            .scalar_subquery())
+    return (update(_ITEMS)
+            .where(items.consortium_id == bindparam("of"), items.number.in_(numbers),
+                   items.deleted_at.is_(None), items.done != bindparam("to_done"), live == bindparam("named"))
+            .values(done=bindparam("to_done"), done_at=bindparam("at"), done_by_id=bindparam("by"),
+                    version=items.version + 1)   # the optimistic writers (``with_retry``) see the change
+            .returning(items.id, items.number, items.text, items.text_en))
+
+
+@cache
+def _state_statement():
+    items = _ITEMS.c
+    return select(items.number, items.deleted_at).where(items.consortium_id == bindparam("of"),
+                                                        items.number.in_(bindparam("numbers", expanding=True)))
+
+
+def set_done(session: Session, consortium_id: int, numbers: list[int], done: bool, *, actor_id: int,
+             now: datetime) -> dict:
+    """Tick (or reopen) the live items with these numbers in one statement that reads what it changed;
+    returns those rows by number. Items already so are left as they are. An unknown or deleted number
+    changes none of them and refuses them all: the items' state is read only when some did not change.
+
+    A concurrent tick of the same item waits for this one's row lock (PostgreSQL) or the write lock
+    (SQLite) and then finds it already done: one change, one audit row."""
+    connection = session.connection()
+    named = sorted(set(numbers))
+    changed = {row.number: row for row in connection.execute(_tick_statement(), {
+        "of": consortium_id, "numbers": named, "named": len(named), "to_done": done,
+        "at": now if done else None, "by": actor_id if done else None})}
+    others = sorted(set(numbers) - set(changed))
+    if others:
+        found = dict(connection.execute(_state_statement(), {"of": consortium_id, "numbers": others})
+                     .all())
+        for number in numbers:
+            if number not in changed:
+                _refuse_unless_live(number in found, found.get(number), number)
+    return changed
+
+
+def _refuse_unless_live(exists: bool, deleted_at: datetime | None, number: int) -> None:
+    if not exists:
         raise NotFound(_l("There is no item {n} in this consortium's checklist. "
                           "`/checklist list` shows the numbers.", n=number))
-    if item.deleted_at is not None:
+    if deleted_at is not None:
         raise NotFound(_l("Item {n} was deleted; `/checklist history {n}` still shows its history.", n=number))
+
+
+def _live(item: ChecklistItem | None, number: int) -> ChecklistItem:
+    _refuse_unless_live(item is not None, item.deleted_at if item is not None else None, number)
     return item
 
 
@@ -121,6 +175,18 @@ def shift_after(session: Session, consortium: Consortium, position: int) -> None
 
 def touch(consortium: Consortium, now: datetime) -> None:
     consortium.last_activity_at = now
+
+
+def touch_once_a_minute(consortium: Consortium, now: datetime) -> None:
+    """The consortium's last activity, written when it moves to another minute: what is shown of it
+    (the dashboard's time, the list's date) has no seconds, and a burst of ticks writes it once."""
+    last = consortium.last_activity_at
+    if last is None or _minute(last) != _minute(now):
+        consortium.last_activity_at = now
+
+
+def _minute(moment: datetime) -> int:
+    return int(moment.timestamp() // 60)
 
 
 _COLUMNS = (ChecklistItem.id, ChecklistItem.number, ChecklistItem.section, ChecklistItem.section_en,

@@ -39,7 +39,7 @@ def section_in(item, locale: str) -> str:
 
 @lru_cache(maxsize=20_000)
 def _escaped(text: str) -> str:
-    """Item texts rarely change: escape each once per process."""
+    """Item texts, section names and consortium names rarely change: escape each once per process."""
     return escape_markdown(text)
 
 
@@ -99,7 +99,7 @@ def listing(listing: out.Listing, view: View) -> Reply:
     locale, consortium = view.locale, view.consortium
     pages = _pages(listing, locale, view.today)
     page = min(max(1, listing.page), len(pages))
-    lines = [_("#### 📋 Checklist — {name}", name=escape_markdown(consortium.name)),
+    lines = [_("#### 📋 Checklist — {name}", name=_escaped(consortium.name)),
              progress_bar(listing.done, listing.total)]
     active = []
     if listing.open:
@@ -123,14 +123,15 @@ def listing(listing: out.Listing, view: View) -> Reply:
     who = {"actor": view.actor, "consortium": consortium}
     for section, rows in pages[page - 1]:
         done, total = per_section.get(section, (0, 0))
-        lines += ["", f"**{escape_markdown(section)}** — {done}/{total}"]
+        shown = _escaped(section)
+        lines += ["", f"**{shown}** — {done}/{total}"]
         lines += [text for _line, text in rows]
         actions = [TOGGLE.button(view.runtime, id=f"{'un' if line.done else 'ck'}{line.number}",
                                  label=f"{'☑' if line.done else '☐'} {line.number}",
                                  data={**base, "n": line.number, "d": 0 if line.done else 1},
                                  style="default" if line.done else "primary", **who)
                    for line, _text in rows]
-        attachments.append(attachment(text=_("Tick or untick ({section}):", section=escape_markdown(section)),
+        attachments.append(attachment(text=_("Tick or untick ({section}):", section=shown),
                                       actions=actions))
     nav = []
     if page > 1:

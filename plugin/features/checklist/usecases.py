@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, ChecklistItem, ChecklistNote, ChecklistTemplate, Person, TemplateItem
 from plugin.i18n import _l
-from plugin.kernel.audit import audit
+from plugin.kernel.audit import audit, audit_many
 from plugin.kernel.errors import NotFound
 from plugin.kernel.numbers import next_number
 from plugin.kernel.people import resolve_usernames
@@ -20,8 +20,8 @@ from plugin.features.checklist.events import (
     ChecklistExported, ItemAdded, ItemAssigned, ItemReopened, ItemTicked, TemplateApplied,
 )
 from plugin.features.checklist.items import (
-    TARGET, find_item, find_items, listing, match_section, parse_due, require_assignable, require_change,
-    require_member, shift_after, state, touch, with_retry,
+    TARGET, find_item, listing, match_section, parse_due, require_assignable, require_change, require_member,
+    set_done, shift_after, state, touch, touch_once_a_minute, with_retry,
 )
 from plugin.features.checklist.outcomes import (
     Added, Assigned, DueSet, ExportQueued, History, Listing, Noted, Reminders, Removed, TemplateAdded,
@@ -78,28 +78,22 @@ def history(ctx: Ctx, data: dict) -> History:
 
 def _set_done(ctx: Ctx, numbers: list[int], done: bool) -> Ticked:
     require_change(ctx)
-    session, consortium, actor, now = ctx.session, ctx.consortium, ctx.actor, ctx.now
-    items = find_items(session, consortium, numbers)  # all or nothing: unknown numbers fail first
-    outcome = Ticked(done)
-    for item in items:
-        def change(row: ChecklistItem) -> bool:
-            if row.done == done:
-                return False
-            row.done = done
-            row.done_at = now if done else None
-            row.done_by_id = actor.id if done else None
-            return True
-
-        if with_retry(session, item, change):
-            outcome.changed.append(item.number)
-            audit(session, actor, "checklist.check" if done else "checklist.uncheck", consortium_id=consortium.id,
-                  target_type=TARGET, target_id=item.id, before={"done": not done}, after={"done": done})
-            news = ItemTicked if done else ItemReopened
-            ctx.record(news(consortium.id, actor.username, item.number, item.text, item.text_en or ""))
-        else:
-            outcome.unchanged.append(item.number)
+    session, consortium, actor = ctx.session, ctx.consortium, ctx.actor
+    changed = set_done(session, consortium.id, numbers, done, actor_id=actor.id, now=ctx.now)
+    outcome, audited = Ticked(done), []
+    news = ItemTicked if done else ItemReopened
+    for number in numbers:
+        row = changed.pop(number, None)   # a number given twice changes once
+        if row is None:
+            outcome.unchanged.append(number)
+            continue
+        outcome.changed.append(number)
+        audited.append((row.id, {"done": not done}, {"done": done}))
+        ctx.record(news(consortium.id, actor.username, number, row.text, row.text_en or ""))
+    audit_many(session, actor, "checklist.check" if done else "checklist.uncheck", audited,
+               consortium_id=consortium.id, target_type=TARGET)
     if outcome.changed:   # nothing changed, no activity: no write
-        touch(consortium, now)
+        touch_once_a_minute(consortium, ctx.now)
     return outcome
 
 

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from models import Consortium, Membership, Organisation, Person, StageChange, WorkingSession
+from datetime import datetime
+from typing import NamedTuple
+
+from models import Consortium, Membership, StageChange
 
 
 @dataclass(frozen=True)
@@ -14,17 +17,35 @@ class Provisioned:
     added_members: list[str] = field(default_factory=list)
 
 
+class MemberRow(NamedTuple):
+    """A member as the overview shows them (read as a plain row, not an ORM object)."""
+
+    username: str
+    display_name: str
+
+
+class OrganisationRow(NamedTuple):
+    name: str
+    short_name: str
+
+
+class NextSession(NamedTuple):
+    title: str
+    starts_at: datetime
+
+
 @dataclass(frozen=True)
 class Overview:
     consortium: Consortium
-    members: list[tuple[Person, Organisation | None]]
+    members: list[tuple[MemberRow, OrganisationRow | None]]
     roles: list[tuple[str, str]]                 # (role key, holder label)
     checklist_done: int
     checklist_total: int
     commitments: dict[str, dict]                 # kind -> {count, amounts: {unit: total}}
-    next_session: WorkingSession | None
+    next_session: NextSession | None
     open_dialogues: int
     steps: dict[str, str]
+    decision_rule: dict                          # how the consortium decides, read with the figures
 
 
 @dataclass(frozen=True)

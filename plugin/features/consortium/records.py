@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Numeric, Select, String, bindparam, cast, func, literal_column, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
@@ -13,6 +13,7 @@ from models import (
     PROVISIONING_STEPS, ChecklistItem, Commitment, Consortium, FoundationDialogue, Membership, Network,
     Organisation, Person, ProvisioningStep, RoleAssignment, StageChange, WorkingSession, new_token,
 )
+from models.base import UTCDateTime
 from plugin.i18n import _l
 from plugin.kernel import access
 from plugin.kernel.actor import Actor
@@ -24,8 +25,11 @@ from plugin.kernel.outbox import queue
 from plugin.kernel.people import Directory, resolve_usernames
 from plugin.kernel.text import MAX_SLUG, slugify
 from plugin.features.checklist.api import DEFAULT_TEMPLATE, apply_template
+from plugin.features.decisions.api import rule_from, with_rule
 
-from plugin.features.consortium.outcomes import NetworkRow, Overview, Provisioned
+from plugin.features.consortium.outcomes import (
+    MemberRow, NetworkRow, NextSession, OrganisationRow, Overview, Provisioned,
+)
 
 
 
@@ -205,49 +209,88 @@ def stage_history(session: Session, consortium: Consortium) -> list[tuple[StageC
 
 
 # --- overview -----------------------------------------------------------------------------
+# `/consortium info` and the consortium's pages read the overview in two statements built once
+# (Core, plain rows): every list in one UNION ALL, every figure in one row with the decision rule.
+
+_people, _orgs, _memberships = Person.__table__, Organisation.__table__, Membership.__table__
+_roles, _commitments, _steps = RoleAssignment.__table__, Commitment.__table__, ProvisioningStep.__table__
+_items, _dialogues, _sessions = ChecklistItem.__table__, FoundationDialogue.__table__, WorkingSession.__table__
+_consortia = Consortium.__table__
+_ID = bindparam("consortium_id", type_=Integer())
+MEMBERS, ROLES, COMMITMENTS, STEPS = range(4)   # the lists' parts, in the UNION's order
+
+
+def _part(number: int, a, b=None, c=None, d=None, n=None, amount=None, sort_text=None, sort_time=None,
+          sort_id=None) -> Select:
+    """One list of the overview as the UNION's columns (NULLs typed, for PostgreSQL to agree)."""
+    def typed(value, type_):
+        return cast(null(), type_) if value is None else value
+
+    return select(literal_column(str(number), Integer()).label("part"), typed(a, String()).label("a"),
+                  typed(b, String()).label("b"), typed(c, String()).label("c"), typed(d, String()).label("d"),
+                  typed(n, Integer()).label("n"), typed(amount, Numeric(16, 2)).label("amount"),
+                  typed(sort_text, String()).label("sort_text"), typed(sort_time, UTCDateTime()).label("sort_time"),
+                  typed(sort_id, Integer()).label("sort_id"))
+
+
+_LISTS = union_all(
+    _part(MEMBERS, _people.c.username, _people.c.display_name, _orgs.c.name, _orgs.c.short_name,
+          sort_text=_people.c.username)
+    .select_from(_memberships.join(_people, _people.c.id == _memberships.c.person_id)
+                 .outerjoin(_orgs, _orgs.c.id == _memberships.c.organisation_id))
+    .where(_memberships.c.consortium_id == _ID, _memberships.c.left_at.is_(None)),
+    _part(ROLES, _roles.c.role_key, _people.c.username, _orgs.c.short_name, sort_text=_roles.c.role_key,
+          sort_time=_roles.c.assigned_at)
+    .select_from(_roles.outerjoin(_people, _people.c.id == _roles.c.person_id)
+                 .outerjoin(_orgs, _orgs.c.id == _roles.c.organisation_id))
+    .where(_roles.c.consortium_id == _ID, _roles.c.ended_at.is_(None)),
+    _part(COMMITMENTS, _commitments.c.kind, _commitments.c.unit, n=func.count(),
+          amount=func.sum(_commitments.c.amount), sort_text=_commitments.c.kind)
+    .where(_commitments.c.consortium_id == _ID, _commitments.c.deleted_at.is_(None),
+           _commitments.c.status != "abandonne")
+    .group_by(_commitments.c.kind, _commitments.c.unit),
+    _part(STEPS, _steps.c.step, _steps.c.status, sort_id=_steps.c.id).where(_steps.c.consortium_id == _ID),
+).order_by("part", "sort_text", "sort_time", "sort_id")
+
+
+def _count(table, *condition):
+    return select(func.count()).select_from(table).where(table.c.consortium_id == _ID, *condition).scalar_subquery()
+
+
+def _next_session(column):
+    return (select(column).where(_sessions.c.consortium_id == _ID, _sessions.c.status == "confirmed",
+                                 _sessions.c.starts_at >= bindparam("now", type_=UTCDateTime()))
+            .order_by(_sessions.c.starts_at).limit(1).scalar_subquery())
+
+
+_FIGURES = with_rule(select(
+    _count(_items, _items.c.deleted_at.is_(None), _items.c.done.is_(True)).label("done"),
+    _count(_items, _items.c.deleted_at.is_(None)).label("total"),
+    _count(_dialogues, _dialogues.c.closed_at.is_(None)).label("open_dialogues"),
+    _next_session(_sessions.c.title).label("next_title"),
+    _next_session(_sessions.c.starts_at).label("next_starts_at"),
+).select_from(_consortia).where(_consortia.c.id == _ID), _consortia.c.id)
+
 
 def overview(session: Session, consortium: Consortium, *, now: datetime) -> Overview:
-    member_rows = session.execute(
-        select(Person, Organisation).join(Membership, Membership.person_id == Person.id)
-        .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
-        .where(Membership.consortium_id == consortium.id, Membership.left_at.is_(None))
-        .order_by(Person.username)
-    ).all()
-    role_rows = session.execute(
-        select(RoleAssignment.role_key, Person.username, Organisation.short_name)
-        .outerjoin(Person, Person.id == RoleAssignment.person_id)
-        .outerjoin(Organisation, Organisation.id == RoleAssignment.organisation_id)
-        .where(RoleAssignment.consortium_id == consortium.id, RoleAssignment.ended_at.is_(None))
-        .order_by(RoleAssignment.role_key, RoleAssignment.assigned_at)
-    ).all()
-    roles = [(key, " / ".join(x for x in (f"@{u}" if u else None, o) if x)) for key, u, o in role_rows]
-    live_items = (ChecklistItem.consortium_id == consortium.id, ChecklistItem.deleted_at.is_(None))
-    done, total, open_dialogues = session.execute(select(  # three counts, one round trip
-        select(func.count()).select_from(ChecklistItem).where(*live_items, ChecklistItem.done.is_(True))
-        .scalar_subquery(),
-        select(func.count()).select_from(ChecklistItem).where(*live_items).scalar_subquery(),
-        select(func.count()).select_from(FoundationDialogue)
-        .where(FoundationDialogue.consortium_id == consortium.id, FoundationDialogue.closed_at.is_(None))
-        .scalar_subquery(),
-    )).one()
-    commitments: dict[str, dict] = {}
-    for kind, unit, count, amount in session.execute(
-        select(Commitment.kind, Commitment.unit, func.count(), func.sum(Commitment.amount))
-        .where(Commitment.consortium_id == consortium.id, Commitment.deleted_at.is_(None),
-               Commitment.status != "abandonne")
-        .group_by(Commitment.kind, Commitment.unit)
-    ):
-        entry = commitments.setdefault(kind, {"count": 0, "amounts": {}})
-        entry["count"] += count
-        if amount is not None and unit:
-            entry["amounts"][unit] = amount
-    next_session = session.scalar(
-        select(WorkingSession).where(WorkingSession.consortium_id == consortium.id,
-                                     WorkingSession.status == "confirmed", WorkingSession.starts_at >= now)
-        .order_by(WorkingSession.starts_at).limit(1)
-    )
-    return Overview(consortium, [(p, o) for p, o in member_rows], roles, done or 0, total or 0, commitments,
-                    next_session, open_dialogues, step_status(consortium))
+    connection = session.connection()
+    members, roles, commitments, steps = [], [], {}, {}
+    for row in connection.execute(_LISTS, {"consortium_id": consortium.id}):
+        if row.part == MEMBERS:
+            members.append((MemberRow(row.a, row.b), OrganisationRow(row.c, row.d) if row.d is not None else None))
+        elif row.part == ROLES:
+            roles.append((row.a, " / ".join(x for x in (f"@{row.b}" if row.b else None, row.c) if x)))
+        elif row.part == COMMITMENTS:
+            entry = commitments.setdefault(row.a, {"count": 0, "amounts": {}})
+            entry["count"] += row.n
+            if row.amount is not None and row.b:
+                entry["amounts"][row.b] = row.amount
+        else:
+            steps[row.a] = row.b
+    figures = connection.execute(_FIGURES, {"consortium_id": consortium.id, "now": now}).one()
+    next_session = NextSession(figures.next_title, figures.next_starts_at) if figures.next_title is not None else None
+    return Overview(consortium, members, roles, figures.done or 0, figures.total or 0, commitments, next_session,
+                    figures.open_dialogues, steps, rule_from(figures))
 
 
 def network_list(session: Session, network: Network, *, limit: int = 50, offset: int = 0,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from integrations.mattermost.messages import attachment, escape_markdown, progress_bar
 from models import Consortium
 from plugin.dates import format_date
-from plugin.i18n import _, ngettext, render as render_text, use_locale
+from plugin.i18n import _, _l, ngettext, render as render_text, use_locale
 from plugin.rendering.reply import Reply
 from plugin.rendering.view import View
 from plugin.features.decisions.api import rule_text
@@ -20,12 +20,15 @@ from plugin.features.consortium.grammar import GROUP_HELP
 from plugin.features.consortium.schemas import ConsortiumOutSchema
 
 
+_STAGES = {
+    "emergence": _l("emergence"), "structuration": _l("structuring"), "formalise": _l("formalised"),
+    "finance": _l("funded"), "clos": _l("closed"),
+}
+
+
 def stage_label(stage: str | None) -> str:
-    labels = {
-        "emergence": _("emergence"), "structuration": _("structuring"), "formalise": _("formalised"),
-        "finance": _("funded"), "clos": _("closed"),
-    }
-    return labels.get(stage or "", stage or "")
+    label = _STAGES.get(stage or "")   # only the stage shown is translated
+    return str(label) if label is not None else stage or ""
 
 
 # --- what the service posts on its own ----------------------------------------------------

@@ -18,7 +18,6 @@ from plugin.kernel.lookup import consortium_by_slug
 from plugin.kernel.outbox import queue
 from plugin.kernel.people import resolve_usernames
 from plugin.kernel.usecase import Ctx, use_case
-from plugin.features.decisions.api import rule_of
 from plugin.features.dialogues.api import can_see_public_profile
 from plugin.features.registers.api import find_organisation
 from plugin.features.sessions.api import feed_token_for
@@ -74,7 +73,7 @@ def info(ctx: Ctx, data: dict) -> Info:
         return Info(view, full=False)
     token = ctx.membership.feed_token if ctx.membership is not None else \
         feed_token_for(ctx.session, consortium, actor.person, is_admin=actor.is_admin)
-    return Info(view, full=True, feed_token=token, decision_rule=rule_of(ctx.session, consortium.id))
+    return Info(view, full=True, feed_token=token, decision_rule=view.decision_rule)
 
 
 @use_case("consortium.members", schema=schemas.NoInput, read_only=True)

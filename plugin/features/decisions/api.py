@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Decision
-from plugin.features.decisions.ballots import rule_of
+from plugin.features.decisions.ballots import rule_from, rule_of, with_rule
 from plugin.features.decisions.render import rule_text      # how the rule reads (``/consortium info``)
 
 
@@ -17,4 +17,4 @@ def decisions_taken(session: Session, consortium_id: int) -> list[tuple[int, str
         .where(Decision.consortium_id == consortium_id, Decision.status == "closed").order_by(Decision.number))]
 
 
-__all__ = ["decisions_taken", "rule_of", "rule_text"]
+__all__ = ["decisions_taken", "rule_from", "rule_of", "rule_text", "with_rule"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
 from models import Decision, DecisionBallot, DecisionRule, DecisionTally, Person
@@ -27,9 +27,37 @@ def rule_of(session: Session, consortium_id: int) -> dict:
         return dict(DEFAULT_RULE)
     casting = session.scalar(select(Person.username).where(Person.id == row.casting_person_id)) \
         if row.casting_person_id else None
-    return {"kind": row.kind, "numerator": row.numerator, "denominator": row.denominator,
-            "quorum": row.quorum_percent, "casting": row.casting_person_id, "casting_name": casting,
-            "per_person": row.per_person}
+    return _rule(row.kind, row.numerator, row.denominator, row.quorum_percent, row.casting_person_id, casting,
+                 row.per_person)
+
+
+_RULES = DecisionRule.__table__
+_CASTING = Person.__table__.alias("rule_casting")
+_RULE_COLUMNS = (_RULES.c.kind, _RULES.c.numerator, _RULES.c.denominator, _RULES.c.quorum_percent,
+                 _RULES.c.casting_person_id, _CASTING.c.username, _RULES.c.per_person)
+
+
+def with_rule(query: Select, consortium_id) -> Select:
+    """``query`` (a Core select with the consortium in its FROM) with the rule of the consortium whose id is
+    the column ``consortium_id``, outer-joined: the rule comes with the row, no statement of its own.
+    ``rule_from`` reads it back."""
+    return (query.add_columns(*(column.label(f"rule_{i}") for i, column in enumerate(_RULE_COLUMNS)))
+            .outerjoin(_RULES, _RULES.c.consortium_id == consortium_id)
+            .outerjoin(_CASTING, _CASTING.c.id == _RULES.c.casting_person_id))
+
+
+def rule_from(row: Row) -> dict:
+    """The rule a row of ``with_rule`` carries (none recorded: the default rule)."""
+    values = [row._mapping[f"rule_{i}"] for i in range(len(_RULE_COLUMNS))]
+    if values[0] is None:
+        return dict(DEFAULT_RULE)
+    return _rule(*values)
+
+
+def _rule(kind: str, numerator: int, denominator: int, quorum: int, casting: int | None,
+          casting_name: str | None, per_person: bool) -> dict:
+    return {"kind": kind, "numerator": numerator, "denominator": denominator, "quorum": quorum,
+            "casting": casting, "casting_name": casting_name, "per_person": per_person}
 
 
 def labels(decision: Decision) -> list[str]:
