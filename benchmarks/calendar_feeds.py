@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.database import fresh_database, prepare_database  # noqa: E402
 from benchmarks.load import compare  # noqa: E402
-from benchmarks.options import arguments, compare_options, databases  # noqa: E402
+from benchmarks.options import arguments, compare_options, databases, run_meta  # noqa: E402
 from benchmarks.reporting import Row, report  # noqa: E402
 from benchmarks.seeding import seed_consortia  # noqa: E402
 from benchmarks.servers import start_baseline, start_service  # noqa: E402
@@ -171,9 +171,7 @@ def run(argv=None) -> dict:
                 assert "planifi" in check.text, check.text
                 rows.append(compare(f"{kind} · /session planifier", plan, plan.against(baseline),
                                     expect="planifi", baseline_expect="ok", extra=extra, **options))
-    return report(NAME, rows, write_json=not args.no_json, meta={
-        "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
-        "events": args.events, "argv": sys.argv[1:] if argv is None else argv})
+    return report(NAME, rows, write_json=not args.no_json, meta=run_meta(args, options, argv, events=args.events))
 
 
 def main(argv=None) -> int:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.database import fresh_database, prepare_database, seeded_consortium_ids  # noqa: E402
 from benchmarks.load import load  # noqa: E402
-from benchmarks.options import arguments, databases, gunicorn_args, load_options, worker_kinds  # noqa: E402
+from benchmarks.options import arguments, databases, gunicorn_args, load_options, run_meta, worker_kinds  # noqa: E402
 from benchmarks.reporting import Row, print_flatness, report  # noqa: E402
 from benchmarks.seeding import seed_consortia  # noqa: E402
 from benchmarks.servers import start_baseline, start_service  # noqa: E402
@@ -169,9 +169,7 @@ def run(argv=None) -> dict:
               f"(seeded in {grown.seconds:.0f}s)")
         rows += _measure(kind, f"{grown.total:,} consortiums", url, seeded, small_sample, big_sample,
                          options, args, grown.total, items)
-    document = report(NAME, rows, write_json=not args.no_json, meta={
-        "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
-        "argv": sys.argv[1:] if argv is None else argv})
+    document = report(NAME, rows, write_json=not args.no_json, meta=run_meta(args, options, argv))
     print_flatness(rows, "items", "items")
     return document
 

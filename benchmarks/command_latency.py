@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.database import DEFAULT_DATABASE_NAME, drop_database, fresh_database, prepare_database  # noqa: E402
 from benchmarks.load import compare  # noqa: E402
-from benchmarks.options import arguments, compare_options, databases, gunicorn_args, worker_kinds  # noqa: E402
+from benchmarks.options import arguments, compare_options, databases, gunicorn_args, run_meta, worker_kinds  # noqa: E402
 from benchmarks.reporting import Row, report  # noqa: E402
 from benchmarks.seeding import Seeded, SeededConsortium, seed_consortia  # noqa: E402
 from benchmarks.servers import Service, start_baseline, start_service  # noqa: E402
@@ -84,11 +84,9 @@ def run(argv=None) -> dict:
             print(f"[{kind}] database kept: {url}")
         else:
             drop_database(url)
-    document = report(NAME, rows, write_json=not args.no_json, meta={
-        "command": "/consortium info", "sizes": sizes, "workers": args.workers,
-        "workers_kinds": worker_kinds(args), "threads": args.worker_threads,
-        "concurrency": args.concurrency, "seconds": options["seconds"], "rounds": options["rounds"],
-        "argv": sys.argv[1:] if argv is None else argv})
+    document = report(NAME, rows, write_json=not args.no_json, meta=run_meta(
+        args, options, argv, command="/consortium info", sizes=sizes, workers_kinds=worker_kinds(args),
+        threads=args.worker_threads, rounds=options["rounds"]))
     _scaling(rows)
     return document
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.database import fresh_database, prepare_database, seeded_consortium_ids  # noqa: E402
 from benchmarks.load import load  # noqa: E402
-from benchmarks.options import arguments, databases, load_options  # noqa: E402
+from benchmarks.options import arguments, databases, load_options, run_meta  # noqa: E402
 from benchmarks.reporting import Row, print_flatness, report  # noqa: E402
 from benchmarks.seeding import seed_consortia  # noqa: E402
 from benchmarks.servers import start_baseline, start_service  # noqa: E402
@@ -145,9 +145,7 @@ def run(argv=None) -> dict:
             print(f"[{kind}] grown to {grown.total:,} consortiums (seeded in {grown.seconds:.0f}s)")
             rows += _measure(kind, f"{grown.total:,} consortiums", url, seeded, sample, baseline, options, args,
                              secret, grown.total)
-    document = report(NAME, rows, write_json=not args.no_json, meta={
-        "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
-        "argv": sys.argv[1:] if argv is None else argv})
+    document = report(NAME, rows, write_json=not args.no_json, meta=run_meta(args, options, argv))
     print_flatness(rows, "consortia", "consortiums")
     return document
 

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.database import fresh_database, prepare_database, seeded_consortium_ids  # noqa: E402
 from benchmarks.load import load  # noqa: E402
-from benchmarks.options import arguments, databases, load_options  # noqa: E402
+from benchmarks.options import arguments, databases, load_options, run_meta  # noqa: E402
 from benchmarks.reporting import Row, report  # noqa: E402
 from benchmarks.seeding import SeededMember, fake_id, seed_consortia  # noqa: E402
 from benchmarks.servers import start_baseline, start_service  # noqa: E402
@@ -156,9 +156,7 @@ def run(argv=None) -> dict:
                     rows.append(Row(f"{kind} · {name}", stats, baseline=base,
                                     extra={"database": kind, "scenario": name, "consortia": seeded.total,
                                                   "dialogues": count}))
-    return report(NAME, rows, write_json=not args.no_json, meta={
-        "workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"],
-        "argv": sys.argv[1:] if argv is None else argv})
+    return report(NAME, rows, write_json=not args.no_json, meta=run_meta(args, options, argv))
 
 
 def main(argv=None) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from benchmarks.database import POSTGRES_SERVER
 from benchmarks.wrk import install_wrk
@@ -63,3 +64,10 @@ def compare_options(args: argparse.Namespace) -> dict:
     options = load_options(args)
     options["rounds"] = 1 if (args.quick or args.requests) else max(1, args.rounds)
     return options
+
+
+def run_meta(args: argparse.Namespace, options: dict, argv: list[str] | None, **extra) -> dict:
+    """What a results file records of the run that produced it: the serving and load settings, the
+    script's own figures (``extra``) and its command line."""
+    return {"workers": args.workers, "concurrency": args.concurrency, "seconds": options["seconds"], **extra,
+            "argv": sys.argv[1:] if argv is None else argv}
