@@ -8,10 +8,11 @@
 4. the consortium is loaded when the use case needs it, with the actor's membership, in one query —
    the same query that reads the actor, for people (``kernel/lookup.actor_and_place``);
 5. the input is validated once, with the use case's schema;
-6. the use case runs in a savepoint; the events it recorded become outbox rows in the same
-   transaction; a refusal rolls the savepoint back (and, when it carries field errors, the whole
-   unit of work, so a form can be corrected and sent again). A read-only use case runs without a
-   savepoint: its refusal rolls the whole unit back;
+6. the use case runs; the events it recorded become outbox rows in the same transaction; a refusal
+   rolls the whole unit of work back. Only a unit with something to keep when refused — a single-use
+   button's nonce, a form's claimed state — runs its use case in a savepoint, which a refusal rolls
+   back (and, when it carries field errors, the whole unit too, so a form can be corrected and sent
+   again);
 7. after commit the outbox worker is woken;
 8. the adapter gets a ``Result`` and renders it for its channel in the reader's language.
 """
@@ -143,9 +144,9 @@ class Runner:
             return Result(actor=ctx.actor, consortium=ctx.consortium, locale=locale,
                           now=ctx.now, **values)
 
-        # A read-only unit with nothing to keep when refused needs no savepoint (two round trips): a
-        # refusal rolls the whole transaction back instead.
-        bare = _reads_only(uc, entry)
+        # A unit with nothing to keep when refused (no nonce burnt, no form claimed) needs no savepoint
+        # (two round trips): a refusal rolls the whole transaction back instead.
+        bare = entry.claim is None and entry.once is None
         try:
             if entry.claim is not None:
                 entry.claim(session)
