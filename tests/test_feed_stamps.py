@@ -176,6 +176,12 @@ def test_gzip_is_served_to_the_clients_that_ask_with_its_own_etag(net):
         response = requests.get(url, headers={"Accept-Encoding": encoding, "If-None-Match": etag}, timeout=5)
         assert response.status_code == status, (encoding, etag)
         assert response.headers["Vary"] == "Accept-Encoding"
+    # A feed built on a read (stale: a new member) answers the coding asked for, then the other one.
+    net.reply("admin", "/consortium ajouter @lea", channel=channel)
+    for encoding in ("identity", "gzip"):
+        response = requests.get(url, headers={"Accept-Encoding": encoding}, stream=True, timeout=5)
+        raw = response.raw.read(decode_content=False)
+        assert (gzip.decompress(raw) if encoding == "gzip" else raw).count(b"lea") == 1, encoding
 
 
 def test_every_table_a_feed_reads_has_its_triggers(net):

@@ -28,17 +28,17 @@ def _gzip_accepted() -> bool:
 def _served(services, name: str, key: str, build: Callable[[Session], bytes], filename: str) -> Response:
     """A 304 from the key alone; otherwise the bytes: in this process's cache, else as stored (built
     when stale)."""
-    gzipped = _gzip_accepted()
-    etag = feed_etag(key, "gzip" if gzipped else "")
+    coding = "gzip" if _gzip_accepted() else ""
+    etag = feed_etag(key, coding)
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = Response(status=304)
     else:
-        feed = FEEDS.get(key) or FEEDS.put(key, delivery.feed_bytes(services, name, key, build))
-        response = Response(feed.gzip if gzipped else feed.body, mimetype="text/calendar")  # as stored
+        feed = FEEDS.get(key, coding) or FEEDS.put(key, coding, delivery.feed_bytes(services, name, key, coding, build))
+        response = Response(feed.data, mimetype="text/calendar")  # as stored
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-        if gzipped:
-            response.headers["Content-Encoding"] = "gzip"
+        if coding:
+            response.headers["Content-Encoding"] = coding
         response.last_modified = feed.built_at   # 304s are decided by the ETag only
     response.headers["ETag"] = etag
     response.headers["Vary"] = "Accept-Encoding"

@@ -193,34 +193,44 @@ def feed_etag(key: str, coding: str = "") -> str:
 
 
 class FeedBytes(NamedTuple):
+    """A feed as built: its bytes and their gzip coding."""
     body: bytes
     gzip: bytes
     built_at: datetime
 
+    def coded(self, coding: str) -> "Coded":
+        return Coded(self.gzip if coding == "gzip" else self.body, self.built_at)
+
+
+class Coded(NamedTuple):
+    """One coding of a feed ("" or "gzip"), as served."""
+    data: bytes
+    built_at: datetime
+
 
 class FeedCache:
-    """A small LRU of built feeds (key -> ``FeedBytes``), and one lock per feed so that a process
-    builds a stale feed once while its other readers wait for it."""
+    """A small LRU of built feeds ((key, coding) -> ``Coded``), and one lock per feed so that a
+    process builds a stale feed once while its other readers wait for it."""
 
     def __init__(self, size: int = 256):
         self.size = size
-        self._items: OrderedDict[str, FeedBytes] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], Coded] = OrderedDict()
         self._lock = threading.Lock()
         self._building: dict[str, threading.Lock] = {}
 
-    def get(self, key: str) -> FeedBytes | None:
+    def get(self, key: str, coding: str) -> Coded | None:
         if self.size <= 0:
             return None
         with self._lock:
-            found = self._items.get(key)
+            found = self._items.get((key, coding))
             if found is not None:
-                self._items.move_to_end(key)
+                self._items.move_to_end((key, coding))
             return found
 
-    def put(self, key: str, feed: FeedBytes) -> FeedBytes:
+    def put(self, key: str, coding: str, feed: Coded) -> Coded:
         if self.size > 0:
             with self._lock:
-                self._items[key] = feed
+                self._items[(key, coding)] = feed
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
         return feed
