@@ -64,7 +64,7 @@ class CalendarFeed(Base):
     __tablename__ = "calendar_feeds"
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)   # "c:<consortium id>", "p:<person id>"
-    fingerprint: Mapped[str] = mapped_column(String(80))
+    fingerprint: Mapped[str] = mapped_column(String(80))   # the key it was built for (feeds.feed_key)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     body_gzip: Mapped[bytes] = mapped_column(LargeBinary)   # what calendar clients ask for (Accept-Encoding)
     built_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
