@@ -14,7 +14,7 @@ A backup is one gzip'd tar archive, written with mode 0600:
 Restoring refuses a snapshot of a newer schema than this code knows, upgrades an older one
 after restoring it, and refuses to overwrite a database that holds rows unless forced.
 Replacing the content is one transaction (SQLite's backup API; on PostgreSQL the dropping
-of the old tables and the dump's SQL go through ``psql --single-transaction``), so a failed
+of the old tables and functions and the dump's SQL go through ``psql --single-transaction``), so a failed
 restore leaves the database as it was. A backup restores into the same kind of database it
 was taken from. PostgreSQL needs the client tools (``pg_dump``, ``pg_restore``, ``psql``).
 """
@@ -279,10 +279,17 @@ def _pg_restore(database_url: str, dump: Path) -> None:
         with engine.connect() as connection:
             names = inspect(connection).get_table_names()
             quote = connection.dialect.identifier_preparer.quote
+            # The migrations' functions (the feed stamps' triggers) come back with the dump too.
+            functions = connection.scalars(text(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                " WHERE n.nspname = current_schema() AND NOT EXISTS"
+                " (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')")).all()
     finally:
         engine.dispose()
     drop = dump.with_name("drop.sql")
-    drop.write_text("".join(f"DROP TABLE IF EXISTS {quote(name)} CASCADE;\n" for name in names), encoding="utf-8")
+    drop.write_text("".join(f"DROP TABLE IF EXISTS {quote(name)} CASCADE;\n" for name in names)
+                    + "".join(f"DROP FUNCTION IF EXISTS {signature} CASCADE;\n" for signature in functions),
+                    encoding="utf-8")
     uri, env = _libpq(database_url)
     _run([psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1", f"--dbname={uri}",
           f"--file={drop}", f"--file={script}"], env, "psql (loading the dump)")

@@ -26,6 +26,11 @@ def new_token(nbytes: int = 24) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
+def new_stamp() -> int:
+    """A random version stamp: never the same twice, even across a restored backup."""
+    return secrets.randbits(62)
+
+
 class UTCDateTime(TypeDecorator):
     """Aware datetimes in, aware UTC datetimes out, on every database.
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, new_token, utcnow
+from models.base import Base, new_stamp, new_token, utcnow
 from models.network import Organisation, Person
 
 STAGES = ("emergence", "structuration", "formalise", "finance", "clos")
@@ -42,6 +42,10 @@ class Consortium(Base):
     caldav_calendar_url: Mapped[str | None] = mapped_column(String(500))
     # The facilitators' link to the feed (API, dashboard); renewed whenever a member leaves.
     feed_token: Mapped[str] = mapped_column(String(64), default=new_token)
+    # A new random value whenever anything its calendar feed shows changes (its sessions, their
+    # answers, its members and their names, its own name): set by database triggers (migration
+    # 0020), so that no write path can forget it. A feed's ETag is made from it.
+    feed_stamp: Mapped[int] = mapped_column(BigInteger, default=new_stamp, server_default="0")
     profile_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     welcome_post_id: Mapped[str | None] = mapped_column(String(26))
     reminders_enabled: Mapped[bool] = mapped_column(default=True)

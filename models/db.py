@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -117,6 +117,12 @@ class Database:
         finally:
             session.rollback()
             session.close()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only connection, no ORM session: for the hottest reads (a calendar's poll)."""
+        with self.engine.connect() as connection:
+            yield connection.execution_options(consortia_read_only=True)
 
     def ping(self) -> bool:
         with self.engine.connect() as connection:

@@ -57,13 +57,14 @@ class Rsvp(Base):
 
 
 class CalendarFeed(Base):
-    """A calendar feed as built when its sessions last changed: its bytes, and the fingerprint of
-    what it was built from (its ETag is the fingerprint's). A feed whose fingerprint no longer
-    matches is stale: it is built again, never served."""
+    """A calendar feed as built when its sessions last changed: its bytes (and their gzip coding), and
+    the key of what it was built from (the consortiums' feed stamps and the configuration; its ETag is
+    the key's). A feed whose key no longer matches is stale: it is built again, never served."""
 
     __tablename__ = "calendar_feeds"
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)   # "c:<consortium id>", "p:<person id>"
-    fingerprint: Mapped[str] = mapped_column(String(80))
+    fingerprint: Mapped[str] = mapped_column(String(80))   # the key it was built for (feeds.feed_key)
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    body_gzip: Mapped[bytes] = mapped_column(LargeBinary)   # what calendar clients ask for (Accept-Encoding)
     built_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

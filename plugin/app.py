@@ -231,6 +231,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     return app
 
 
+_UNLIMITED = frozenset({"mattermost.command", "calendars.consortium_calendar", "calendars.personal_calendar"})
+
+
 def _limiter(app: Flask, settings: Settings):
     """Rate limits per client address, counted in Redis when configured so that every worker process
     (and machine) shares the counts; in this process's memory otherwise. If Redis fails, requests are
@@ -242,9 +245,9 @@ def _limiter(app: Flask, settings: Settings):
                       storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if settings.redis_url else {},
                       default_limits=[], key_prefix="consortia", swallow_errors=True, headers_enabled=True,
                       in_memory_fallback_enabled=bool(settings.redis_url))
-    # Slash commands carry no limit (their trigger's token is checked first): they skip the limiter's
-    # per-request work of finding which limits apply.
-    limiter.request_filter(lambda: request.endpoint == "mattermost.command")
+    # Slash commands (their trigger's token is checked first) and calendar polls carry no limit: they
+    # skip the limiter's per-request work of finding which limits apply.
+    limiter.request_filter(lambda: request.endpoint in _UNLIMITED)
     return limiter
 
 

@@ -16,10 +16,10 @@ import uuid
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import NamedTuple
 from urllib.parse import quote
 
-from sqlalchemy import bindparam, func, select, true
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from models import Consortium, Membership, Person, Rsvp, WorkingSession
@@ -120,46 +120,54 @@ def feed_rows(session: Session, consortium_ids: list[int]):
 
 # --- warm feeds ---------------------------------------------------------------------------------
 #
-# A calendar client polls its feed every few minutes and almost always gets "304 Not
-# Modified". A fingerprint of everything the feed depends on (a few indexed aggregate
-# queries) is its ETag: a 304 is answered without building anything. The fingerprint
-# also names the built body in a small in-process cache, so a warm 200 never rebuilds
-# it; a cold build assembles the events' cached VEVENT bytes (integrations.calendar.ics).
+# A calendar client polls its feed every few minutes and almost always gets "304 Not Modified".
+# Every change a feed shows gives its consortium a new ``feed_stamp`` (database triggers, migration
+# 0020): a poll reads the stamp (with the token's check, one indexed statement) and answers from it,
+# nothing else is read. The stamp, with the configuration, is the feed's key: its ETag, the name of
+# the built bytes in a small in-process cache and in ``calendar_feeds``.
 
-def _fingerprint_statements():
-    """What a fingerprint reads, in two statements built once: the sessions' and the answers'
-    aggregates side by side (two one-row derived tables), and the members."""
-    ids = bindparam("ids", expanding=True)
-    sessions = select(func.count().label("n"), func.max(WorkingSession.updated_at).label("updated"),
-                      func.sum(WorkingSession.sequence).label("sequences"), func.max(WorkingSession.id).label("last")) \
-        .where(WorkingSession.consortium_id.in_(ids)).subquery("sessions")
-    answers = select(func.count().label("n"), func.max(Rsvp.updated_at).label("updated"),
-                     func.max(Rsvp.id).label("last")) \
-        .join(WorkingSession, Rsvp.session_id == WorkingSession.id) \
-        .where(WorkingSession.consortium_id.in_(ids)).subquery("answers")
-    aggregates = select(sessions.c.n, sessions.c.updated, sessions.c.sequences, sessions.c.last,
-                        answers.c.n, answers.c.updated, answers.c.last).select_from(sessions.join(answers, true()))
-    people = (select(Membership.consortium_id, Person.id, Person.email, Person.display_name, Person.username,
-                     Membership.left_at, Person.erased_at)
-              .join(Person, Membership.person_id == Person.id)
-              .where(Membership.consortium_id.in_(ids)).order_by(Membership.id))
-    return aggregates, people
+def _consortium_stamp_statement():
+    member = (select(Membership.id).join(Person, Person.id == Membership.person_id)
+              .where(Membership.consortium_id == Consortium.id, Membership.feed_token == bindparam("token"),
+                     Membership.left_at.is_(None), Person.erased_at.is_(None))
+              .limit(1).scalar_subquery())
+    return select(Consortium.id, Consortium.slug, Consortium.feed_token, Consortium.feed_stamp,
+                  member.label("member")).where(Consortium.slug == bindparam("slug"))
 
 
-_AGGREGATES, _PEOPLE = _fingerprint_statements()
+_CONSORTIUM_STAMP = _consortium_stamp_statement()
+_PERSONAL_STAMPS = (
+    select(Person.id, Person.locale, Person.personal_feed_token, Membership.consortium_id, Consortium.feed_stamp)
+    .join(Membership, (Membership.person_id == Person.id) & Membership.left_at.is_(None))
+    .join(Consortium, Consortium.id == Membership.consortium_id)
+    .where(Person.personal_feed_token == bindparam("token"), Person.erased_at.is_(None))
+    .order_by(Membership.consortium_id))
 
 
-def fingerprint(session: Session, consortium_ids: list[int], *extra: object) -> str:
-    ids = sorted(consortium_ids) or [-1]
-    connection = session.connection()   # plain rows: no ORM step for what a 304 reads
-    found = tuple(connection.execute(_AGGREGATES, {"ids": ids}).one())
-    sessions, answers = found[:4], found[4:]
-    people = connection.execute(_PEOPLE, {"ids": ids}).all()
-    return hashlib.sha256(repr((build_tag(), ids, sessions, answers, [tuple(p) for p in people],
-                                extra)).encode()).hexdigest()
+def consortium_stamp(connection: Connection, slug: str, token: str) -> tuple[int, str, int] | None:
+    """The consortium's id, slug and feed stamp when ``token`` may read its feed (the consortium's own
+    token, or an active member's); None otherwise — an unknown slug, a wrong token, a member who left."""
+    row = connection.execute(_CONSORTIUM_STAMP, {"slug": slug.lower(), "token": token}).first()
+    if row is None or not (row.member is not None or hmac.compare_digest(row.feed_token.encode(), token.encode())):
+        return None
+    return row.id, row.slug, row.feed_stamp
 
 
-# Bump when the feed's bytes change for the same data (the ETag is the fingerprint's).
+def personal_stamps(connection: Connection, token: str) -> tuple[int, str | None, list[tuple[int, int]]] | None:
+    """The person's id, language and the stamps of their consortiums, by the personal feed's token;
+    None for an unknown token and for someone who belongs to no consortium any more."""
+    rows = connection.execute(_PERSONAL_STAMPS, {"token": token}).all() if token else []
+    if not rows or not hmac.compare_digest(rows[0].personal_feed_token.encode(), token.encode()):
+        return None
+    return rows[0].id, rows[0].locale, [(row.consortium_id, row.feed_stamp) for row in rows]
+
+
+def feed_key(kind: str, *parts: object) -> str:
+    """A feed's key ("c:..." or "p:..."): what its bytes are made from, the build tag included."""
+    return kind + ":" + hashlib.sha256(repr((build_tag(), parts)).encode()).hexdigest()
+
+
+# Bump when the feed's bytes change for the same data (the ETag is the key's).
 FEED_FORMAT = 3
 _BUILD_TAG: str | None = None
 
@@ -178,33 +186,59 @@ def build_tag() -> str:
     return _BUILD_TAG
 
 
-def feed_etag(key: str) -> str:
-    """The strong ETag of the feed named by ``key`` (a fingerprint): same data, same bytes, same tag."""
-    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+def feed_etag(key: str, coding: str = "") -> str:
+    """The strong ETag of the feed named by ``key``: same data, same bytes, same tag. The gzip-coded
+    bytes are another representation, with their own tag (RFC 9110, 8.8.3)."""
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + (f"-{coding}" if coding else "") + '"'
+
+
+class FeedBytes(NamedTuple):
+    """A feed as built: its bytes and their gzip coding."""
+    body: bytes
+    gzip: bytes
+    built_at: datetime
+
+    def coded(self, coding: str) -> "Coded":
+        return Coded(self.gzip if coding == "gzip" else self.body, self.built_at)
+
+
+class Coded(NamedTuple):
+    """One coding of a feed ("" or "gzip"), as served."""
+    data: bytes
+    built_at: datetime
 
 
 class FeedCache:
-    """A small LRU of built feeds: fingerprint -> (body, when it was built)."""
+    """A small LRU of built feeds ((key, coding) -> ``Coded``), and one lock per feed so that a
+    process builds a stale feed once while its other readers wait for it."""
 
     def __init__(self, size: int = 256):
         self.size = size
-        self._items: OrderedDict[str, tuple[bytes, datetime]] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], Coded] = OrderedDict()
         self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
 
-    def get_or_build(self, key: str, build: Callable[[], tuple[bytes, datetime]]) -> tuple[bytes, datetime]:
+    def get(self, key: str, coding: str) -> Coded | None:
         if self.size <= 0:
-            return build()
+            return None
         with self._lock:
-            found = self._items.get(key)
+            found = self._items.get((key, coding))
             if found is not None:
-                self._items.move_to_end(key)
-                return found
-        body = build()
+                self._items.move_to_end((key, coding))
+            return found
+
+    def put(self, key: str, coding: str, feed: Coded) -> Coded:
+        if self.size > 0:
+            with self._lock:
+                self._items[(key, coding)] = feed
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return feed
+
+    def building(self, name: str) -> threading.Lock:
+        """The lock held while feed ``name`` ("c:<id>", "p:<id>") is built in this process."""
         with self._lock:
-            self._items[key] = body
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return body
+            return self._building.setdefault(name, threading.Lock())
 
     def clear(self) -> None:
         with self._lock:
