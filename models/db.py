@@ -122,7 +122,7 @@ class Database:
     def reading(self) -> Iterator[Connection]:
         """A read-only connection, no ORM session: for the hottest reads (a calendar's poll)."""
         with self.engine.connect() as connection:
-            yield connection.execution_options(consortia_read_only=True)
+            yield connection.execution_options(**self._read_only_options)
 
     def ping(self) -> bool:
         with self.engine.connect() as connection:

@@ -157,6 +157,8 @@ def test_admin_reads_the_matrix_forms_a_consortium_and_follows_it(net, page):
     assert page.locator("strong.role").first.inner_text() == "Chef de file"
     shot(page, "profile")
     page.locator("#print-version").click()
+    page.wait_for_url("**/print")
+    page.wait_for_load_state("load")   # its stylesheet too: the print rules hide the header
     page.emulate_media(media="print")
     assert not page.locator(".site-header").is_visible()
     assert "7 500,50 €" in plain(page.locator("main").inner_text())
