@@ -380,3 +380,41 @@ def test_the_ami_matrix_issues_the_same_statements_with_3_and_40_answers(net):
     assert '<tr><th scope="row">Structure 039 <small>(ACI)</small></th>' in page_40
     assert page_40.count("<li>Structure ") == 40 + 20 + 20   # under each of their themes, and the 20 with two
     assert "<li>Structure 002 (03) — Contact 2</li>" in page_40
+
+
+def test_the_ami_matrix_shows_an_answer_changed_since_it_was_last_shown(net):
+    """The page keeps the matrix it last computed for a call: an answer changed since (even with nothing
+    else moving, not its time stamp) and a call's changed group size are shown at once."""
+    from sqlalchemy import update
+
+    from models import CallForInterest, CallResponse
+
+    http = admin_session(net)
+    page = http.get(f"{net.server.url}/web/ami", timeout=10)
+    opened = http.post(f"{net.server.url}/web/ami/open", data={
+        "csrf_token": csrf_of(page.text), "title": "AMI mémo", "themes": "Alimentation, Mobilité, Réemploi",
+        "deadline": "2099-06-30", "min_group_size": "2"}, timeout=10)
+    call_id = int(re.search(r"/web/ami/(\d+)", opened.text).group(1))
+    url = f"{net.server.url}/web/ami/{call_id}"
+    _add_answers(net, call_id, 4)
+    first = http.get(url, timeout=10).text
+    assert http.get(url, timeout=10).text.count("Structure 001") == first.count("Structure 001") == 4
+    with net.db() as session:
+        session.execute(update(CallResponse).where(CallResponse.structure_key == "structure 001").values(
+            structure_name="Atelier <b>Neuf</b>", themes=["Réemploi"], updated_at=CallResponse.updated_at))
+    changed = http.get(url, timeout=10).text
+    assert "Structure 001" not in changed and "<li>Atelier &lt;b&gt;Neuf&lt;/b&gt; (02) — Contact 1</li>" in changed
+    assert "<li>Atelier &lt;b&gt;Neuf&lt;/b&gt; — " not in changed   # no longer in several themes
+    assert "Former le consortium «\u00a0Réemploi\u00a0»" in changed
+    with net.db() as session:
+        session.execute(update(CallForInterest).where(CallForInterest.id == call_id).values(min_group_size=9))
+    assert "Former le consortium" not in http.get(url, timeout=10).text
+
+
+def test_the_rows_written_in_python_are_escaped_as_the_templates_escape():
+    from markupsafe import escape
+
+    from plugin.web.pages.common import escape_text
+
+    for text in ("ACI Lyon", "d'Ivry & Co <b>\"gras\"</b>", "&amp; déjà", "", "«\u00a0é\u00a0»"):
+        assert escape_text(text) == str(escape(text))

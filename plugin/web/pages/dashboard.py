@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from babel.dates import format_date
 
 from flask import g, render_template, request, url_for
+from markupsafe import Markup
 
 from models import STAGES
 from plugin.features.pages.outcomes import Board
 from plugin.features.registers.api import format_amount
-from plugin.i18n import get_locale
+from plugin.i18n import _, get_locale
 
-from plugin.web.pages.common import STAGE_COLOURS, admin_page, fmt_short, stage_label
+from plugin.web.pages.common import STAGE_COLOURS, admin_page, escape_text, fmt_short, stage_label
 
 
 def _int_arg(name: str, default: int = 1) -> int:
@@ -72,42 +72,33 @@ def consortium_href(slug: str) -> str:
     return prefix + slug
 
 
-@dataclass(frozen=True)
-class _BoardRow:
-    """One dashboard row with every label ready: the template only places them."""
-
-    href: str
-    name: str
-    theme: str
-    failed: bool
-    stage: str
-    stage_label: str
-    members: int
-    checklist_max: int
-    checklist_done: int
-    checklist_total: int
-    commitments: str
-    next_session: str
-    open_dialogues: int
-    last_activity: str
-
-
-def _dashboard_rows(board) -> list[_BoardRow]:
-    rows = []
+def _dashboard_rows(board) -> Markup:
+    """The table's rows as HTML, written in one pass with every value escaped (``escape_text``), as the
+    template wrote them (the same text, whitespace included): a template loop spent ≈2,500 generator
+    steps and 1,000 ``Markup`` escapes on 50 rows. Loop-invariant labels are translated once."""
+    setup_failed = escape_text(_("set-up failed"))
+    progress_label = escape_text(_("Checklist progress"))
+    parts = []
     for row in board.rows:
         commitments = str(row.commitments)
         if row.commitments_money:   # as Babel writes them for the reader: 7 500,50 € / €7,500.50
             commitments += f" · {format_amount(Decimal(str(row.commitments_money)), 'euros')}"
         if row.commitments_days:
             commitments += f" · {format_amount(Decimal(str(row.commitments_days)), 'jours')}"
-        rows.append(_BoardRow(
-            href=consortium_href(row.slug), name=row.name, theme=row.theme, failed=bool(row.failed_steps),
-            stage=row.stage, stage_label=stage_label(row.stage), members=row.member_count,
-            checklist_max=row.checklist_total or 1, checklist_done=row.checklist_done,
-            checklist_total=row.checklist_total, commitments=commitments,
-            next_session=fmt_short(row.next_session), open_dialogues=row.open_dialogues,
-            last_activity=fmt_short(row.last_activity_at)))
-    return rows
+        theme = f"<br><small>{escape_text(row.theme)}</small>" if row.theme else ""
+        failed = f'<br><small class="warning">⚠ {setup_failed}</small>' if row.failed_steps else ""
+        stage = escape_text(row.stage)
+        parts.append(
+            f'\n    <tr>\n      <th scope="row"><a href="{escape_text(consortium_href(row.slug))}">'
+            f'{escape_text(row.name)}</a>\n        {theme}\n        {failed}</th>\n'
+            f'      <td><span class="stage stage-{stage}">{escape_text(stage_label(row.stage))}</span></td>\n'
+            f'      <td>{row.member_count}</td>\n'
+            f'      <td><progress max="{row.checklist_total or 1}" value="{row.checklist_done}" '
+            f'aria-label="{progress_label}"></progress>\n        {row.checklist_done}/{row.checklist_total}</td>\n'
+            f'      <td>{escape_text(commitments)}</td>\n      <td>{escape_text(fmt_short(row.next_session))}</td>\n'
+            f'      <td>{row.open_dialogues}</td>\n      <td>{escape_text(fmt_short(row.last_activity_at))}</td>\n'
+            f'    </tr>\n  ')
+    return Markup("".join(parts))
 
 
 def _chart_svg(series) -> dict:
