@@ -82,7 +82,7 @@ def matrix(session: Session, call: CallForInterest, *, shown_only: bool = False)
     """
     if not shown_only:
         return Matrix(call, *_compute(call, session.execute(_EVERY, {"call": call.id}).all()))
-    raw = session.execute(_SHOWN, {"call": call.id}).all()
+    raw = [tuple(row) for row in session.execute(_SHOWN, {"call": call.id})]   # tuples compare in C, rows do not
     inputs = (tuple(call.themes), call.min_group_size, tuple(sorted((call.formed or {}).items())), raw)
     computed = _MEMO.get(call.id)
     if computed is None or computed.inputs != inputs:
