@@ -90,9 +90,18 @@ def french_spacing(text: str) -> str:
     return _outside_code(text, space)
 
 
+@functools.lru_cache(maxsize=4096)
+def _elidable(template: str) -> bool:
+    """Whether ``template`` has a ``de {…}`` (le, la, que) outside code spans: most messages have none,
+    and are asked once per process rather than searched at every message."""
+    found: list[bool] = []
+    _outside_code(template, lambda part: found.append(bool(_ELIDABLE.search(part))) or part)
+    return any(found)
+
+
 def french_elision(template: str, params: dict) -> str:
     """``de {name}`` becomes ``d’{name}`` when the name starts with a vowel (likewise le, la, que)."""
-    if "{" not in template or not params:
+    if "{" not in template or not params or not _elidable(template):
         return template
 
     def elide(match: re.Match) -> str:

@@ -48,7 +48,7 @@ def run_as(runtime, user_id: str | None, work: Callable[[Session, Callable[[], N
             if person_of is not None:
                 person = person_of(session)
             elif place is not None and place.how is not None and user_id:
-                person, consortium, membership = actor_and_place(session, user_id, place)
+                person, consortium, membership = actor_and_place(session, user_id, place, plain=read_only)
                 found = (consortium, membership)
             else:
                 person = person_by_user_id(session, user_id or "")

@@ -115,14 +115,17 @@ class Runner:
                 ctx = Ctx(session, actor, network, now, runtime, channel_id=entry.channel_id, root_id=entry.root_id)
                 return self._unit(session, entry, uc, raw, ctx, locale, found)
 
+        # A single-use button or form burns its nonce: a write, in a transaction, even for a use case
+        # that only reads.
+        read_only = _reads_only(uc, entry)
         try:
             if entry.user_id is not None or entry.person is not None:
                 place = (Place(entry.consortium_id, entry.consortium_slug, entry.channel_id)
                          if uc.consortium != "none" else None)
                 result = run_as(runtime, entry.user_id, work, network_of=entry.network or _no_network,
-                                read_only=uc.read_only, gate=entry.gate, person_of=entry.person, place=place)
+                                read_only=read_only, gate=entry.gate, person_of=entry.person, place=place)
             else:
-                with runtime.db.transaction(read_only=uc.read_only) as session:
+                with runtime.db.transaction(read_only=read_only) as session:
                     network_of = entry.network
                     result = work(session, (lambda: network_of(session)) if network_of else None, None)
         except _Undo as undone:
@@ -142,7 +145,7 @@ class Runner:
 
         # A read-only unit with nothing to keep when refused needs no savepoint (two round trips): a
         # refusal rolls the whole transaction back instead.
-        bare = uc.read_only and entry.claim is None and entry.once is None
+        bare = _reads_only(uc, entry)
         try:
             if entry.claim is not None:
                 entry.claim(session)
@@ -247,6 +250,11 @@ def _schema(schema: type[Schema]) -> Schema:
     if instance is None:
         instance = made[schema] = schema()
     return instance
+
+
+def _reads_only(uc: UseCase, entry: Entry) -> bool:
+    """Whether the unit of work only reads: a read-only use case, with no single-use nonce to burn."""
+    return uc.read_only and entry.claim is None and entry.once is None
 
 
 def _no_network(_session: Session) -> None:

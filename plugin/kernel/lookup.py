@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import Consortium, Membership, Person
 from plugin.kernel.names import skeleton
+from plugin.kernel.plain import columns_of, plain_records
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,14 @@ def _names(how: str, value):
 
 
 @cache
-def _actor_and_place_query(how: str):
+def _actor_and_place_query(how: str, plain: bool = False):
     """Built once per way of naming a consortium: no expression is built, no cache key computed, per
-    request (SQLAlchemy memoises both on a statement object that is reused)."""
+    request (SQLAlchemy memoises both on a statement object that is reused). ``plain``: the three
+    tables' columns, labelled, for plain records."""
     place = bindparam("place")
-    query = (select(Person, Consortium, Membership).select_from(Person)
+    selected = ((*columns_of(Person, "p_"), *columns_of(Consortium, "c_"), *columns_of(Membership, "m_"))
+                if plain else (Person, Consortium, Membership))
+    query = (select(*selected).select_from(Person)
              .outerjoin(Consortium, _names(how, place))
              .outerjoin(Membership, and_(Membership.consortium_id == Consortium.id,
                                          Membership.person_id == Person.id, Membership.left_at.is_(None)))
@@ -58,16 +62,23 @@ def _actor_and_place_query(how: str):
     return query.limit(1)
 
 
-def actor_and_place(session: Session, user_id: str, place: Place
+def actor_and_place(session: Session, user_id: str, place: Place, *, plain: bool = False
                     ) -> tuple[Person | None, Consortium | None, Membership | None]:
     """The person with this Mattermost user id, the consortium ``place`` names and the person's active
-    membership in it: one query. Nobody with that id: ``(None, None, None)``."""
+    membership in it: one query. Nobody with that id: ``(None, None, None)``.
+
+    ``plain``: as plain records (``kernel/plain.py``), for a unit of work that only reads."""
     if not user_id or place.how is None:
         raise ValueError("a user id and a way to name the consortium")
-    row = session.execute(_actor_and_place_query(place.how), {"user_id": user_id, "place": place.value}).first()
+    parameters = {"user_id": user_id, "place": place.value}
+    if not plain:
+        row = session.execute(_actor_and_place_query(place.how), parameters).first()
+        return (None, None, None) if row is None else (row[0], row[1], row[2])
+    row = session.connection().execute(_actor_and_place_query(place.how, True), parameters).first()
     if row is None:
         return None, None, None
-    return row[0], row[1], row[2]
+    person, consortium, membership = plain_records(row, session, Person, Consortium, Membership)
+    return person, consortium, membership
 
 
 def consortium_for(session: Session, *, consortium_id: int | None = None, slug: str | None = None,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Iterable, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
@@ -93,13 +94,12 @@ def ensure_network(session: Session, team_name: str, team_id: str | None = None)
     team_name = (team_name or "default").lower()
     network = session.scalar(select(Network).where(Network.team_name == team_name))
     if network is None:
-        network = Network(team_name=team_name, team_id=team_id or None, name=team_name)
-        try:
-            with session.begin_nested():  # the first requests of a new team may arrive together
-                session.add(network)
-                session.flush()
-        except IntegrityError:
-            network = session.scalar(select(Network).where(Network.team_name == team_name))
+        # The first requests of a new team may arrive together: the first insert wins, in a statement
+        # that needs no savepoint (a unit of work that only reads has none on PostgreSQL).
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(insert(Network).values(team_name=team_name, team_id=team_id or None, name=team_name)
+                        .on_conflict_do_nothing(index_elements=[Network.team_name]))
+        network = session.scalar(select(Network).where(Network.team_name == team_name))
     elif team_id and network.team_id != team_id:
         network.team_id = team_id
     return network
