@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,11 +37,13 @@ def open_call_of(session: Session, network: Network) -> CallForInterest | None:
                           .order_by(CallForInterest.id.desc()).limit(1))
 
 
+_LATEST = (select(CallForInterest).where(CallForInterest.network_id == bindparam("network"))
+           .order_by(case((CallForInterest.status == "open", 0), else_=1), CallForInterest.id.desc()).limit(1))
+
+
 def latest_call(session: Session, network: Network) -> CallForInterest | None:
-    """The open call, else the latest one: one query (a network has a handful of calls)."""
-    return session.scalar(select(CallForInterest).where(CallForInterest.network_id == network.id)
-                          .order_by(case((CallForInterest.status == "open", 0), else_=1), CallForInterest.id.desc())
-                          .limit(1))
+    """The open call, else the latest one: one query (a network has a handful of calls), built once."""
+    return session.scalar(_LATEST, {"network": network.id})
 
 
 def call_by_id(session: Session, network: Network, call_id: int) -> CallForInterest:

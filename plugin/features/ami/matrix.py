@@ -1,9 +1,11 @@
 """The results of a call: themes × structures, with each structure's priorities and the suggested grouping."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from models import CallForInterest, CallResponse
@@ -31,6 +33,7 @@ class Matrix:
     below: list[ThemeColumn]                            # themes without enough structures
     total: int
     rank_lists: list[list[int]] = field(default_factory=list)  # per row, the priority under each column (0: none)
+    computed: object = None   # the memo entry it comes from (the page keeps its HTML beside it); None: not memoised
 
     @property
     def min_group_size(self) -> int:
@@ -40,19 +43,34 @@ class Matrix:
 _TABLE = CallResponse.__table__
 # What the results page and the chat show of an answer; the CSV export reads every column.
 SHOWN = ("structure_name", "structure_key", "siae_type", "departement", "contact_name", "themes")
-_SHOWN = select(*(_TABLE.c[name] for name in SHOWN))
-_EVERY = select(_TABLE)
+_EVERY = (select(_TABLE).where(_TABLE.c.call_id == bindparam("call"))
+          .order_by(_TABLE.c.structure_key).limit(MAX_RESPONSES_SHOWN))
+# The shown columns with the themes as their JSON text: compared as they come, decoded only when they changed.
+_SHOWN = (select(*(_TABLE.c[name] for name in SHOWN[:-1]), cast(_TABLE.c.themes, Text))
+          .where(_TABLE.c.call_id == bindparam("call")).order_by(_TABLE.c.structure_key).limit(MAX_RESPONSES_SHOWN))
 
 
-def _answers_for_matrix(session: Session, call: CallForInterest, *, shown_only: bool):
-    """The call's answers as plain rows (attribute access like the model, without the ORM's
-    identity map and change tracking: the matrix only reads them), in the order of ``responses``;
-    only the columns ``SHOWN`` with ``shown_only``. One statement, built once."""
-    return session.execute(_ANSWERS[shown_only], {"call": call.id}).all()
+class ShownAnswer(NamedTuple):
+    """An answer as the page and the chat show it (attribute access like the model)."""
+
+    structure_name: str
+    structure_key: str
+    siae_type: str | None
+    departement: str | None
+    contact_name: str
+    themes: list | None
 
 
-_ANSWERS = {shown: (_SHOWN if shown else _EVERY).where(_TABLE.c.call_id == bindparam("call"))
-            .order_by(_TABLE.c.structure_key).limit(MAX_RESPONSES_SHOWN) for shown in (False, True)}
+@dataclass(frozen=True)
+class _Computed:
+    inputs: tuple   # what the matrix was computed from: the call's themes, group size, formed consortiums; the rows
+    parts: tuple    # Matrix's fields but the call
+
+
+# call id -> its last matrix shown. A memo of a pure function keyed by all its inputs, compared on every read
+# (the rows are read each time): a new or changed answer, or a changed call, computes it again.
+_MEMO: dict[int, _Computed] = {}
+_MEMO_SIZE = 32
 
 
 def matrix(session: Session, call: CallForInterest, *, shown_only: bool = False) -> Matrix:
@@ -62,7 +80,21 @@ def matrix(session: Session, call: CallForInterest, *, shown_only: bool = False)
     structures with their priority) and gets its row of priorities, column by column. The answers
     carry every column (the CSV export), or those of ``SHOWN`` with ``shown_only`` (the page, the chat).
     """
-    answers = _answers_for_matrix(session, call, shown_only=shown_only)
+    if not shown_only:
+        return Matrix(call, *_compute(call, session.execute(_EVERY, {"call": call.id}).all()))
+    raw = [tuple(row) for row in session.execute(_SHOWN, {"call": call.id})]   # tuples compare in C, rows do not
+    inputs = (tuple(call.themes), call.min_group_size, tuple(sorted((call.formed or {}).items())), raw)
+    computed = _MEMO.get(call.id)
+    if computed is None or computed.inputs != inputs:
+        answers = [ShownAnswer(*row[:-1], json.loads(row[-1]) if row[-1] is not None else None) for row in raw]
+        computed = _Computed(inputs, _compute(call, answers))
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[call.id] = computed
+    return Matrix(call, *computed.parts, computed=computed)
+
+
+def _compute(call: CallForInterest, answers) -> tuple:
     columns = {theme: ThemeColumn(theme) for theme in call.themes}
     position_of = {theme: index for index, theme in enumerate(columns)}
     width = len(columns)
@@ -97,4 +129,4 @@ def matrix(session: Session, call: CallForInterest, *, shown_only: bool = False)
     ordered = list(columns.values())
     groups = sorted((c for c in ordered if c.count >= call.min_group_size), key=lambda c: (-c.count, c.theme))
     below = [c for c in ordered if c.count < call.min_group_size]
-    return Matrix(call, ordered, rows, multi, groups, below, len(answers), rank_lists)
+    return ordered, rows, multi, groups, below, len(answers), rank_lists

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import Integer, String, bindparam, cast, func, literal, literal_column, null, select
 from sqlalchemy.orm import Session, aliased
 
 from models import (
@@ -23,11 +23,11 @@ from plugin.kernel.text import aware
 
 # --- dashboard ----------------------------------------------------------------------------
 #
-# Each section of the page is one statement, built once with bound parameters and read as plain
-# rows (no ORM objects): the table (a page of consortiums with every figure as a correlated
-# subquery over the page's ids), the stage counts (an index-only scan, which also gives the total
-# unless a theme is chosen), the themes (a walk from one theme to the next along an index) and the
-# chart's stage changes. The indexes are in ``models/consortium.py``.
+# Two statements, built once with bound parameters and read as plain rows (no ORM objects): the
+# table (a page of consortiums with every figure as a correlated subquery over the page's ids), and
+# the rest in one round trip (``_aside``): the stage counts (an index-only scan, which also gives the
+# total unless a theme is chosen), the themes (a walk from one theme to the next along an index), the
+# chart's stage changes and, a theme chosen, its total. The indexes are in ``models/consortium.py``.
 
 MONEY_UNITS = ("€", "eur", "euros", "EUR")
 DAY_UNITS = ("jours", "j", "days", "jour", "day")
@@ -62,6 +62,7 @@ class Dashboard:
     per_page: int
     themes: list[str]
     stage_counts: dict[str, int]
+    changes: list | None = None   # the chart's stage changes, newest first: (from, to, at)
 
     @property
     def pages(self) -> int:
@@ -112,38 +113,69 @@ def _table(by_theme: bool, by_stage: bool):
 
 
 _STAGE_COUNTS = select(Consortium.stage, func.count()).where(*_live()).group_by(Consortium.stage)
+THEMES_SHOWN = 200
+_CHANGE_CONDITION = (StageChange.at >= bindparam("start")) & select(Consortium.id).where(
+    Consortium.id == StageChange.consortium_id, *_live()).correlate(StageChange).exists()
+_CHANGES = select(StageChange.from_stage, StageChange.to_stage, StageChange.at).where(_CHANGE_CONDITION) \
+    .order_by(StageChange.at.desc())
 
 
-@lru_cache(maxsize=2)
-def _themed_total(by_stage: bool):
-    return select(func.count()).select_from(Consortium).where(*_filtered(True, by_stage))
-
-
-def _themes_statement(limit: int = 200):
+def _themes_walk():
     """The distinct themes in order, each found from the previous one by an index seek (a recursive
-    walk: as many seeks as themes, not a scan of every consortium)."""
-    first = select(func.min(Consortium.theme).label("theme")).where(*_live(), Consortium.theme > "")
+    walk: as many seeks as themes, not a scan of every consortium), with their rank."""
+    first = select(func.min(Consortium.theme).label("theme"), literal_column("1", Integer).label("rank")) \
+        .where(*_live(), Consortium.theme > "")
     walk = first.cte("themes", recursive=True)
     other = aliased(Consortium)
     following = select(func.min(other.theme)).where(
         other.network_id == bindparam("network"), other.archived_at.is_(None), other.theme > walk.c.theme)
-    walk = walk.union_all(select(following.scalar_subquery()).where(walk.c.theme.is_not(None)))
-    return select(walk.c.theme).where(walk.c.theme.is_not(None)).limit(limit)
+    return walk.union_all(select(following.scalar_subquery(), walk.c.rank + 1)
+                          .where(walk.c.theme.is_not(None), walk.c.rank < THEMES_SHOWN))
 
 
-_THEMES = _themes_statement()
+_PART_CHANGE, _PART_STAGE, _PART_THEME, _PART_TOTAL = range(4)
+
+
+@lru_cache(maxsize=4)
+def _aside(by_theme: bool, by_stage: bool):
+    """Every section of the page but the table, in one statement (one round trip): rows of (part, rank,
+    text, text, count, moment), each part's NULLs typed so that PostgreSQL and SQLite agree."""
+    def part(number: int):
+        return literal_column(str(number), Integer)
+
+    no_text, no_count, no_moment = cast(null(), String), cast(null(), Integer), cast(null(), StageChange.at.type)
+    changes = select(part(_PART_CHANGE), no_count, StageChange.from_stage, StageChange.to_stage, no_count,
+                     StageChange.at).where(_CHANGE_CONDITION)
+    stages = select(part(_PART_STAGE), no_count, Consortium.stage, no_text, func.count(), no_moment) \
+        .where(*_live()).group_by(Consortium.stage)
+    walk = _themes_walk()
+    themes = select(part(_PART_THEME), walk.c.rank, walk.c.theme, no_text, no_count, no_moment) \
+        .where(walk.c.theme.is_not(None))
+    parts = [changes, stages, themes]
+    if by_theme:   # its total counted apart
+        parts.append(select(part(_PART_TOTAL), no_count, no_text, no_text, func.count(), no_moment)
+                     .select_from(Consortium).where(*_filtered(True, by_stage)))
+    return parts[0].union_all(*parts[1:])
 
 
 def dashboard(session: Session, network: Network, *, theme: str = "", stage: str = "", page: int = 1,
-              per_page: int = 50, now: datetime) -> Dashboard:
-    """One page of consortiums with their figures: four statements whatever the number of consortiums."""
+              per_page: int = 50, now: datetime, chart_months: int = 6) -> Dashboard:
+    """One page of consortiums with their figures, and the stage changes of the chart's ``chart_months``:
+    two statements whatever the number of consortiums."""
     stage = stage if stage in STAGES else ""
     page = max(1, page)
-    stage_counts = dict(session.execute(_STAGE_COUNTS, {"network": network.id}).all())
-    if theme:
-        total = session.scalar(_themed_total(bool(stage)), {"network": network.id, "theme": theme,
-                                                            "stage": stage}) or 0
-    else:
+    stage_counts, themes, changes, total = {}, [], [], None
+    for part, rank, text, other, count, moment in session.execute(_aside(bool(theme), bool(stage)), {
+            "network": network.id, "theme": theme, "stage": stage, "start": _month_ends(now, chart_months)[-1][1]}):
+        if part == _PART_STAGE:
+            stage_counts[text] = count
+        elif part == _PART_THEME:
+            themes.append((rank, text))
+        elif part == _PART_CHANGE:
+            changes.append((text, other, aware(moment)))
+        else:
+            total = count or 0
+    if total is None:
         total = stage_counts.get(stage, 0) if stage else sum(stage_counts.values())
     rows = []
     if total > (page - 1) * per_page:
@@ -155,33 +187,32 @@ def dashboard(session: Session, network: Network, *, theme: str = "", stage: str
             rows.append(DashboardRow(cid, slug, name, theme_of, stage_of, aware(activity), members, done, items,
                                      commitments, float(money or 0), float(days or 0), aware(starts), dialogues,
                                      failed))
-    themes = list(session.scalars(_THEMES, {"network": network.id}))
-    return Dashboard(rows, total, page, per_page, themes, stage_counts)
+    changes.sort(key=lambda change: change[2], reverse=True)
+    return Dashboard(rows, total, page, per_page, [text for _rank, text in sorted(themes)], stage_counts, changes)
 
 
-_CHANGES = (select(StageChange.from_stage, StageChange.to_stage, StageChange.at)
-            .where(StageChange.at >= bindparam("start"),
-                   select(Consortium.id).where(Consortium.id == StageChange.consortium_id, *_live())
-                   .correlate(StageChange).exists())
-            .order_by(StageChange.at.desc()))
-
-
-def stage_chart(session: Session, network: Network, *, months: int = 6, now: datetime,
-                current: dict[str, int] | None = None) -> list[tuple[str, dict[str, int]]]:
-    """Consortiums per stage at the end of each of the last ``months`` months.
-
-    Walks back from today's counts through the stage changes of the period (one query, along the
-    index of their moments).
-    """
-    if current is None:
-        current = dict(session.execute(_STAGE_COUNTS, {"network": network.id}).all())
+def _month_ends(now: datetime, months: int) -> list[tuple[str, datetime]]:
+    """("YYYY-MM", its first day) of this month and of the ``months - 1`` before it, newest first."""
     ends = []
     year, month = now.year, now.month
     for _i in range(months):
         ends.append((f"{year:04d}-{month:02d}", datetime(year, month, 1, tzinfo=now.tzinfo)))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    start = ends[-1][1]
-    changes = session.execute(_CHANGES, {"network": network.id, "start": start}).all()
+    return ends
+
+
+def stage_chart(session: Session, network: Network, *, months: int = 6, now: datetime,
+                current: dict[str, int] | None = None, changes: list | None = None) -> list[tuple[str, dict[str, int]]]:
+    """Consortiums per stage at the end of each of the last ``months`` months.
+
+    Walks back from today's counts through the stage changes of the period (``changes``, newest first,
+    as ``dashboard`` read them; otherwise one query, along the index of their moments).
+    """
+    if current is None:
+        current = dict(session.execute(_STAGE_COUNTS, {"network": network.id}).all())
+    ends = _month_ends(now, months)
+    if changes is None:
+        changes = session.execute(_CHANGES, {"network": network.id, "start": ends[-1][1]}).all()
     counts = {s: current.get(s, 0) for s in STAGES}
     series = []
     index = 0

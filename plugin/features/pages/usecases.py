@@ -46,7 +46,8 @@ def show_dashboard(ctx: Ctx, data: dict) -> Board:
     stage = data["stage"] if data["stage"] in STAGES else ""
     board = dashboard(ctx.session, ctx.network, theme=theme, stage=stage, page=max(1, min(data["page"], 100_000)),
                       per_page=PER_PAGE, now=ctx.now)
-    chart = stage_chart(ctx.session, ctx.network, current=board.stage_counts, now=ctx.now)
+    chart = stage_chart(ctx.session, ctx.network, current=board.stage_counts, changes=board.changes,
+                        now=ctx.now)
     return Board(board, chart, ami.latest_call(ctx.session, ctx.network),
                  ideas_with_supports(ctx.session, ctx.network.id))
 

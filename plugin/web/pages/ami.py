@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
-from markupsafe import escape as _markup_escape
 
 from plugin.dates import DateError, parse_date
 from plugin.features.ami import render
@@ -14,7 +13,7 @@ from plugin.features.ami.usecases import end_of_day
 from plugin.i18n import _
 from plugin.schemas.fields import error_text
 
-from plugin.web.pages.common import admin_page, not_done, run_as_admin, services
+from plugin.web.pages.common import admin_page, escape_text, not_done, run_as_admin, services
 
 OPEN_FIELDS = ("title", "themes", "deadline", "min_group_size")
 
@@ -81,15 +80,28 @@ def ami_close(outcome: Closed, call_id: int):
 @admin_page("ami.results_page", raw=lambda call_id: {"call_id": call_id})
 def ami_results(outcome: Results, call_id: int):
     return render_template("ami_results.html", call=outcome.call, view=outcome.view, slugs=outcome.slugs,
-                           html=_matrix_html(outcome.view), form_url=public_form_url(outcome.call))
+                           html=_matrix_parts(outcome.view), form_url=public_form_url(outcome.call))
 
 
 # The parts of the results page repeated per answer (the matrix's rows, its départements, the structures
 # of each theme and those of several themes: ~1,500 lines for 400 answers) are written here in one pass, every
-# value escaped, instead of a template loop per piece; ``ami_results.html`` places them.
+# value escaped, instead of a template loop per piece; ``ami_results.html`` places them. They depend on the
+# matrix alone (no label, no language): kept beside the matrix's memo entry (``features/ami/matrix.py``), and
+# written again when the matrix is computed again.
 
-def _escape(text: str) -> str:
-    return str(_markup_escape(text))   # what the templates' autoescape writes, as a plain string to join
+_HTML: dict[int, tuple[object, dict]] = {}   # call id -> (the matrix's memo entry, its parts)
+
+
+def _matrix_parts(view) -> dict[str, object]:
+    kept = _HTML.get(view.call.id)
+    if view.computed is not None and kept is not None and kept[0] is view.computed:
+        return kept[1]
+    parts = _matrix_html(view)
+    if view.computed is not None:
+        if len(_HTML) >= 32:
+            _HTML.clear()
+        _HTML[view.call.id] = (view.computed, parts)
+    return parts
 
 
 def _matrix_html(view) -> dict[str, object]:
@@ -97,16 +109,16 @@ def _matrix_html(view) -> dict[str, object]:
     rows = []
     cells_of = {rank: f'<td class="rank rank-{rank}">{rank if rank else ""}</td>' for rank in range(10)}
     for (answer, _ranks), ranks in zip(view.rows, view.rank_lists):
-        name, departement = _escape(answer.structure_name), _escape(answer.departement or "")
-        texts[id(answer)] = (name, f" ({departement})" if departement else "", _escape(answer.contact_name))
-        kind = f" <small>({_escape(answer.siae_type)})</small>" if answer.siae_type else ""
+        name, departement = escape_text(answer.structure_name), escape_text(answer.departement or "")
+        texts[id(answer)] = (name, f" ({departement})" if departement else "", escape_text(answer.contact_name))
+        kind = f" <small>({escape_text(answer.siae_type)})</small>" if answer.siae_type else ""
         cells = "".join([cells_of.get(rank) or f'<td class="rank rank-{rank}">{rank}</td>' for rank in ranks])
         rows.append(f'<tr><th scope="row">{name}{kind}</th>\n        <td>{departement}</td>\n        {cells}</tr>\n')
-    multi = [f'<li>{texts[id(a)][0]} — {_escape(" > ".join(a.themes))}</li>' for a in view.multi]
+    multi = [f'<li>{texts[id(a)][0]} — {escape_text(" > ".join(a.themes))}</li>' for a in view.multi]
     groups = {col.theme: Markup("".join([f"<li>{name}{departement} — {contact}</li>" for name, departement, contact
                                          in (texts[id(answer)] for answer in col.structures)]))
               for col in view.groups}
-    departements = "".join("<td>" + ", ".join(f"{_escape(d)} ({n})" for d, n in col.departements.items())
+    departements = "".join("<td>" + ", ".join(f"{escape_text(d)} ({n})" for d, n in col.departements.items())
                            + "</td>" for col in view.themes)
     return {"rows": Markup("    ".join(rows)), "multi": Markup("".join(multi)), "groups": groups,
             "departements": Markup(departements)}

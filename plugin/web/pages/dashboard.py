@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_date
 
 from flask import g, render_template, request, url_for
+from markupsafe import Markup
 
 from models import STAGES
 from plugin.features.pages.outcomes import Board
 from plugin.features.registers.api import format_amount
-from plugin.i18n import get_locale
+from plugin.i18n import _, get_locale
 
-from plugin.web.pages.common import STAGE_COLOURS, admin_page, fmt_short, stage_label
+from plugin.web.pages.common import STAGE_COLOURS, admin_page, escape_text, fmt_short, stage_label
 
 
 def _int_arg(name: str, default: int = 1) -> int:
@@ -41,7 +42,9 @@ def dashboard(outcome: Board):
     theme, stage = _filters()
     board = outcome.board
     chart = [(_month_label(label), counts) for label, counts in outcome.chart]
-    return render_template("dashboard.html", board=board, chart=chart, chart_svg=_chart_svg(chart),
+    chart_svg = _chart_svg(chart)
+    return render_template("dashboard.html", board=board, chart=chart, chart_svg=chart_svg,
+                           chart_bars=_chart_bars(chart_svg),
                            theme=theme, stage=stage, stages=STAGES, call=outcome.call, rows=_dashboard_rows(board),
                            ideas=outcome.ideas,
                            page_link=lambda n: url_for("web.dashboard", **{k: v for k, v in
@@ -51,11 +54,16 @@ def dashboard(outcome: Board):
 
 def _month_label(label: str) -> str:
     """'2026-11' -> 'nov. 2026' / 'Nov 2026', in the reader's language."""
+    return _month_in(label, get_locale())
+
+
+@lru_cache(maxsize=256)
+def _month_in(label: str, locale: str) -> str:
     try:
         year, month = (int(part) for part in label.split("-"))
     except ValueError:
         return label
-    return format_date(date(year, month, 1), "MMM y", locale="fr_FR" if get_locale() == "fr" else "en_GB")
+    return format_date(date(year, month, 1), "MMM y", locale="fr_FR" if locale == "fr" else "en_GB")
 
 
 _PLAIN_SLUG = re.compile(r"[a-z0-9-]+")
@@ -72,42 +80,33 @@ def consortium_href(slug: str) -> str:
     return prefix + slug
 
 
-@dataclass(frozen=True)
-class _BoardRow:
-    """One dashboard row with every label ready: the template only places them."""
-
-    href: str
-    name: str
-    theme: str
-    failed: bool
-    stage: str
-    stage_label: str
-    members: int
-    checklist_max: int
-    checklist_done: int
-    checklist_total: int
-    commitments: str
-    next_session: str
-    open_dialogues: int
-    last_activity: str
-
-
-def _dashboard_rows(board) -> list[_BoardRow]:
-    rows = []
+def _dashboard_rows(board) -> Markup:
+    """The table's rows as HTML, written in one pass with every value escaped (``escape_text``), as the
+    template wrote them (the same text, whitespace included): a template loop spent ≈2,500 generator
+    steps and 1,000 ``Markup`` escapes on 50 rows. Loop-invariant labels are translated once."""
+    setup_failed = escape_text(_("set-up failed"))
+    progress_label = escape_text(_("Checklist progress"))
+    parts = []
     for row in board.rows:
         commitments = str(row.commitments)
         if row.commitments_money:   # as Babel writes them for the reader: 7 500,50 € / €7,500.50
             commitments += f" · {format_amount(Decimal(str(row.commitments_money)), 'euros')}"
         if row.commitments_days:
             commitments += f" · {format_amount(Decimal(str(row.commitments_days)), 'jours')}"
-        rows.append(_BoardRow(
-            href=consortium_href(row.slug), name=row.name, theme=row.theme, failed=bool(row.failed_steps),
-            stage=row.stage, stage_label=stage_label(row.stage), members=row.member_count,
-            checklist_max=row.checklist_total or 1, checklist_done=row.checklist_done,
-            checklist_total=row.checklist_total, commitments=commitments,
-            next_session=fmt_short(row.next_session), open_dialogues=row.open_dialogues,
-            last_activity=fmt_short(row.last_activity_at)))
-    return rows
+        theme = f"<br><small>{escape_text(row.theme)}</small>" if row.theme else ""
+        failed = f'<br><small class="warning">⚠ {setup_failed}</small>' if row.failed_steps else ""
+        stage = escape_text(row.stage)
+        parts.append(
+            f'\n    <tr>\n      <th scope="row"><a href="{escape_text(consortium_href(row.slug))}">'
+            f'{escape_text(row.name)}</a>\n        {theme}\n        {failed}</th>\n'
+            f'      <td><span class="stage stage-{stage}">{escape_text(stage_label(row.stage))}</span></td>\n'
+            f'      <td>{row.member_count}</td>\n'
+            f'      <td><progress max="{row.checklist_total or 1}" value="{row.checklist_done}" '
+            f'aria-label="{progress_label}"></progress>\n        {row.checklist_done}/{row.checklist_total}</td>\n'
+            f'      <td>{escape_text(commitments)}</td>\n      <td>{escape_text(fmt_short(row.next_session))}</td>\n'
+            f'      <td>{row.open_dialogues}</td>\n      <td>{escape_text(fmt_short(row.last_activity_at))}</td>\n'
+            f'    </tr>\n  ')
+    return Markup("".join(parts))
 
 
 def _chart_svg(series) -> dict:
@@ -127,3 +126,21 @@ def _chart_svg(series) -> dict:
                 parts.append({"stage": stage, "value": value, "y": y, "h": h, "colour": STAGE_COLOURS[stage]})
         bars.append({"label": label, "x": x, "parts": parts, "total": sum(counts.values())})
     return {"width": width, "height": height + 30, "bar": bar, "bars": bars, "base": height}
+
+
+def _chart_bars(chart: dict) -> Markup:
+    """The chart's bars as SVG, written in one pass with every label escaped, as the template wrote them
+    (the same text, whitespace included)."""
+    width, base = chart["bar"], chart["base"]
+    parts = []
+    for bar in chart["bars"]:
+        label = escape_text(bar["label"])
+        parts.append("\n        ")
+        for part in bar["parts"]:
+            parts.append(
+                f'\n        <rect x="{bar["x"]}" y="{part["y"]}" width="{width}" height="{part["h"]}" '
+                f'fill="{part["colour"]}">\n          <title>{label} — {escape_text(stage_label(part["stage"]))}: '
+                f'{part["value"]}</title>\n        </rect>\n        ')
+        parts.append(f'\n        <text x="{bar["x"] + width / 2}" y="{base + 18}" text-anchor="middle" '
+                     f'font-size="12">{label}</text>\n      ')
+    return Markup("".join(parts))
