@@ -113,8 +113,13 @@ def test_our_client_waits_what_retry_after_says(limited_server):
         time.sleep(seconds)
 
     client = MattermostClient(url, token, max_retries=3, max_wait=5, sleep=sleep)
-    _exhaust(admin)
-    assert client.get_user("me")["username"] == "admin"
+    # The bucket gets a request back every 100 ms: on a busy machine the client's request may come after
+    # one, and pass without meeting the limit. Exhaust it again until the client does meet it.
+    for _attempt in range(5):
+        _exhaust(admin)
+        assert client.get_user("me")["username"] == "admin"
+        if waits:
+            break
     assert waits and set(waits) == {1.0}
 
 
