@@ -361,14 +361,19 @@ def _add_answers(net, call_id: int, total: int) -> None:
             for n in range(have, total)])
 
 
-def test_the_ami_matrix_issues_the_same_statements_with_3_and_40_answers(net):
+def _open_call(net, title: str):
+    """An admin's session, and a call opened through the page on three themes: (session, call id, its URL)."""
     http = admin_session(net)
     page = http.get(f"{net.server.url}/web/ami", timeout=10)
     opened = http.post(f"{net.server.url}/web/ami/open", data={
-        "csrf_token": csrf_of(page.text), "title": "AMI matrice", "themes": "Alimentation, Mobilité, Réemploi",
+        "csrf_token": csrf_of(page.text), "title": title, "themes": "Alimentation, Mobilité, Réemploi",
         "deadline": "2099-06-30", "min_group_size": "2"}, timeout=10)
     call_id = int(re.search(r"/web/ami/(\d+)", opened.text).group(1))
-    url = f"{net.server.url}/web/ami/{call_id}"
+    return http, call_id, f"{net.server.url}/web/ami/{call_id}"
+
+
+def test_the_ami_matrix_issues_the_same_statements_with_3_and_40_answers(net):
+    http, call_id, url = _open_call(net, "AMI matrice")
     _add_answers(net, call_id, 3)
     with_3, page_3 = net.statements(lambda: http.get(url, timeout=10).text)
     assert "3 réponses" in page_3 and "<li>Structure 001 — Mobilité &gt; Réemploi</li>" in page_3
@@ -389,13 +394,7 @@ def test_the_ami_matrix_shows_an_answer_changed_since_it_was_last_shown(net):
 
     from models import CallForInterest, CallResponse
 
-    http = admin_session(net)
-    page = http.get(f"{net.server.url}/web/ami", timeout=10)
-    opened = http.post(f"{net.server.url}/web/ami/open", data={
-        "csrf_token": csrf_of(page.text), "title": "AMI mémo", "themes": "Alimentation, Mobilité, Réemploi",
-        "deadline": "2099-06-30", "min_group_size": "2"}, timeout=10)
-    call_id = int(re.search(r"/web/ami/(\d+)", opened.text).group(1))
-    url = f"{net.server.url}/web/ami/{call_id}"
+    http, call_id, url = _open_call(net, "AMI mémo")
     _add_answers(net, call_id, 4)
     first = http.get(url, timeout=10).text
     assert http.get(url, timeout=10).text.count("Structure 001") == first.count("Structure 001") == 4
