@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, new_token, utcnow
+from models.base import Base, new_stamp, new_token, utcnow
 
 
 class CallForInterest(Base):
@@ -26,6 +26,10 @@ class CallForInterest(Base):
     closed_at: Mapped[datetime | None] = mapped_column()
     # theme -> id of the consortium formed from it (issue 7: "form this consortium" once per theme)
     formed: Mapped[dict | None] = mapped_column(default=dict)
+    # A new random value whenever its answers change what the results show (one added, removed, or one of
+    # the columns the matrix shows changed): set by database triggers (migration 0021), so that no write
+    # path can forget it. The matrix's memo is keyed by it (with the call's own themes, group size, formed).
+    answers_stamp: Mapped[int] = mapped_column(BigInteger, default=new_stamp, server_default="0")
 
 
 class CallResponse(Base):

@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import select
 
 from models import Consortium, ProvisioningStep, utcnow
-from tests.helpers.ami import csrf_of, open_call, web_answer
+from tests.helpers.ami import csrf_of, open_call, open_call_page, web_answer
 from tests.helpers.i18n import french_catalog
 from tests.helpers.web import admin_session, create_consortium, magic_link, sign_in
 
@@ -361,26 +361,19 @@ def _add_answers(net, call_id: int, total: int) -> None:
             for n in range(have, total)])
 
 
-def _open_call(net, title: str):
-    """An admin's session, and a call opened through the page on three themes: (session, call id, its URL)."""
-    http = admin_session(net)
-    page = http.get(f"{net.server.url}/web/ami", timeout=10)
-    opened = http.post(f"{net.server.url}/web/ami/open", data={
-        "csrf_token": csrf_of(page.text), "title": title, "themes": "Alimentation, Mobilité, Réemploi",
-        "deadline": "2099-06-30", "min_group_size": "2"}, timeout=10)
-    call_id = int(re.search(r"/web/ami/(\d+)", opened.text).group(1))
-    return http, call_id, f"{net.server.url}/web/ami/{call_id}"
-
-
 def test_the_ami_matrix_issues_the_same_statements_with_3_and_40_answers(net):
-    http, call_id, url = _open_call(net, "AMI matrice")
+    http, call_id, url = open_call_page(net, "AMI matrice")
     _add_answers(net, call_id, 3)
     with_3, page_3 = net.statements(lambda: http.get(url, timeout=10).text)
     assert "3 réponses" in page_3 and "<li>Structure 001 — Mobilité &gt; Réemploi</li>" in page_3
     _add_answers(net, call_id, 40)
     with_40, page_40 = net.statements(lambda: http.get(url, timeout=10).text)
-    # the network and the admin (the runner); the call; its answers (one query, the columns shown)
+    # the network and the admin (the runner); the call (with its answers stamp); its answers (one query, the
+    # columns shown), read because the stamp moved since the page was last shown
     assert with_40 == with_3 == 4, (with_3, with_40)
+    # Nothing changed since: the matrix kept for the call's stamp, its answers not read
+    again, page_again = net.statements(lambda: http.get(url, timeout=10).text)
+    assert again == 3 and page_again.count('<tr><th scope="row">Structure ') == 40
     assert "40 réponses" in page_40 and page_40.count('<tr><th scope="row">Structure ') == 40
     assert '<tr><th scope="row">Structure 039 <small>(ACI)</small></th>' in page_40
     assert page_40.count("<li>Structure ") == 40 + 20 + 20   # under each of their themes, and the 20 with two
@@ -394,7 +387,7 @@ def test_the_ami_matrix_shows_an_answer_changed_since_it_was_last_shown(net):
 
     from models import CallForInterest, CallResponse
 
-    http, call_id, url = _open_call(net, "AMI mémo")
+    http, call_id, url = open_call_page(net, "AMI mémo")
     _add_answers(net, call_id, 4)
     first = http.get(url, timeout=10).text
     assert http.get(url, timeout=10).text.count("Structure 001") == first.count("Structure 001") == 4

@@ -18,6 +18,19 @@ def open_call(net, themes: str = THEMES, title: str = "AMI 2027") -> str:
     return match.group(1)
 
 
+def open_call_page(net, title: str):
+    """An admin's session, and a call opened through the page on three themes: (session, call id, its URL)."""
+    from tests.helpers.web import admin_session
+
+    http = admin_session(net)
+    page = http.get(f"{net.server.url}/web/ami", timeout=10)
+    opened = http.post(f"{net.server.url}/web/ami/open", data={
+        "csrf_token": csrf_of(page.text), "title": title, "themes": THEMES,
+        "deadline": "2099-06-30", "min_group_size": "2"}, timeout=10)
+    call_id = int(re.search(r"/web/ami/(\d+)", opened.text).group(1))
+    return http, call_id, f"{net.server.url}/web/ami/{call_id}"
+
+
 def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, html[:500]

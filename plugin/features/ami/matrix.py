@@ -1,11 +1,10 @@
 """The results of a call: themes × structures, with each structure's priorities and the suggested grouping."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import Text, bindparam, cast, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import CallForInterest, CallResponse
@@ -45,8 +44,7 @@ _TABLE = CallResponse.__table__
 SHOWN = ("structure_name", "structure_key", "siae_type", "departement", "contact_name", "themes")
 _EVERY = (select(_TABLE).where(_TABLE.c.call_id == bindparam("call"))
           .order_by(_TABLE.c.structure_key).limit(MAX_RESPONSES_SHOWN))
-# The shown columns with the themes as their JSON text: compared as they come, decoded only when they changed.
-_SHOWN = (select(*(_TABLE.c[name] for name in SHOWN[:-1]), cast(_TABLE.c.themes, Text))
+_SHOWN = (select(*(_TABLE.c[name] for name in SHOWN))
           .where(_TABLE.c.call_id == bindparam("call")).order_by(_TABLE.c.structure_key).limit(MAX_RESPONSES_SHOWN))
 
 
@@ -63,12 +61,13 @@ class ShownAnswer(NamedTuple):
 
 @dataclass(frozen=True)
 class _Computed:
-    inputs: tuple   # what the matrix was computed from: the call's themes, group size, formed consortiums; the rows
+    inputs: tuple   # what the matrix was computed from: the call's answers stamp, themes, group size, formed
     parts: tuple    # Matrix's fields but the call
 
 
-# call id -> its last matrix shown. A memo of a pure function keyed by all its inputs, compared on every read
-# (the rows are read each time): a new or changed answer, or a changed call, computes it again.
+# call id -> its last matrix shown. A memo of a pure function keyed by all its inputs: the call's own fields,
+# read with the call, and its ``answers_stamp``, which database triggers change with every change to what the
+# matrix shows of its answers (migration 0021). The answers are read only when the memo misses.
 _MEMO: dict[int, _Computed] = {}
 _MEMO_SIZE = 32
 
@@ -79,14 +78,17 @@ def matrix(session: Session, call: CallForInterest, *, shown_only: bool = False)
     Each answer adds itself to the columns of its themes (count, first choices, départements,
     structures with their priority) and gets its row of priorities, column by column. The answers
     carry every column (the CSV export), or those of ``SHOWN`` with ``shown_only`` (the page, the chat).
+
+    ``call`` is as read in this transaction, after any write to its answers (its stamp is read with it, so
+    before the answers: a memo entry never holds answers older than its stamp).
     """
     if not shown_only:
         return Matrix(call, *_compute(call, session.execute(_EVERY, {"call": call.id}).all()))
-    raw = [tuple(row) for row in session.execute(_SHOWN, {"call": call.id})]   # tuples compare in C, rows do not
-    inputs = (tuple(call.themes), call.min_group_size, tuple(sorted((call.formed or {}).items())), raw)
+    inputs = (call.answers_stamp, tuple(call.themes), call.min_group_size,
+              tuple(sorted((call.formed or {}).items())))
     computed = _MEMO.get(call.id)
     if computed is None or computed.inputs != inputs:
-        answers = [ShownAnswer(*row[:-1], json.loads(row[-1]) if row[-1] is not None else None) for row in raw]
+        answers = [ShownAnswer(*row) for row in session.execute(_SHOWN, {"call": call.id})]
         computed = _Computed(inputs, _compute(call, answers))
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.clear()
