@@ -14,6 +14,7 @@ from sqlalchemy import text
 from models import CallForInterest, utcnow
 from tests.conftest import API_TOKEN
 from tests.helpers.ami import chat_answer, csrf_of, open_call_page, web_answer
+from tests.helpers.web import admin_session
 
 
 class Results:
@@ -79,7 +80,8 @@ def test_the_results_show_each_answer_added_changed_or_removed_at_once(net):
                                            "theme_1": "Réemploi", "theme_2": "Alimentation"})
     page = results.show()
     assert "2 réponses" in page and "EI Léa" not in page and _row("EI LÉA", "13", "ETTI") in page
-    assert "<li>EI LÉA — Réemploi &gt; Alimentation</li>" in page and "<li>EI LÉA (13) — Léa Martin</li>" in page
+    assert "<li>EI LÉA — Réemploi &gt; Alimentation</li>" in page
+    assert "<li>EI LÉA (13) — Léa Martin</li>" in page
 
     # Each shown column changed by a bare UPDATE, one at a time.
     jardins = "WHERE structure_key = 'aci les jardins'"
@@ -167,6 +169,24 @@ def test_the_results_show_a_changed_call_at_once(net):
     _sql(net, f"UPDATE calls_for_interest SET formed = {_json(net)}", value="{}")
     page = results.show()
     assert "Formé" not in page and "Former le consortium «\u00a0Alimentation\u00a0»" in page
+
+    # The page keeps its content for its reader too: the call's title, the reader's language, their forms'
+    # token (another admin's page carries theirs), the call closed by that other admin.
+    _sql(net, "UPDATE calls_for_interest SET title = 'AMI <i>renommé</i>'")
+    page = results.show()
+    assert "AMI &lt;i&gt;renommé&lt;/i&gt;" in page and "AMI appel" not in page
+    english = http.get(url, params={"lang": "en"}, timeout=10).text
+    assert "Themes × structures" in english and "Form the consortium “Alimentation”" in english
+    assert "Thèmes × structures" in http.get(url, params={"lang": "fr"}, timeout=10).text
+    other = admin_session(net)
+    theirs = other.get(url, timeout=10).text
+    tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', theirs))
+    assert len(tokens) == 1 and tokens != set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+    closed = other.post(f"{url}/close", data={"csrf_token": csrf_of(theirs)}, timeout=10)
+    assert closed.status_code == 200 and "clôturé" in closed.text
+    page = results.show()
+    assert re.search(r"2 réponses —\s+clos\s", page) and 'id="close-call"' not in page
+    assert 'id="close-call"' in theirs   # shown to them before they closed it
 
 
 def test_every_write_to_the_answers_has_its_trigger(net):

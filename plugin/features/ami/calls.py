@@ -46,9 +46,12 @@ def latest_call(session: Session, network: Network) -> CallForInterest | None:
     return session.scalar(_LATEST, {"network": network.id})
 
 
+_BY_ID = select(CallForInterest).where(CallForInterest.id == bindparam("call"),
+                                      CallForInterest.network_id == bindparam("network"))
+
+
 def call_by_id(session: Session, network: Network, call_id: int) -> CallForInterest:
-    call = session.scalar(select(CallForInterest).where(CallForInterest.id == call_id,
-                                                        CallForInterest.network_id == network.id))
+    call = session.scalar(_BY_ID, {"call": call_id, "network": network.id})
     if call is None:
         raise NotFound(_l("There is no such call for expressions of interest."))
     return call
