@@ -191,14 +191,22 @@ def test_the_results_show_a_changed_call_at_once(net):
 
 def test_every_write_to_the_answers_has_its_trigger(net):
     """SQLite drops a table's triggers when a migration rebuilds the table: a later migration that
-    rebuilds ``call_responses`` must create them again."""
+    rebuilds ``call_responses`` must create them again. A column shown later (``SHOWN``) needs its trigger
+    changed too."""
+    from plugin.features.ami.matrix import SHOWN
+
     with net.db() as session:
         if session.get_bind().dialect.name == "sqlite":
-            events = set(session.scalars(text(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'call_responses'")))
-            assert {"answers_stamp_insert", "answers_stamp_delete", "answers_stamp_update"} <= events, events
+            triggers = dict(session.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'call_responses'")).all())
+            assert {"answers_stamp_insert", "answers_stamp_delete", "answers_stamp_update"} <= set(triggers)
+            watched = re.search(r"UPDATE OF (.*?) ON", triggers["answers_stamp_update"])[1].split(", ")
         else:
             events = set(session.execute(text(
                 "SELECT trigger_name, event_manipulation FROM information_schema.triggers "
-                "WHERE event_object_table = 'call_responses'")))
+                "WHERE event_object_table = 'call_responses'")).all())
             assert {("answers_stamp", e) for e in ("INSERT", "DELETE", "UPDATE")} <= events, events
+            watched = session.scalars(text(
+                "SELECT event_object_column FROM information_schema.triggered_update_columns "
+                "WHERE trigger_name = 'answers_stamp'")).all()
+    assert {"call_id", *SHOWN} <= set(watched), watched

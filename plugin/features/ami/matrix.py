@@ -40,7 +40,8 @@ class Matrix:
 
 
 _TABLE = CallResponse.__table__
-# What the results page and the chat show of an answer; the CSV export reads every column.
+# What the results page and the chat show of an answer; the CSV export reads every column. A change to any of
+# these moves the call's ``answers_stamp`` (database triggers, migration 0021): a column added here needs them too.
 SHOWN = ("structure_name", "structure_key", "siae_type", "departement", "contact_name", "themes")
 _EVERY = (select(_TABLE).where(_TABLE.c.call_id == bindparam("call"))
           .order_by(_TABLE.c.structure_key).limit(MAX_RESPONSES_SHOWN))
