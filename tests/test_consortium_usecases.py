@@ -126,3 +126,25 @@ def test_erasing_through_the_runner_queues_the_channel_removals(world):
         assert session.scalar(select(Person.erased_at).where(Person.username.like("erased-%"))) == NOW
     again = world.runner.run(entry, "privacy.erase", {"user": "@samir"})
     assert isinstance(again.refusal, NotFound)   # the name no longer leads to the erased row
+
+
+def test_the_overview_of_a_consortium_with_no_list_at_all_still_has_its_figures(world):
+    """The overview reads every list joined to the row of figures: with no member, role, commitment or
+    provisioning step, the figures still come (here: two ticked items of three, the default rule)."""
+    from models import ChecklistItem
+    from plugin.features.consortium import records
+    from plugin.features.decisions.rules import DEFAULT_RULE
+
+    with world.db.transaction() as session:
+        network = session.scalar(select(Network))
+        empty = Consortium(network_id=network.id, name="Mobilité", name_key="mobilite", slug="mobilite",
+                           channel_id="m" * 26)
+        session.add(empty)
+        session.flush()
+        session.add_all([ChecklistItem(consortium_id=empty.id, number=n, position=n, text=f"Étape {n}", done=n < 3)
+                         for n in (1, 2, 3)])
+    with world.db.transaction(read_only=True) as session:
+        view = records.overview(session, session.get(Consortium, empty.id), now=NOW)
+    assert (view.members, view.roles, view.commitments, view.steps) == ([], [], {}, {})
+    assert (view.checklist_done, view.checklist_total, view.open_dialogues, view.next_session) == (2, 3, 0, None)
+    assert view.decision_rule == dict(DEFAULT_RULE)

@@ -100,12 +100,12 @@ def test_ticking_what_is_already_ticked_writes_nothing(net, channel):
 
 
 def test_consortium_info_through_the_runner(net, channel):
-    # person + consortium + membership in one query; the overview's lists (members, roles, commitments,
-    # provisioning steps) in one UNION ALL; its figures (checklist progress, open dialogues, next session)
-    # with the consortium's decision rule in one row
+    # person + consortium + membership in one query; the overview in one: its lists (members, roles,
+    # commitments, provisioning steps) in one UNION ALL, each row joined to its figures (checklist
+    # progress, open dialogues, next session) with the consortium's decision rule
     statements, reply = _count(net, "/consortium info", channel)
     assert reply.startswith("#### Alimentation durable")
-    assert statements == 3
+    assert statements == 2
 
 
 def test_the_one_query_path_still_asks_mattermost_once_what_it_said_is_too_old(net, channel):

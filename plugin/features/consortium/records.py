@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, Numeric, Select, String, bindparam, cast, func, literal_column, null, select, union_all
+from sqlalchemy import (
+    Integer, Numeric, Select, String, bindparam, cast, func, literal_column, null, select, true, union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
@@ -209,8 +211,9 @@ def stage_history(session: Session, consortium: Consortium) -> list[tuple[StageC
 
 
 # --- overview -----------------------------------------------------------------------------
-# `/consortium info` and the consortium's pages read the overview in two statements built once
-# (Core, plain rows): every list in one UNION ALL, every figure in one row with the decision rule.
+# `/consortium info` and the consortium's pages read the overview in one statement built once (Core,
+# plain rows): every list in one UNION ALL, each of its rows joined to the one row of figures (with the
+# decision rule); no list at all still gives that row, with the lists' columns NULL.
 
 _people, _orgs, _memberships = Person.__table__, Organisation.__table__, Membership.__table__
 _roles, _commitments, _steps = RoleAssignment.__table__, Commitment.__table__, ProvisioningStep.__table__
@@ -250,7 +253,7 @@ _LISTS = union_all(
            _commitments.c.status != "abandonne")
     .group_by(_commitments.c.kind, _commitments.c.unit),
     _part(STEPS, _steps.c.step, _steps.c.status, sort_id=_steps.c.id).where(_steps.c.consortium_id == _ID),
-).order_by("part", "sort_text", "sort_time", "sort_id")
+).subquery("lists")
 
 
 def _count(table, *condition):
@@ -269,13 +272,19 @@ _FIGURES = with_rule(select(
     _count(_dialogues, _dialogues.c.closed_at.is_(None)).label("open_dialogues"),
     _next_session(_sessions.c.title).label("next_title"),
     _next_session(_sessions.c.starts_at).label("next_starts_at"),
-).select_from(_consortia).where(_consortia.c.id == _ID), _consortia.c.id)
+).select_from(_consortia).where(_consortia.c.id == _ID), _consortia.c.id).subquery("figures")
+
+_OVERVIEW = (select(_FIGURES, _LISTS).select_from(_FIGURES.outerjoin(_LISTS, true()))
+             .order_by(_LISTS.c.part, _LISTS.c.sort_text, _LISTS.c.sort_time, _LISTS.c.sort_id))
 
 
 def overview(session: Session, consortium: Consortium, *, now: datetime) -> Overview:
-    connection = session.connection()
     members, roles, commitments, steps = [], [], {}, {}
-    for row in connection.execute(_LISTS, {"consortium_id": consortium.id}):
+    figures = None
+    for row in session.connection().execute(_OVERVIEW, {"consortium_id": consortium.id, "now": now}):
+        figures = row
+        if row.part is None:   # no list at all: the figures only
+            continue
         if row.part == MEMBERS:
             members.append((MemberRow(row.a, row.b), OrganisationRow(row.c, row.d) if row.d is not None else None))
         elif row.part == ROLES:
@@ -287,7 +296,6 @@ def overview(session: Session, consortium: Consortium, *, now: datetime) -> Over
                 entry["amounts"][row.b] = row.amount
         else:
             steps[row.a] = row.b
-    figures = connection.execute(_FIGURES, {"consortium_id": consortium.id, "now": now}).one()
     next_session = NextSession(figures.next_title, figures.next_starts_at) if figures.next_title is not None else None
     return Overview(consortium, members, roles, figures.done or 0, figures.total or 0, commitments, next_session,
                     figures.open_dialogues, steps, rule_from(figures))
