@@ -337,6 +337,10 @@ def test_the_dashboard_issues_the_same_statements_with_3_and_60_consortiums(net)
     # themes, the chart's stage changes); the latest call; the ideas
     assert with_60 == with_3 == 6, (with_3, with_60)
     assert "60 consortiums" in page_60 and page_60.count('<tr>\n      <th scope="row"><a href="/web/c/groupe-') == 50
+    # seen again, nothing it shows changed (the network's board stamp did not move): the page this process
+    # kept, after reading the network (with its stamp) and the admin
+    again, page_again = net.statements(lambda: http.get(base, timeout=10).text)
+    assert again == 2 and page_again == page_60
     assert 'href="/web/c/groupe-059"' in page_60 and "Page 1 sur 2" in page_60
     filtered, page = net.statements(lambda: http.get(base, params={"stage": "finance"}, timeout=10).text)
     assert filtered == with_3 and "15 consortiums" in page and "Groupe 003" in page and "Groupe 004" not in page
