@@ -36,6 +36,34 @@ def test_the_magic_link_opens_the_dashboard_once(net):
     assert page.status_code == 410
 
 
+def test_the_signed_in_session_slides_its_cookie_sent_again_every_few_minutes(net, monkeypatch):
+    """The 8 hours run from the admin's last page, give or take the few minutes between two sendings
+    of the cookie; the pages in between do not send it."""
+    from types import SimpleNamespace
+
+    from plugin.web.pages import cookie
+
+    clock = [time.time()]
+    monkeypatch.setattr(cookie, "time", SimpleNamespace(time=lambda: clock[0]))
+    create_consortium(net)
+    http = admin_session(net)   # signing in sends the cookie, and so does the first page it leads to
+    dashboard = f"{net.server.url}/web/"
+
+    def sends_cookie() -> bool:
+        response = http.get(dashboard, timeout=10)
+        assert response.status_code == 200 and "Alimentation durable" in response.text
+        return "session=" in response.headers.get("Set-Cookie", "")
+
+    assert not sends_cookie()        # the next pages, within a few minutes, leave it
+    clock[0] += cookie.REFRESH_AFTER_SECONDS - 1
+    assert not sends_cookie()
+    clock[0] += 2
+    assert sends_cookie()            # later: sent again, with 8 hours from now
+    assert not sends_cookie()
+    cookie_sent = next(c for c in http.cookies if c.name == "session")
+    assert 8 * 3600 - 60 <= cookie_sent.expires - time.time() <= 8 * 3600 + 60
+
+
 def test_a_replayed_post_of_the_link_is_refused(net):
     link = magic_link(net)
     http = requests.Session()
