@@ -15,8 +15,8 @@ from tests.helpers.ami import csrf_of, open_call, web_answer
 from tests.helpers.sessions import next_year, setup_consortium
 from tests.helpers.web import admin_session, create_consortium, magic_link, sign_in
 
-KEPT = 2   # the network (with its stamp) and the admin: nothing else is read for a kept page
-READ = 6   # as in tests/test_web.py: the table, the rest of the page, the latest call, the ideas
+KEPT = 1   # the admin with the network (and its stamp): nothing else is read for a kept page
+READ = 5   # as in tests/test_web.py: the table, the rest of the page, the latest call, the ideas
 
 
 class Dashboard:
