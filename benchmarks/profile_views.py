@@ -12,6 +12,7 @@ CPU time of the thread (the figure that holds on a busy machine), and cProfile's
 
     python benchmarks/profile_views.py                       # SQLite, 300 rounds
     python benchmarks/profile_views.py --database postgres --views dashboard,matrix --top 30
+    python benchmarks/profile_views.py --views dashboard,dashboard-changed --no-profile   # kept / read again
 
 Not a test and not a load benchmark (``web.py`` and ``calendar_feeds.py`` give the ratios under load).
 """
@@ -36,7 +37,7 @@ from benchmarks.profile_commands import build_app, count_statements  # noqa: E40
 from benchmarks.seeding import seed_consortia  # noqa: E402
 from benchmarks.web import seed_call  # noqa: E402
 
-VIEWS = ("dashboard", "dashboard-100", "dashboard-stage", "matrix", "feed-warm", "feed-304", "feed-cold",
+VIEWS = ("dashboard", "dashboard-100", "dashboard-stage", "dashboard-changed", "matrix", "feed-warm", "feed-304", "feed-cold",
          "feed-restart")
 
 
@@ -89,12 +90,17 @@ def _feed_path(services, slug: str) -> str:
     return f"/calendars/{slug}/{token}.ics"
 
 
-def measure(label: str, send, *, engine, rounds: int, top: int, sort: str, profile: bool) -> float:
+def measure(label: str, send, *, engine, rounds: int, top: int, sort: str, profile: bool, prepare=None) -> float:
+    """``prepare`` runs before each request, outside what is timed and profiled."""
+    prepare = prepare or (lambda: None)
     for _ in range(20):   # warm up: every statement compiled, every template loaded
+        prepare()
         send()
+    prepare()
     statements = count_statements(engine, send) if engine is not None else 0
     cpu = []
     for _ in range(rounds):
+        prepare()
         started = time.thread_time()
         send()
         cpu.append((time.thread_time() - started) * 1000)
@@ -104,6 +110,7 @@ def measure(label: str, send, *, engine, rounds: int, top: int, sort: str, profi
     if profile:
         profiler = cProfile.Profile()
         for _ in range(rounds):
+            prepare()
             profiler.enable()
             send()
             profiler.disable()
@@ -158,6 +165,14 @@ def run(argv=None) -> None:
                     assert len(response.data) == len(body)
             return send
 
+        def board_changed():
+            """What any write the dashboard shows does: the network's board stamp moves."""
+            from sqlalchemy import text
+
+            with services.db.engine.begin() as connection:
+                connection.execute(text("UPDATE networks SET board_stamp = board_stamp + 1 WHERE id = :id"),
+                                   {"id": seeded.network_id})
+
         results = {}
         results["bare Flask JSON"] = measure("bare Flask JSON endpoint", lambda: bare.get("/"), engine=None,
                                              **dict(options, profile=False))
@@ -165,6 +180,7 @@ def run(argv=None) -> None:
             "dashboard": (f"dashboard · page 1 of {seeded.total:,}", page("/web/", "consortiums")),
             "dashboard-100": ("dashboard · page 100", page("/web/?page=100", "consortiums")),
             "dashboard-stage": ("dashboard · filtered by stage", page("/web/?stage=structuration", "consortiums")),
+            "dashboard-changed": ("dashboard · page 1, after a change", page("/web/", "consortiums"), board_changed),
             "matrix": (f"AMI matrix · {args.answers} answers", page(f"/web/ami/{call_id}", "matrix")),
             "feed-warm": ("feed · warm", feed_get()),
             "feed-304": ("feed · 304", feed_get(status=304, headers={"If-None-Match": etag})),
@@ -173,8 +189,8 @@ def run(argv=None) -> None:
                              feed_get(before=lambda: (setattr(FEEDS, "size", 256), FEEDS.clear()))),
         }
         for view in views:
-            label, send = scenarios[view]
-            results[label] = measure(label, send, engine=engine, **options)
+            label, send, *prepare = scenarios[view]
+            results[label] = measure(label, send, engine=engine, prepare=prepare[0] if prepare else None, **options)
             FEEDS.size = 256
         if any(v.startswith("feed") for v in views):
             results["bare Flask, the same bytes"] = measure(

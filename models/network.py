@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
+from models.base import Base, new_stamp, utcnow
 
 ORGANISATION_KINDS = ("siae", "foundation", "fund", "network", "other")
 SIAE_TYPES = ("ACI", "EI", "ETTI", "AI", "EITI")
@@ -20,6 +20,10 @@ class Network(Base):
     team_id: Mapped[str | None] = mapped_column(String(26))
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A new random value whenever anything the admin dashboard shows changes: set by database
+    # triggers (migration 0022), so that no write path can forget it. The dashboard is kept per stamp
+    # (``plugin/features/pages/board.py``); 0 (a row written outside the ORM): kept for no one.
+    board_stamp: Mapped[int] = mapped_column(BigInteger, default=new_stamp, server_default="0")
 
 
 class Organisation(Base):

@@ -36,6 +36,34 @@ def test_the_magic_link_opens_the_dashboard_once(net):
     assert page.status_code == 410
 
 
+def test_the_signed_in_session_slides_its_cookie_sent_again_every_few_minutes(net, monkeypatch):
+    """The 8 hours run from the admin's last page, give or take the few minutes between two sendings
+    of the cookie; the pages in between do not send it."""
+    from types import SimpleNamespace
+
+    from plugin.web.pages import cookie
+
+    clock = [time.time()]
+    monkeypatch.setattr(cookie, "time", SimpleNamespace(time=lambda: clock[0]))
+    create_consortium(net)
+    http = admin_session(net)   # signing in sends the cookie, and so does the first page it leads to
+    dashboard = f"{net.server.url}/web/"
+
+    def sends_cookie() -> bool:
+        response = http.get(dashboard, timeout=10)
+        assert response.status_code == 200 and "Alimentation durable" in response.text
+        return "session=" in response.headers.get("Set-Cookie", "")
+
+    assert not sends_cookie()        # the next pages, within a few minutes, leave it
+    clock[0] += cookie.REFRESH_AFTER_SECONDS - 1
+    assert not sends_cookie()
+    clock[0] += 2
+    assert sends_cookie()            # later: sent again, with 8 hours from now
+    assert not sends_cookie()
+    cookie_sent = next(c for c in http.cookies if c.name == "session")
+    assert 8 * 3600 - 60 <= cookie_sent.expires - time.time() <= 8 * 3600 + 60
+
+
 def test_a_replayed_post_of_the_link_is_refused(net):
     link = magic_link(net)
     http = requests.Session()
@@ -332,11 +360,15 @@ def test_the_dashboard_issues_the_same_statements_with_3_and_60_consortiums(net)
     assert "3 consortiums" in page_3 and "Groupe 002" in page_3 and "1/1" in page_3 and "2 jours" in page_3
     _add_consortia(net, 60)
     with_60, page_60 = net.statements(lambda: http.get(base, timeout=10).text)
-    # the network and the admin (the runner); the table (a page of consortiums with every figure); the
-    # rest of the page's own sections in one statement (the stage counts, which give the total, the
-    # themes, the chart's stage changes); the latest call; the ideas
-    assert with_60 == with_3 == 6, (with_3, with_60)
+    # the admin with the network (the runner, one query); the table (a page of consortiums with every
+    # figure); the rest of the page's own sections in one statement (the stage counts, which give the
+    # total, the themes, the chart's stage changes); the latest call; the ideas
+    assert with_60 == with_3 == 5, (with_3, with_60)
     assert "60 consortiums" in page_60 and page_60.count('<tr>\n      <th scope="row"><a href="/web/c/groupe-') == 50
+    # seen again, nothing it shows changed (the network's board stamp did not move): the page this process
+    # kept, after reading the admin with the network (and its stamp)
+    again, page_again = net.statements(lambda: http.get(base, timeout=10).text)
+    assert again == 1 and page_again == page_60
     assert 'href="/web/c/groupe-059"' in page_60 and "Page 1 sur 2" in page_60
     filtered, page = net.statements(lambda: http.get(base, params={"stage": "finance"}, timeout=10).text)
     assert filtered == with_3 and "15 consortiums" in page and "Groupe 003" in page and "Groupe 004" not in page
@@ -368,12 +400,12 @@ def test_the_ami_matrix_issues_the_same_statements_with_3_and_40_answers(net):
     assert "3 réponses" in page_3 and "<li>Structure 001 — Mobilité &gt; Réemploi</li>" in page_3
     _add_answers(net, call_id, 40)
     with_40, page_40 = net.statements(lambda: http.get(url, timeout=10).text)
-    # the network and the admin (the runner); the call (with its answers stamp); its answers (one query, the
-    # columns shown), read because the stamp moved since the page was last shown
-    assert with_40 == with_3 == 4, (with_3, with_40)
+    # the admin with the network (the runner, one query); the call (with its answers stamp); its answers
+    # (one query, the columns shown), read because the stamp moved since the page was last shown
+    assert with_40 == with_3 == 3, (with_3, with_40)
     # Nothing changed since: the matrix kept for the call's stamp, its answers not read
     again, page_again = net.statements(lambda: http.get(url, timeout=10).text)
-    assert again == 3 and page_again.count('<tr><th scope="row">Structure ') == 40
+    assert again == 2 and page_again.count('<tr><th scope="row">Structure ') == 40
     assert "40 réponses" in page_40 and page_40.count('<tr><th scope="row">Structure ') == 40
     assert '<tr><th scope="row">Structure 039 <small>(ACI)</small></th>' in page_40
     assert page_40.count("<li>Structure ") == 40 + 20 + 20   # under each of their themes, and the 20 with two

@@ -29,11 +29,12 @@ Found = tuple[Consortium | None, Membership | None]
 def run_as(runtime, user_id: str | None, work: Callable[[Session, Callable[[], Network], Actor, Found | None], R],
            *, network_of: Callable[[Session], Network], read_only: bool = False,
            gate: Callable[[Session], R | None] | None = None,
-           person_of: Callable[[Session], Person] | None = None, place: Place | None = None) -> R:
+           person_of: Callable[[Session, bool], Person] | None = None, place: Place | None = None) -> R:
     """Run ``work`` in one transaction as the person ``user_id`` (or whom ``person_of`` names).
 
     ``gate`` runs first in that transaction and may answer instead (a refusal): it must only read.
-    ``person_of`` raises a refusal when there is nobody to act as. With a ``place``, the consortium it
+    ``person_of`` raises a refusal when there is nobody to act as; it is told whether the unit only
+    reads (then it may hand plain records, ``kernel/plain.py``). With a ``place``, the consortium it
     names and the person's membership are read with the person and handed to ``work`` (``found``).
     ``work`` receives the network as a function: attached the first time the use case asks for it.
     """
@@ -46,7 +47,7 @@ def run_as(runtime, user_id: str | None, work: Callable[[Session, Callable[[], N
                     return refusal
             found: Found | None = None
             if person_of is not None:
-                person = person_of(session)
+                person = person_of(session, read_only)
             elif place is not None and place.how is not None and user_id:
                 person, consortium, membership = actor_and_place(session, user_id, place, plain=read_only)
                 found = (consortium, membership)

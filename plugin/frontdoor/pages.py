@@ -11,6 +11,7 @@ from models import Network, Person
 from plugin.frontdoor.runner import Entry, Result
 from plugin.i18n import _l
 from plugin.kernel.errors import Forbidden, Refusal
+from plugin.kernel.lookup import person_and_network
 from plugin.kernel.usecase import Ctx, UseCase
 
 
@@ -32,16 +33,19 @@ def run_admin(runtime, cookie: dict, use_case: str | UseCase, raw: dict | None =
     """Run ``use_case`` as the admin the session ``cookie`` names. ``result.actor`` is None when no one
     is signed in (or no longer may be)."""
     person_id, network_id, version = cookie.get("uid"), cookie.get("nid"), cookie.get("sv")
+    read: dict = {}   # the network read with the person, in the unit of work under way
 
-    def person(session: Session) -> Person:
-        found = session.get(Person, person_id) if person_id else None
+    def person(session: Session, plain: bool) -> Person:
+        found, network = (person_and_network(session, person_id, network_id or 0, plain=plain)
+                          if person_id else (None, None))
         if found is None or version != found.web_session_version or found.erased_at is not None \
                 or not found.mattermost_user_id:
             raise SignedOut("")   # signed out since this cookie was issued, or gone
+        read.update(session=session, network=network)
         return found
 
     def network(session: Session) -> Network:
-        found = session.get(Network, network_id) if network_id else None
+        found = read.get("network") if read.get("session") is session else None
         if found is None:
             raise SignedOut("")
         return found

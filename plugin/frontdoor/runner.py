@@ -59,7 +59,7 @@ class Entry:
     kind: str                                             # slash | button | dialog | api | page | cli
     network: Callable[[Session], Network] | None = None   # read when needed; None: no network involved
     user_id: str | None = None                            # the actor, by Mattermost user id
-    person: Callable[[Session], Person] | None = None     # or the person a web session names
+    person: Callable[[Session, bool], Person] | None = None   # or the person a web session names (told: read-only?)
     locale: str | None = None                             # the reader's language when the entry chooses it
     channel_id: str = ""
     root_id: str = ""                                     # the thread a command was typed in

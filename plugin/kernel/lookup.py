@@ -9,7 +9,7 @@ from functools import cache
 from sqlalchemy import and_, bindparam, case, or_, select
 from sqlalchemy.orm import Session
 
-from models import Consortium, Membership, Person
+from models import Consortium, Membership, Network, Person
 from plugin.kernel.names import skeleton
 from plugin.kernel.plain import columns_of, plain_records
 
@@ -79,6 +79,30 @@ def actor_and_place(session: Session, user_id: str, place: Place, *, plain: bool
         return None, None, None
     person, consortium, membership = plain_records(row, session, Person, Consortium, Membership)
     return person, consortium, membership
+
+
+@cache
+def _person_and_network_query(plain: bool):
+    selected = (*columns_of(Person, "p_"), *columns_of(Network, "n_")) if plain else (Person, Network)
+    return (select(*selected).select_from(Person)
+            .outerjoin(Network, Network.id == bindparam("network_id"))
+            .where(Person.id == bindparam("person_id")))
+
+
+def person_and_network(session: Session, person_id: int, network_id: int, *, plain: bool = False
+                       ) -> tuple[Person | None, Network | None]:
+    """A person by id and a network by id (a signed-in admin's web session names both): one query.
+
+    ``plain``: as plain records (``kernel/plain.py``), for a unit of work that only reads."""
+    parameters = {"person_id": person_id, "network_id": network_id}
+    if not plain:
+        row = session.execute(_person_and_network_query(False), parameters).first()
+        return (None, None) if row is None else (row[0], row[1])
+    row = session.connection().execute(_person_and_network_query(True), parameters).first()
+    if row is None:
+        return None, None
+    person, network = plain_records(row, session, Person, Network)
+    return person, network
 
 
 def consortium_for(session: Session, *, consortium_id: int | None = None, slug: str | None = None,

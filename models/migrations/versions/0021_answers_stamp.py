@@ -10,13 +10,13 @@ a later migration that rebuilds ``call_responses`` must create its triggers agai
 (``tests/test_answers_stamp.py`` fails otherwise).
 
 Revision ID: 0021
-Revises: 0020
+Revises: 0022
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0020"
+down_revision = "0022"  # after main's 0022 (board stamps), merged first
 branch_labels = None
 depends_on = None
 
@@ -78,5 +78,5 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER answers_stamp ON call_responses")
         op.execute("DROP FUNCTION answers_stamp()")
-    with op.batch_alter_table("calls_for_interest") as batch:
-        batch.drop_column("answers_stamp")
+    # Not a batch rebuild: on SQLite it would drop the other triggers of calls_for_interest (0022's).
+    op.drop_column("calls_for_interest", "answers_stamp")

@@ -3,17 +3,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models import CallForInterest, Consortium
+from models import Consortium
 
 from plugin.features.pages.readmodels import ConsortiumPage, Dashboard
+
+
+@dataclass(frozen=True)
+class ShownCall:
+    """What the dashboard shows of the latest call for expressions of interest."""
+
+    id: int
+    title: str
 
 
 @dataclass(frozen=True)
 class Board:
     board: Dashboard
     chart: list                          # [(YYYY-MM, {stage: count})], oldest first
-    call: CallForInterest | None         # the latest call for expressions of interest
+    call: ShownCall | None               # the latest call for expressions of interest
     ideas: list                          # [(number, title, status, supports)] of the ideas not merged
+    # What this board was computed from, unique to that computation (``pages/board.py``): the web page
+    # keeps its HTML under it. None: kept for no one.
+    key: tuple | None = None
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from models import STAGES, Consortium, new_token
-from plugin.features.ami import api as ami
 from plugin.features.consortium import api as consortia
 from plugin.features.decisions.api import decisions_taken
-from plugin.features.ideas.api import ideas_with_supports
 from plugin.i18n import _l
 from plugin.kernel import access
 from plugin.kernel.audit import audit
@@ -19,7 +17,8 @@ from plugin.kernel.usecase import Ctx, use_case
 from plugin.features.pages.outcomes import (
     Board, ConsortiumView, Profile, ProfileLinkRenewed, ProfileNotFound, Relaunched,
 )
-from plugin.features.pages.readmodels import consortium_by_profile_token, consortium_page, dashboard, stage_chart
+from plugin.features.pages.board import board_of
+from plugin.features.pages.readmodels import consortium_by_profile_token, consortium_page
 
 PER_PAGE = 50
 
@@ -41,15 +40,11 @@ class ProfileSchema(Schema):
 
 @use_case("pages.dashboard", schema=DashboardSchema, consortium="none", read_only=True)
 def show_dashboard(ctx: Ctx, data: dict) -> Board:
-    access.require_admin(ctx.actor)
+    access.require_admin(ctx.actor)   # before anything kept is served
     theme = data["theme"][:200]
     stage = data["stage"] if data["stage"] in STAGES else ""
-    board = dashboard(ctx.session, ctx.network, theme=theme, stage=stage, page=max(1, min(data["page"], 100_000)),
-                      per_page=PER_PAGE, now=ctx.now)
-    chart = stage_chart(ctx.session, ctx.network, current=board.stage_counts, changes=board.changes,
-                        now=ctx.now)
-    return Board(board, chart, ami.latest_call(ctx.session, ctx.network),
-                 ideas_with_supports(ctx.session, ctx.network.id))
+    return board_of(ctx.session, ctx.network, theme=theme, stage=stage, page=max(1, min(data["page"], 100_000)),
+                    per_page=PER_PAGE, now=ctx.now)
 
 
 def _consortium(ctx: Ctx, slug: str) -> Consortium:

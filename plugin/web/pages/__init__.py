@@ -25,6 +25,7 @@ from plugin.web.pages.ami import (
 )
 from plugin.web.pages.auth import login_page, login_submit, logout
 from plugin.web.pages.common import after, before, render_message, teardown, template_helpers
+from plugin.web.pages.cookie import SlidingSessionInterface
 from plugin.web.pages.consortium import consortium_page, consortium_profile_link, consortium_retry
 from plugin.web.pages.dashboard import dashboard
 from plugin.web.pages.public import profile, profile_print, public_form, rate_limited
@@ -35,6 +36,7 @@ SESSION_LIFETIME = timedelta(hours=8)
 def register(app: Flask) -> None:
     # Only the admin's signed-in session is permanent (8 hours); other sessions end with the browser.
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
+    app.session_interface = SlidingSessionInterface()
     app.jinja_env.globals.update(template_helpers())
     app.jinja_env.autoescape = True
     limiter = app.extensions["consortia_limiter"]

@@ -2,21 +2,25 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date
 
-from flask import g, render_template, request, url_for
-from markupsafe import Markup
+from flask import g, render_template, request, session, url_for
+from markupsafe import Markup, escape
 
 from models import STAGES
 from plugin.features.pages.outcomes import Board
 from plugin.features.registers.api import format_amount
 from plugin.i18n import _, get_locale
+from plugin.kernel.lru import Lru
 
-from plugin.web.pages.common import STAGE_COLOURS, admin_page, escape_text, fmt_short, stage_label
+from plugin.web.pages.common import (
+    STAGE_COLOURS, admin_page, csrf_token, escape_text, fmt_short, services, stage_label,
+)
 
 
 def _int_arg(name: str, default: int = 1) -> int:
@@ -37,8 +41,27 @@ def _read(**_route) -> dict:
     return {"theme": theme, "stage": stage, "page": _int_arg("page")}
 
 
+# The page's HTML, kept beside its board (``features/pages/board.py``) for what else it depends on: the
+# language, the time zone, the address and its arguments (the language link repeats them). The one
+# per-admin part, the form's CSRF token, is a slot filled in on each request; a page with flashed
+# messages is written for its reader alone.
+_PAGES: Lru[list[str]] = Lru(256)
+_CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
+
+
 @admin_page("pages.dashboard", raw=_read)
 def dashboard(outcome: Board):
+    if outcome.key is None or session.get("_flashes"):
+        return _page(outcome, csrf_token)
+    key = (outcome.key, get_locale(), str(services().settings.tz), request.script_root, request.path,
+           tuple(request.args.items(multi=True)))
+    parts = _PAGES.get(key)
+    if parts is None:
+        parts = _PAGES.put(key, _page(outcome, lambda: _CSRF_SLOT).split(_CSRF_SLOT))
+    return str(escape(csrf_token())).join(parts)
+
+
+def _page(outcome: Board, token) -> str:
     theme, stage = _filters()
     board = outcome.board
     chart = [(_month_label(label), counts) for label, counts in outcome.chart]
@@ -46,7 +69,7 @@ def dashboard(outcome: Board):
     return render_template("dashboard.html", board=board, chart=chart, chart_svg=chart_svg,
                            chart_bars=_chart_bars(chart_svg),
                            theme=theme, stage=stage, stages=STAGES, call=outcome.call, rows=_dashboard_rows(board),
-                           ideas=outcome.ideas,
+                           ideas=outcome.ideas, csrf_token=token,
                            page_link=lambda n: url_for("web.dashboard", **{k: v for k, v in
                                                                            (("theme", theme), ("stage", stage),
                                                                             ("page", n)) if v}))
