@@ -27,7 +27,7 @@ class CallForInterest(Base):
     # theme -> id of the consortium formed from it (issue 7: "form this consortium" once per theme)
     formed: Mapped[dict | None] = mapped_column(default=dict)
     # A new random value whenever its answers change what the results show (one added, removed, or one of
-    # the columns the matrix shows changed): set by database triggers (migration 0021), so that no write
+    # the columns the matrix shows changed): set by database triggers (migration 0023), so that no write
     # path can forget it. The matrix's memo is keyed by it (with the call's own themes, group size, formed).
     answers_stamp: Mapped[int] = mapped_column(BigInteger, default=new_stamp, server_default="0")
 

@@ -209,4 +209,7 @@ def test_every_write_to_the_answers_has_its_trigger(net):
             watched = session.scalars(text(
                 "SELECT event_object_column FROM information_schema.triggered_update_columns "
                 "WHERE trigger_name = 'answers_stamp'")).all()
+            # run at commit, so that the call's row is locked after every other lock (as the board stamps)
+            assert session.scalar(text("SELECT tgdeferrable AND tginitdeferred FROM pg_trigger "
+                                       "WHERE tgname = 'answers_stamp'")) is True
     assert {"call_id", *SHOWN} <= set(watched), watched

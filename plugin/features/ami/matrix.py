@@ -41,7 +41,7 @@ class Matrix:
 
 _TABLE = CallResponse.__table__
 # What the results page and the chat show of an answer; the CSV export reads every column. A change to any of
-# these moves the call's ``answers_stamp`` (database triggers, migration 0021): a column added here needs them too.
+# these moves the call's ``answers_stamp`` (database triggers, migration 0023): a column added here needs them too.
 SHOWN = ("structure_name", "structure_key", "siae_type", "departement", "contact_name", "themes")
 _EVERY = (select(_TABLE).where(_TABLE.c.call_id == bindparam("call"))
           .order_by(_TABLE.c.structure_key).limit(MAX_RESPONSES_SHOWN))
@@ -68,7 +68,7 @@ class _Computed:
 
 # call id -> its last matrix shown. A memo of a pure function keyed by all its inputs: the call's own fields,
 # read with the call, and its ``answers_stamp``, which database triggers change with every change to what the
-# matrix shows of its answers (migration 0021). The answers are read only when the memo misses.
+# matrix shows of its answers (migration 0023). The answers are read only when the memo misses.
 _MEMO: dict[int, _Computed] = {}
 _MEMO_SIZE = 32
 

@@ -4,19 +4,21 @@ Every change to a call's answers that its results show (an answer added or remov
 columns the matrix shows changed, an answer moved to another call) gives the call a new random
 ``answers_stamp``: the triggers below, so that no write path (ORM, Core, a bulk update, a script)
 can forget it. The call's own themes, group size and formed consortiums are read with the call.
+On PostgreSQL the trigger is a constraint trigger ``DEFERRABLE INITIALLY DEFERRED``, as the board
+stamps' (0022): it runs at commit, so a transaction locks the call's row after every other lock.
 
 SQLite drops a table's triggers when the table is rebuilt (``batch_alter_table`` recreating it):
 a later migration that rebuilds ``call_responses`` must create its triggers again
 (``tests/test_answers_stamp.py`` fails otherwise).
 
-Revision ID: 0021
+Revision ID: 0023
 Revises: 0022
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0022"  # after main's 0022 (board stamps), merged first
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
@@ -57,8 +59,9 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$""",
-        f"CREATE TRIGGER answers_stamp AFTER INSERT OR DELETE OR UPDATE OF {', '.join(COLUMNS)} "
-        "ON call_responses FOR EACH ROW EXECUTE PROCEDURE answers_stamp()",
+        # Deferred to commit, as the board stamps' triggers (0022): the call's row is locked last.
+        f"CREATE CONSTRAINT TRIGGER answers_stamp AFTER INSERT OR DELETE OR UPDATE OF {', '.join(COLUMNS)} "
+        "ON call_responses DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE PROCEDURE answers_stamp()",
     ]
 
 
