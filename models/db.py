@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -117,11 +116,6 @@ class Database:
         self._read_only_options = {"consortia_read_only": True}
         if self.engine.dialect.name == "postgresql":
             self._read_only_options["isolation_level"] = "AUTOCOMMIT"
-        # SQLite takes one writer at a time. The writers of this process queue here, each woken the
-        # moment the one before commits, rather than in SQLite's busy handler, which polls with sleeps
-        # growing to 100 ms (the long tail of threaded workers). Re-entrant: a unit never waits for
-        # itself. Other processes still meet the busy handler.
-        self._writers = threading.RLock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
 
     @property
     def dialect(self) -> str:
@@ -136,15 +130,6 @@ class Database:
         rarely (a network's new team id, one statement), which SQLite allows when no other
         writer is active.
         """
-        if read_only:
-            with self._unit(read_only=True) as session:
-                yield session
-            return
-        with self._writers, self._unit(read_only=False) as session:
-            yield session
-
-    @contextlib.contextmanager
-    def _unit(self, *, read_only: bool) -> Iterator[Session]:
         session = self.session_factory()
         if read_only:
             session.connection(execution_options=self._read_only_options)
