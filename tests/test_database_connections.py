@@ -11,7 +11,7 @@ pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="SQLite has no ser
                                                              "(PostgreSQL only)")
 
 
-def _drop_the_service_connections(net) -> int:
+def _drop_the_service_connections() -> int:
     """What a server restart does to the service: every connection it holds is closed, server side."""
     admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
     try:
@@ -32,7 +32,7 @@ def test_a_command_after_the_connections_dropped_while_idle_answers(net, monkeyp
     import models.db
 
     assert _help_works(net)
-    assert _drop_the_service_connections(net) >= 1
+    assert _drop_the_service_connections() >= 1
     monkeypatch.setattr(models.db, "IDLE_BEFORE_PING", 0.0)   # every pooled connection counts as idle
     assert _help_works(net)
     assert _help_works(net)
@@ -42,7 +42,7 @@ def test_under_traffic_a_dropped_connection_fails_one_request_clearly_then_the_p
     """No ping under traffic: the request that meets the dead connection is told nothing changed and to
     try again; the pool then replaces every connection it held, and the next requests answer."""
     assert _help_works(net)
-    assert _drop_the_service_connections(net) >= 1
+    assert _drop_the_service_connections() >= 1
     answers = [net.command("admin", "/consortium aide")["response"]["text"] for _ in range(3)]
     assert answers[0].startswith("⚠️ Un problème est survenu de notre côté") and "rien n’a été modifié" in answers[0]
     assert all(answer.startswith("#### /consortium") for answer in answers[1:])
