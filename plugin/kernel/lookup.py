@@ -71,14 +71,20 @@ def actor_and_place(session: Session, user_id: str, place: Place, *, plain: bool
     if not user_id or place.how is None:
         raise ValueError("a user id and a way to name the consortium")
     parameters = {"user_id": user_id, "place": place.value}
+    return _first_row(session, _actor_and_place_query(place.how, plain), parameters, plain,
+                      Person, Consortium, Membership)
+
+
+def _first_row(session: Session, query, parameters: dict, plain: bool, *models: type) -> tuple:
+    """The first row of ``query`` as ``models``' ORM objects, or as plain records when ``plain`` (the query
+    then selects their columns with ``columns_of``); all None when there is no row."""
     if not plain:
-        row = session.execute(_actor_and_place_query(place.how), parameters).first()
-        return (None, None, None) if row is None else (row[0], row[1], row[2])
-    row = session.connection().execute(_actor_and_place_query(place.how, True), parameters).first()
+        row = session.execute(query, parameters).first()
+    else:
+        row = session.connection().execute(query, parameters).first()
     if row is None:
-        return None, None, None
-    person, consortium, membership = plain_records(row, session, Person, Consortium, Membership)
-    return person, consortium, membership
+        return (None,) * len(models)
+    return tuple(plain_records(row, session, *models)) if plain else tuple(row)
 
 
 @cache
@@ -94,15 +100,8 @@ def person_and_network(session: Session, person_id: int, network_id: int, *, pla
     """A person by id and a network by id (a signed-in admin's web session names both): one query.
 
     ``plain``: as plain records (``kernel/plain.py``), for a unit of work that only reads."""
-    parameters = {"person_id": person_id, "network_id": network_id}
-    if not plain:
-        row = session.execute(_person_and_network_query(False), parameters).first()
-        return (None, None) if row is None else (row[0], row[1])
-    row = session.connection().execute(_person_and_network_query(True), parameters).first()
-    if row is None:
-        return None, None
-    person, network = plain_records(row, session, Person, Network)
-    return person, network
+    return _first_row(session, _person_and_network_query(plain), {"person_id": person_id, "network_id": network_id},
+                      plain, Person, Network)
 
 
 def consortium_for(session: Session, *, consortium_id: int | None = None, slug: str | None = None,
