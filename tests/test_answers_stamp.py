@@ -182,8 +182,11 @@ def test_the_results_show_a_changed_call_at_once(net):
     theirs = other.get(url, timeout=10).text
     tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', theirs))
     assert len(tokens) == 1 and tokens != set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+    assert theirs.replace(csrf_of(theirs), csrf_of(page)) == page   # the same page but for the token
     closed = other.post(f"{url}/close", data={"csrf_token": csrf_of(theirs)}, timeout=10)
-    assert closed.status_code == 200 and "clôturé" in closed.text
+    assert closed.status_code == 200 and "clôturé" in closed.text and 'class="flash' in closed.text
+    again = other.get(url, timeout=10).text   # the message was theirs, once
+    assert "clôturé" not in again and 'class="flash' not in again and csrf_of(again) == csrf_of(theirs)
     page = results.show()
     assert re.search(r"2 réponses —\s+clos\s", page) and 'id="close-call"' not in page
     assert 'id="close-call"' in theirs   # shown to them before they closed it

@@ -16,6 +16,7 @@ from models import CallForInterest, CallResponse, Network, Person
 from plugin.i18n import _l
 from plugin.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from plugin.kernel.names import skeleton
+from plugin.kernel.plain import columns_of, plain_records
 from plugin.kernel.text import aware, fold
 
 MAX_RESPONSES_SHOWN = 2000
@@ -50,8 +51,19 @@ _BY_ID = select(CallForInterest).where(CallForInterest.id == bindparam("call"),
                                       CallForInterest.network_id == bindparam("network"))
 
 
-def call_by_id(session: Session, network: Network, call_id: int) -> CallForInterest:
-    call = session.scalar(_BY_ID, {"call": call_id, "network": network.id})
+_BY_ID_PLAIN = select(*columns_of(CallForInterest, "")).where(CallForInterest.id == bindparam("call"),
+                                                              CallForInterest.network_id == bindparam("network"))
+
+
+def call_by_id(session: Session, network: Network, call_id: int, *, plain: bool = False) -> CallForInterest:
+    """The network's call by its id. ``plain``: as a plain record (``kernel/plain.py``), for a unit that
+    only reads it (the results page)."""
+    parameters = {"call": call_id, "network": network.id}
+    if plain:
+        row = session.connection().execute(_BY_ID_PLAIN, parameters).first()
+        call = plain_records(row, session, CallForInterest)[0] if row is not None else None
+    else:
+        call = session.scalar(_BY_ID, parameters)
     if call is None:
         raise NotFound(_l("There is no such call for expressions of interest."))
     return call

@@ -271,7 +271,7 @@ def results(ctx: Ctx, data: dict) -> Results:
 @use_case("ami.results_page", schema=schemas.CallIdSchema, consortium="none", read_only=True)
 def results_page(ctx: Ctx, data: dict) -> Results:
     access.require_admin(ctx.actor)
-    call = call_by_id(ctx.session, ctx.network, data["call_id"])
+    call = call_by_id(ctx.session, ctx.network, data["call_id"], plain=True)
     view = matrix(ctx.session, call, shown_only=True)
     ids = [c.formed_id for c in view.themes if c.formed_id]
     slugs = dict(ctx.session.execute(select(Consortium.id, Consortium.slug).where(Consortium.id.in_(ids))).all()) \

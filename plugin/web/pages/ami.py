@@ -10,10 +10,11 @@ from plugin.features.ami import render
 from plugin.features.ami.outcomes import Calls, Closed, Formed, FormChoice, Results, ResultsFile
 from plugin.features.ami.schemas import CallOpenSchema
 from plugin.features.ami.usecases import end_of_day
-from plugin.i18n import _, get_locale
+from plugin.i18n import _
 from plugin.schemas.fields import error_text
 
 from plugin.web.pages.common import admin_page, csrf_token, escape_text, not_done, run_as_admin, services
+from plugin.web.pages.kept import KeptPages
 
 OPEN_FIELDS = ("title", "themes", "deadline", "min_group_size")
 
@@ -77,31 +78,25 @@ def ami_close(outcome: Closed, call_id: int):
     return redirect(url_for("web.ami_results", call_id=call_id), code=303)
 
 
+_PAGES = KeptPages(64)
+
+
 @admin_page("ami.results_page", raw=lambda call_id: {"call_id": call_id})
 def ami_results(outcome: Results, call_id: int):
-    return render_template("ami_results.html", call=outcome.call, content=_content(outcome))
+    call, computed = outcome.call, outcome.view.computed
+    if computed is None:
+        return _results_page(outcome, csrf_token)
+    # Written again only when something it shows changed: the matrix (its memo entry, compared by identity),
+    # the call's title, status and deadline, the formed consortiums' slugs (``web/pages/kept.py`` adds the
+    # language, the address and the rest).
+    key = (call.id, call.title, call.status, call.deadline, tuple(sorted(outcome.slugs.items())))
+    return _PAGES.page(key, computed, lambda token: _results_page(outcome, token))
 
 
-# The page's content is written again only when something it shows changed: the matrix (its memo entry),
-# the call's title, status and deadline, the formed consortiums' slugs, and the reader's language and
-# CSRF token (its forms carry it). The page around it (menu, messages) is written on every request.
-_CONTENT: dict[tuple, tuple[object, Markup]] = {}   # that key -> (the matrix's memo entry, the content)
-
-
-def _content(outcome: Results) -> Markup:
-    call, view = outcome.call, outcome.view
-    key = (call.id, call.title, call.status, call.deadline, tuple(sorted(outcome.slugs.items())), get_locale(),
-           csrf_token(), request.script_root)
-    kept = _CONTENT.get(key)
-    if view.computed is not None and kept is not None and kept[0] is view.computed:
-        return kept[1]
-    content = Markup(render_template("ami_results_content.html", call=call, view=view, slugs=outcome.slugs,
-                                     html=_matrix_parts(view)))
-    if view.computed is not None:
-        if len(_CONTENT) >= 64:
-            _CONTENT.clear()
-        _CONTENT[key] = (view.computed, content)
-    return content
+def _results_page(outcome: Results, token) -> str:
+    content = Markup(render_template("ami_results_content.html", call=outcome.call, view=outcome.view,
+                                     slugs=outcome.slugs, html=_matrix_parts(outcome.view), csrf_token=token))
+    return render_template("ami_results.html", call=outcome.call, content=content, csrf_token=token)
 
 
 # The parts of the results page repeated per answer (the matrix's rows, its départements, the structures

@@ -2,25 +2,24 @@
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date
 
-from flask import g, render_template, request, session, url_for
-from markupsafe import Markup, escape
+from flask import g, render_template, request, url_for
+from markupsafe import Markup
 
 from models import STAGES
 from plugin.features.pages.outcomes import Board
 from plugin.features.registers.api import format_amount
 from plugin.i18n import _, get_locale
-from plugin.kernel.lru import Lru
 
 from plugin.web.pages.common import (
-    STAGE_COLOURS, admin_page, csrf_token, escape_text, fmt_short, services, stage_label,
+    STAGE_COLOURS, admin_page, csrf_token, escape_text, fmt_short, stage_label,
 )
+from plugin.web.pages.kept import KeptPages
 
 
 def _int_arg(name: str, default: int = 1) -> int:
@@ -41,24 +40,16 @@ def _read(**_route) -> dict:
     return {"theme": theme, "stage": stage, "page": _int_arg("page")}
 
 
-# The page's HTML, kept beside its board (``features/pages/board.py``) for what else it depends on: the
-# language, the time zone, the address and its arguments (the language link repeats them). The one
-# per-admin part, the form's CSRF token, is a slot filled in on each request; a page with flashed
-# messages is written for its reader alone.
-_PAGES: Lru[list[str]] = Lru(256)
-_CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
+# The page's HTML, kept beside its board (``features/pages/board.py``): the board's key names the network's
+# stamp, the filters and the page (``web/pages/kept.py`` adds what else it depends on).
+_PAGES = KeptPages(256)
 
 
 @admin_page("pages.dashboard", raw=_read)
 def dashboard(outcome: Board):
-    if outcome.key is None or session.get("_flashes"):
+    if outcome.key is None:
         return _page(outcome, csrf_token)
-    key = (outcome.key, get_locale(), str(services().settings.tz), request.script_root, request.path,
-           tuple(request.args.items(multi=True)))
-    parts = _PAGES.get(key)
-    if parts is None:
-        parts = _PAGES.put(key, _page(outcome, lambda: _CSRF_SLOT).split(_CSRF_SLOT))
-    return str(escape(csrf_token())).join(parts)
+    return _PAGES.page(outcome.key, None, lambda token: _page(outcome, token))
 
 
 def _page(outcome: Board, token) -> str:
