@@ -241,13 +241,17 @@ def _limiter(app: Flask, settings: Settings):
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
-    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
+    class _Limiter(Limiter):
+        # Slash commands (their trigger's token is checked first) and calendar polls carry no limit:
+        # they skip all of the limiter's per-request work of finding which limits apply.
+        def _check_request_limit(self, callable_name=None, in_middleware=True):
+            if request.endpoint not in _UNLIMITED:
+                super()._check_request_limit(callable_name, in_middleware)
+
+    limiter = _Limiter(get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
                       storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if settings.redis_url else {},
                       default_limits=[], key_prefix="consortia", swallow_errors=True, headers_enabled=True,
                       in_memory_fallback_enabled=bool(settings.redis_url))
-    # Slash commands (their trigger's token is checked first) and calendar polls carry no limit: they
-    # skip the limiter's per-request work of finding which limits apply.
-    limiter.request_filter(lambda: request.endpoint in _UNLIMITED)
     return limiter
 
 

@@ -128,6 +128,11 @@ def test_anonymous_callbacks_are_rate_limited_per_address_and_a_forged_forwarded
     limited = _callback(server, forwarded="10.9.9.9")
     assert limited.status_code == 429 and limited.json() == {"error": "too_many_requests"}
     assert limited.headers.get("Retry-After")
+    # Slash commands carry no limit (their trigger's token is checked first): this address still gets
+    # the token's answer, not the limit's.
+    assert [requests.post(f"{server.url}/mattermost/command", data={"command": "/consortium"},
+                          headers={"X-Forwarded-For": "10.9.9.9"}, timeout=10).status_code
+            for _ in range(3)] == [401] * 3
 
 
 def test_behind_a_proxy_the_forwarded_address_is_the_client(apps):

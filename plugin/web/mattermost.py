@@ -25,11 +25,12 @@ def _unauthorized() -> Response:
 @blueprint.post("/command")
 def command():
     services = current_app.extensions["consortia"]
-    token = extract_command_token(request.headers, request.form)
+    sent = request.form
+    token = extract_command_token(request.headers, sent)
     # First of all: nothing is read or written for a request without the token of its own trigger.
-    if not services.command_token_valid(token, str(request.form.get("command") or "")[:64]):
+    if not services.command_token_valid(token, str(sent.get("command") or "")[:64]):
         return _unauthorized()
-    form = {name: (request.form.get(name) or "")[:10000] for name in _FIELDS}
+    form = {name: (sent.get(name) or "")[:10000] for name in _FIELDS}
     if not form["user_id"] or not form["command"] or not _ids_look_like_mattermost(form):
         return jsonify(messages.command_response(_("This request is missing its user or command.")))
     reply = slash.handle(services, CommandRequest(**form))

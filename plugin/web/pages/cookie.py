@@ -1,5 +1,6 @@
 """The admin's session cookie: signed (Flask's own), sliding over 8 hours, re-signed at most every few
-minutes rather than on every page (signing and sending it back is a tenth of a cached page's cost)."""
+minutes rather than on every page (signing and sending it back is a tenth of a cached page's cost).
+A request without the cookie (Mattermost, the API, calendar clients) gets an empty session at once."""
 from __future__ import annotations
 
 import time
@@ -12,6 +13,11 @@ REFRESH_AFTER_SECONDS = 300
 
 
 class SlidingSessionInterface(SecureCookieSessionInterface):
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()   # what Flask returns too, without making a signer first
+        return super().open_session(app, request)
+
     def should_set_cookie(self, app, session) -> bool:
         if session.modified:
             return True
