@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import Consortium, Membership, Network, Person
 from plugin.kernel.names import skeleton
-from plugin.kernel.plain import columns_of, plain_records
+from plugin.kernel.plain import columns_of, first_row
 
 
 @dataclass(frozen=True)
@@ -71,20 +71,8 @@ def actor_and_place(session: Session, user_id: str, place: Place, *, plain: bool
     if not user_id or place.how is None:
         raise ValueError("a user id and a way to name the consortium")
     parameters = {"user_id": user_id, "place": place.value}
-    return _first_row(session, _actor_and_place_query(place.how, plain), parameters, plain,
+    return first_row(session, _actor_and_place_query(place.how, plain), parameters, plain,
                       Person, Consortium, Membership)
-
-
-def _first_row(session: Session, query, parameters: dict, plain: bool, *models: type) -> tuple:
-    """The first row of ``query`` as ``models``' ORM objects, or as plain records when ``plain`` (the query
-    then selects their columns with ``columns_of``); all None when there is no row."""
-    if not plain:
-        row = session.execute(query, parameters).first()
-    else:
-        row = session.connection().execute(query, parameters).first()
-    if row is None:
-        return (None,) * len(models)
-    return tuple(plain_records(row, session, *models)) if plain else tuple(row)
 
 
 @cache
@@ -100,7 +88,7 @@ def person_and_network(session: Session, person_id: int, network_id: int, *, pla
     """A person by id and a network by id (a signed-in admin's web session names both): one query.
 
     ``plain``: as plain records (``kernel/plain.py``), for a unit of work that only reads."""
-    return _first_row(session, _person_and_network_query(plain), {"person_id": person_id, "network_id": network_id},
+    return first_row(session, _person_and_network_query(plain), {"person_id": person_id, "network_id": network_id},
                       plain, Person, Network)
 
 

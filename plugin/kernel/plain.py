@@ -83,3 +83,15 @@ def plain_records(row, session: Session, *models: type) -> list[PlainRecord | No
         start += len(cls.keys)
         records.append(cls(dict(zip(cls.keys, values)), session) if values[0] is not None else None)
     return records
+
+
+def first_row(session: Session, query, parameters: dict, plain: bool, *models: type) -> tuple:
+    """The first row of ``query`` as ``models``' ORM objects, or as plain records when ``plain`` (the query
+    then selects their columns with ``columns_of``); all None when there is no row."""
+    if not plain:
+        row = session.execute(query, parameters).first()
+    else:
+        row = session.connection().execute(query, parameters).first()
+    if row is None:
+        return (None,) * len(models)
+    return tuple(plain_records(row, session, *models)) if plain else tuple(row)

@@ -7,6 +7,7 @@ changing an existing one needs proof of its contact e-mail: a chat account with 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import bindparam, case, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,7 @@ from models import CallForInterest, CallResponse, Network, Person
 from plugin.i18n import _l
 from plugin.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from plugin.kernel.names import skeleton
-from plugin.kernel.plain import columns_of, plain_records
+from plugin.kernel.plain import columns_of, first_row
 from plugin.kernel.text import aware, fold
 
 MAX_RESPONSES_SHOWN = 2000
@@ -47,23 +48,17 @@ def latest_call(session: Session, network: Network) -> CallForInterest | None:
     return session.scalar(_LATEST, {"network": network.id})
 
 
-_BY_ID = select(CallForInterest).where(CallForInterest.id == bindparam("call"),
-                                      CallForInterest.network_id == bindparam("network"))
-
-
-_BY_ID_PLAIN = select(*columns_of(CallForInterest, "")).where(CallForInterest.id == bindparam("call"),
-                                                              CallForInterest.network_id == bindparam("network"))
+@cache
+def _by_id(plain: bool):
+    selected = columns_of(CallForInterest, "c_") if plain else (CallForInterest,)
+    return select(*selected).where(CallForInterest.id == bindparam("call"),
+                                   CallForInterest.network_id == bindparam("network"))
 
 
 def call_by_id(session: Session, network: Network, call_id: int, *, plain: bool = False) -> CallForInterest:
     """The network's call by its id. ``plain``: as a plain record (``kernel/plain.py``), for a unit that
     only reads it (the results page)."""
-    parameters = {"call": call_id, "network": network.id}
-    if plain:
-        row = session.connection().execute(_BY_ID_PLAIN, parameters).first()
-        call = plain_records(row, session, CallForInterest)[0] if row is not None else None
-    else:
-        call = session.scalar(_BY_ID, parameters)
+    (call,) = first_row(session, _by_id(plain), {"call": call_id, "network": network.id}, plain, CallForInterest)
     if call is None:
         raise NotFound(_l("There is no such call for expressions of interest."))
     return call
