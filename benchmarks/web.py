@@ -6,6 +6,8 @@ Scenarios, each paired with the bare Flask endpoint measured right before it:
 * ``dashboard · page 100``  — the same, deep in the pagination;
 * ``dashboard · filtered``  — GET /web/?stage=structuration;
 * ``AMI matrix``            — GET /web/ami/<id>: themes × structures, grouping, with --answers (default 400);
+* ``… · gzip``              — dashboard page 1 and the AMI matrix asked as a browser asks (``Accept-Encoding``):
+                              the kept page, deflated (checked once: wrk decodes nothing);
 * ``public AMI form``       — GET /ami/<token> (the page structures open).
 
     python benchmarks/web.py --database sqlite --quick
@@ -29,6 +31,7 @@ from benchmarks.servers import start_baseline, start_service  # noqa: E402
 from benchmarks.workload import RequestSpec  # noqa: E402
 
 NAME = "web"
+BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}   # what Chromium sends
 THEMES = ["Alimentation durable", "Mobilité", "Réemploi", "Communication", "Accès des femmes à l'emploi",
           "Numérique", "Logement", "Petite enfance"]
 
@@ -95,6 +98,15 @@ def sign_in(service, secret: str, admin_id: int, network_id: int) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
 
+def _check_gzip(url: str, headers: dict, expect: str) -> None:
+    import requests
+
+    response = requests.get(url, headers=headers, timeout=30)
+    assert response.headers.get("Content-Encoding") == "gzip" and expect in response.text, response.headers
+    print(f"  {url}: {len(response.content) / 1024:.0f} KiB, {int(response.headers['Content-Length']) / 1024:.0f} KiB "
+          "gzip-coded")
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     options = compare_options(args)
@@ -121,6 +133,11 @@ def main(argv=None) -> dict:
                 spec = RequestSpec(svc.url + path, "GET", headers)
                 baseline = RequestSpec(base.url + "/", "GET")
                 rows.append(compare(label, spec, baseline, expect=expect, **options))
+            for label, path, expect in (scenarios[0], scenarios[3]):
+                _check_gzip(svc.url + path, dict(headers, **BROWSER), expect)
+                spec = RequestSpec(svc.url + path, "GET", dict(headers, **BROWSER))
+                baseline = RequestSpec(base.url + "/", "GET")
+                rows.append(compare(label.replace(" [", " · gzip ["), spec, baseline, expect=None, **options))
     return report(NAME, rows, write_json=not args.no_json, meta=meta)
 
 

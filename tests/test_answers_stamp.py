@@ -5,6 +5,7 @@ size and formed consortiums are read with the call. Seen as the admin sees it: t
 at once, and what it does not show leaves the answers unread."""
 from __future__ import annotations
 
+import gzip
 import re
 from datetime import timedelta
 
@@ -190,6 +191,35 @@ def test_the_results_show_a_changed_call_at_once(net):
     page = results.show()
     assert re.search(r"2 réponses —\s+clos\s", page) and 'id="close-call"' not in page
     assert 'id="close-call"' in theirs   # shown to them before they closed it
+
+
+def test_a_browser_gets_the_results_page_gzip_coded_with_its_own_token(net):
+    """Browsers ask for gzip: the kept page goes out deflated, the same page a client without gzip gets,
+    with each reader's token, in a fraction of the bytes; a client that refuses gzip gets it plain."""
+    http, call_id, url = open_call_page(net, "AMI compressé")
+    form_url = _form_url(net, http)
+    for n in range(5):
+        answered = web_answer(form_url, structure_name=f"ACI numéro {n}", contact_email=f"aci{n}@example.org",
+                              ranks={0: 1})
+        assert answered.status_code == 200, answered.text[:300]
+    plain = http.get(url, headers={"Accept-Encoding": "identity"}, timeout=10)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers and "ACI numéro 4" in plain.text
+    for refused in ("gzip;q=0", "br, deflate", ""):
+        response = http.get(url, headers={"Accept-Encoding": refused}, timeout=10)
+        assert "Content-Encoding" not in response.headers and response.text == plain.text, refused
+    coded = http.get(url, headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, stream=True, timeout=10)
+    raw = coded.raw.read(decode_content=False)
+    assert coded.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in coded.headers["Vary"]
+    assert gzip.decompress(raw).decode() == plain.text   # checks the CRC and the length too
+    assert len(raw) * 2 < len(plain.content)
+
+    other = admin_session(net)
+    theirs = other.get(url, timeout=10)   # requests asks for gzip
+    assert theirs.headers["Content-Encoding"] == "gzip" and csrf_of(theirs.text) != csrf_of(plain.text)
+    assert theirs.text.replace(csrf_of(theirs.text), csrf_of(plain.text)) == plain.text
+    assert len(other.get(url, stream=True, timeout=10).raw.read(decode_content=False)) == len(raw)
+    closed = other.post(f"{url}/close", data={"csrf_token": csrf_of(theirs.text)}, timeout=10)
+    assert closed.status_code == 200 and "clôturé" in closed.text
 
 
 def test_every_write_to_the_answers_has_its_trigger(net):

@@ -15,20 +15,17 @@ from sqlalchemy.orm import Session
 
 from plugin.features.sessions import delivery
 from plugin.features.sessions.feeds import FEEDS, consortium_stamp, feed_etag, personal_stamps
+from plugin.web.coding import gzip_accepted
 
 blueprint = Blueprint("calendars", __name__, url_prefix="/calendars")
 
 _CACHE_CONTROL = "private, max-age=300"
 
 
-def _gzip_accepted() -> bool:
-    return "gzip" in request.headers.get("Accept-Encoding", "") and request.accept_encodings.quality("gzip") > 0
-
-
 def _served(services, name: str, key: str, build: Callable[[Session], bytes], filename: str) -> Response:
     """A 304 from the key alone; otherwise the bytes: in this process's cache, else as stored (built
     when stale)."""
-    coding = "gzip" if _gzip_accepted() else ""
+    coding = "gzip" if gzip_accepted() else ""
     etag = feed_etag(key, coding)
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = Response(status=304)
