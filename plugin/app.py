@@ -231,9 +231,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     return app
 
 
-_UNLIMITED = frozenset({"mattermost.command", "calendars.consortium_calendar", "calendars.personal_calendar"})
-
-
 def _limiter(app: Flask, settings: Settings):
     """Rate limits per client address, counted in Redis when configured so that every worker process
     (and machine) shares the counts; in this process's memory otherwise. If Redis fails, requests are
@@ -242,10 +239,18 @@ def _limiter(app: Flask, settings: Settings):
     from flask_limiter.util import get_remote_address
 
     class _Limiter(Limiter):
-        # Slash commands (their trigger's token is checked first) and calendar polls carry no limit:
-        # they skip all of the limiter's per-request work of finding which limits apply.
+        """Limits are given per endpoint, with ``limit_endpoint``: only those endpoints run the limiter's
+        per-request work of finding which limits apply. Every other request (commands, pages, the API,
+        calendar polls) carries none and skips it."""
+        limited_endpoints: set[str] = set()
+
+        def limit_endpoint(self, endpoint: str, view, decorator):
+            """``view`` limited by ``decorator`` (this limiter's ``limit(...)`` or ``shared_limit(...)``)."""
+            self.limited_endpoints = self.limited_endpoints | {endpoint}
+            return decorator(view)
+
         def _check_request_limit(self, callable_name=None, in_middleware=True):
-            if request.endpoint not in _UNLIMITED:
+            if request.endpoint in self.limited_endpoints:
                 super()._check_request_limit(callable_name, in_middleware)
 
     limiter = _Limiter(get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
@@ -259,8 +264,8 @@ def _limit_callbacks(app: Flask, limit: str) -> None:
     """Buttons and dialogs (the callbacks anyone can POST to) share one budget per address."""
     limiter = app.extensions["consortia_limiter"]
     for endpoint in ("mattermost.action", "mattermost.dialog"):
-        app.view_functions[endpoint] = limiter.shared_limit(limit, scope="mattermost-callbacks")(
-            app.view_functions[endpoint])
+        app.view_functions[endpoint] = limiter.limit_endpoint(
+            endpoint, app.view_functions[endpoint], limiter.shared_limit(limit, scope="mattermost-callbacks"))
 
 
 def services_of(app: Flask) -> Services:

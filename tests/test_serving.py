@@ -135,6 +135,22 @@ def test_anonymous_callbacks_are_rate_limited_per_address_and_a_forged_forwarded
             for _ in range(3)] == [401] * 3
 
 
+def test_no_limit_sits_on_an_endpoint_the_limiter_skips(database_url, tmp_path):
+    """Only the endpoints given their limit with ``limit_endpoint`` run the limiter's per-request work:
+    a limit put on any other view, or on every view, would never be counted."""
+    from flask_limiter.util import get_qualified_name
+
+    from plugin.app import Services, create_app
+
+    app = create_app(services=Services(make_settings(database_url, tmp_path / "limits")))
+    limiter = app.extensions["consortia_limiter"]
+    with app.test_request_context():
+        limited = {endpoint for endpoint, view in app.view_functions.items()
+                   if limiter.limit_manager.decorated_limits(get_qualified_name(view))}
+    assert limited == limiter.limited_endpoints == {"public.ami_form", "mattermost.action", "mattermost.dialog"}
+    assert not limiter.limit_manager.default_limits and not limiter.limit_manager.application_limits
+
+
 def test_behind_a_proxy_the_forwarded_address_is_the_client(apps):
     server = apps(proxies="1")
     assert [_callback(server, forwarded="203.0.113.1").status_code for _ in range(6)] == [400] * 5 + [429]

@@ -64,6 +64,34 @@ def test_the_signed_in_session_slides_its_cookie_sent_again_every_few_minutes(ne
     assert 8 * 3600 - 60 <= cookie_sent.expires - time.time() <= 8 * 3600 + 60
 
 
+def test_a_session_cookie_ends_eight_hours_after_it_was_signed_though_seen_before(net, monkeypatch):
+    """A process keeps the cookies it verified (not verified again on every page): one kept still ends
+    on time, and the admin is asked to sign in again."""
+    from types import SimpleNamespace
+
+    import itsdangerous.timed
+
+    from plugin.web.pages import cookie
+
+    clock = [time.time()]
+    monkeypatch.setattr(cookie, "time", SimpleNamespace(time=lambda: clock[0]))
+    monkeypatch.setattr(itsdangerous.timed, "time", SimpleNamespace(time=lambda: clock[0]))
+    create_consortium(net)
+    http = admin_session(net)
+    dashboard = f"{net.server.url}/web/"
+    assert http.get(dashboard, timeout=10).status_code == 200
+    clock[0] += 8 * 3600 - 60
+    assert http.get(dashboard, timeout=10).status_code == 200   # and sent again, for 8 more hours
+    clock[0] += 8 * 3600 - 60
+    assert http.get(dashboard, timeout=10).status_code == 200
+    other = admin_session(net)
+    assert other.get(dashboard, timeout=10).status_code == 200
+    clock[0] += 8 * 3600 + 1
+    for session in (http, other):
+        refused = session.get(dashboard, timeout=10)
+        assert refused.status_code == 401 and "/consortium admin" in refused.text
+
+
 def test_a_replayed_post_of_the_link_is_refused(net):
     link = magic_link(net)
     http = requests.Session()

@@ -63,7 +63,8 @@ def register(app: Flask) -> None:
     web.add_url_rule("/ami/<int:call_id>/close", "ami_close", ami_close, methods=["POST"])
     web.add_url_rule("/ami/<int:call_id>/form", "ami_form_consortium", ami_form_consortium, methods=["POST"])
 
-    limited_form = limiter.limit(limit, methods=["POST"], on_breach=rate_limited)(public_form)
+    limited_form = limiter.limit_endpoint("public.ami_form", public_form,
+                                          limiter.limit(limit, methods=["POST"], on_breach=rate_limited))
     public.add_url_rule("/ami/<token>", "ami_form", limited_form, methods=["GET", "POST"])
     public.add_url_rule("/profil/<slug>/<token>", "profile", profile)
     public.add_url_rule("/profil/<slug>/<token>/print", "profile_print", profile_print)
