@@ -242,7 +242,7 @@ def _limiter(app: Flask, settings: Settings):
         """Limits are given per endpoint, with ``limit_endpoint``: only those endpoints run the limiter's
         per-request work of finding which limits apply. Every other request (commands, pages, the API,
         calendar polls) carries none and skips it."""
-        limited_endpoints: set[str] = set()
+        limited_endpoints: frozenset[str] = frozenset()
 
         def limit_endpoint(self, endpoint: str, view, decorator):
             """``view`` limited by ``decorator`` (this limiter's ``limit(...)`` or ``shared_limit(...)``)."""
